@@ -1,0 +1,35 @@
+# Compiler flags flow only through these two INTERFACE targets, so nothing
+# leaks into a consumer's build (the cmake_template pattern).
+add_library(zddc_options INTERFACE)
+add_library(zddc_warnings INTERFACE)
+
+option(ZDDC_WERROR "Treat warnings as errors" OFF)
+option(ZDDC_ENABLE_SANITIZER_ADDRESS "Build with AddressSanitizer" OFF)
+option(ZDDC_ENABLE_SANITIZER_UNDEFINED "Build with UndefinedBehaviorSanitizer" OFF)
+option(ZDDC_ENABLE_SANITIZER_THREAD "Build with ThreadSanitizer" OFF)
+
+target_compile_options(zddc_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wcast-align
+  -Woverloaded-virtual -Wimplicit-fallthrough
+  $<$<BOOL:${ZDDC_WERROR}>:-Werror>)
+
+if(ZDDC_ENABLE_SANITIZER_THREAD AND ZDDC_ENABLE_SANITIZER_ADDRESS)
+  message(FATAL_ERROR "ThreadSanitizer cannot be combined with AddressSanitizer")
+endif()
+
+set(_zddc_sanitizers "")
+if(ZDDC_ENABLE_SANITIZER_ADDRESS)
+  list(APPEND _zddc_sanitizers address)
+endif()
+if(ZDDC_ENABLE_SANITIZER_UNDEFINED)
+  list(APPEND _zddc_sanitizers undefined)
+endif()
+if(ZDDC_ENABLE_SANITIZER_THREAD)
+  list(APPEND _zddc_sanitizers thread)
+endif()
+if(_zddc_sanitizers)
+  list(JOIN _zddc_sanitizers "," _zddc_sanitizer_list)
+  target_compile_options(zddc_options INTERFACE
+    -fsanitize=${_zddc_sanitizer_list} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(zddc_options INTERFACE -fsanitize=${_zddc_sanitizer_list})
+endif()

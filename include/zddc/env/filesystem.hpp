@@ -1,0 +1,104 @@
+#pragma once
+/// @file
+/// The Filesystem seam: storage under one root, addressed by `store_path`.
+///
+/// The primitives mirror POSIX so that durability is explicit and the
+/// simulator can model exactly what a crash keeps (see env/durable.hpp for
+/// the compositions core code uses: atomic replace, mkdir -p).
+///
+/// Contract (every implementation):
+/// - Paths are relative to the root; nothing outside it is ever read or
+///   written. A symlink that would resolve outside the root fails with
+///   `errc::escapes_root`. Conditions in `zddc::errc` (not_found,
+///   already_exists, not_a_directory, is_a_directory, not_empty,
+///   escapes_root) are reported with those values; anything else is an
+///   opaque storage failure.
+/// - `stat` reports kind, size, mtime (ns where the storage keeps it) and a
+///   file id (the inode) that changes when a file is replaced by `rename`.
+/// - `open_read` opens a regular file for positional reads; the reader's
+///   `stat()` describes the opened file, so a check made on it holds for
+///   the bytes read (no check-then-open race).
+/// - `create_temp(dir)` creates a new, empty regular file with a unique
+///   reserved name (`.zddc-tmp-*`) in `dir`, open for appending writes. If
+///   the writer is destroyed without the file having been renamed, the temp
+///   file is removed (best effort).
+/// - `list(dir)` returns the entries of a directory (not `.`/`..`) with their
+///   stats, in unspecified order; a symlink entry is reported as what it
+///   points to when that is inside the root and omitted otherwise.
+/// - `rename(from, to)` atomically replaces `to` (a file, or an empty
+///   directory by a directory).
+/// - `remove(p)` removes a file or an empty directory.
+/// - `make_dir(p)` creates one directory; `already_exists` if anything is there.
+/// - `set_mtime(p, t)` sets a file's modification time.
+///
+/// Durability (what survives a crash or power loss), as on a POSIX
+/// filesystem with ordered metadata:
+/// - a file's contents are durable after `writer.sync()`;
+/// - a directory's entries (creations, renames into or out of it, removals)
+///   are durable after `sync_dir` on that directory;
+/// - nothing else is promised: after a crash an unsynced file may be empty or
+///   lost, and an unsynced rename may be undone.
+
+#include <zddc/core/error.hpp>
+#include <zddc/core/path.hpp>
+#include <zddc/env/clock.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace zddc::env {
+
+enum class file_kind : std::uint8_t { regular, directory };
+
+struct file_stat {
+  file_kind kind = file_kind::regular;
+  std::uint64_t size = 0;    // bytes; 0 for directories
+  time_point mtime{};        // last modification
+  std::uint64_t file_id = 0; // inode number: changes when a file is replaced
+
+  friend bool operator==(const file_stat&, const file_stat&) = default;
+};
+
+struct dir_entry {
+  std::string name; // one decoded segment, exactly as stored
+  file_stat stat;
+};
+
+/// An open regular file, read by position.
+template<class R>
+concept FileReader = requires(R& r, std::uint64_t offset, std::span<std::byte> buffer) {
+  { r.stat() } -> std::same_as<const file_stat&>;
+  /// Reads up to `buffer.size()` bytes at `offset`; 0 means end of file.
+  { r.read_at(offset, buffer) } -> std::same_as<result<std::size_t>>;
+};
+
+/// A new file being written, by appending.
+template<class W>
+concept FileWriter = requires(W& w, std::span<const std::byte> bytes) {
+  { w.path() } -> std::same_as<const core::store_path&>;
+  /// Appends all of `bytes`.
+  { w.write(bytes) } -> std::same_as<error_code>;
+  /// Makes what was written durable (fsync).
+  { w.sync() } -> std::same_as<error_code>;
+};
+
+template<class F>
+concept Filesystem =
+  FileReader<typename F::reader_type> && FileWriter<typename F::writer_type> &&
+  requires(F& fs, const core::store_path& p, const core::store_path& q, time_point t) {
+    { fs.stat(p) } -> std::same_as<result<file_stat>>;
+    { fs.open_read(p) } -> std::same_as<result<typename F::reader_type>>;
+    { fs.create_temp(p) } -> std::same_as<result<typename F::writer_type>>;
+    { fs.list(p) } -> std::same_as<result<std::vector<dir_entry>>>;
+    { fs.rename(p, q) } -> std::same_as<error_code>;
+    { fs.remove(p) } -> std::same_as<error_code>;
+    { fs.make_dir(p) } -> std::same_as<error_code>;
+    { fs.sync_dir(p) } -> std::same_as<error_code>;
+    { fs.set_mtime(p, t) } -> std::same_as<error_code>;
+  };
+
+} // namespace zddc::env
