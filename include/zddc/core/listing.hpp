@@ -1,0 +1,83 @@
+#pragma once
+/// @file
+/// A directory listing: the model, its JSON form, and its validator.
+///
+/// JSON schema (`Accept: application/json`), one object:
+///
+///     {
+///       "path": "/Project/X/",                  // the directory's URL target
+///       "entries": [                            // sorted by name bytes
+///         { "name": "Spec (IFA) - Café.pdf",    // decoded, exactly as on disk
+///           "type": "file",                     // "file" | "directory"
+///           "size": 1234,                       // bytes; 0 for directories
+///           "mtime_ns": 1767225600000000000,    // ns since the Unix epoch
+///           "etag": "\"9f86d0...\"" },          // files only: strong ETag
+///         ...
+///       ]
+///     }
+///
+/// Names are decoded bytes; a client builds an entry's URL with
+/// `encode(dir.child(name))`, never by pasting strings. Parsing a listing
+/// validates every name as a `repo_path` segment, so nothing an upstream
+/// sends can name a path outside the directory or a reserved file.
+///
+/// Validators: a file's ETag is derived from a SHA-256 of its bytes
+/// (`content_etag`), so equal bytes have equal tags on every node. A
+/// listing's ETag is a SHA-256 over its canonical JSON, so it changes when
+/// any visible entry changes, and differs between callers who see different
+/// entries.
+
+#include <zddc/core/etag.hpp>
+#include <zddc/core/path.hpp>
+#include <zddc/core/sha256.hpp>
+#include <zddc/core/url_target.hpp>
+#include <zddc/env/filesystem.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zddc::core {
+
+struct listing_entry {
+  std::string name;
+  env::file_kind kind = env::file_kind::regular;
+  std::uint64_t size = 0;
+  env::time_point mtime{};
+  std::optional<entity_tag> etag; // files only
+
+  friend bool operator==(const listing_entry&, const listing_entry&) = default;
+};
+
+struct listing {
+  repo_path dir;
+  std::vector<listing_entry> entries; // sorted by name bytes
+
+  friend bool operator==(const listing&, const listing&) = default;
+};
+
+/// The strong ETag for content with this digest (128 bits of it, in hex).
+inline entity_tag
+content_etag(const sha256::digest& d)
+{
+  return *entity_tag::strong(to_hex(d, 16));
+}
+
+/// The canonical JSON text of `l` (entries must be sorted).
+std::string
+to_json(const listing& l);
+
+/// Parses a listing of directory `dir`. Fails with `path_errc` when an
+/// entry's name is not a valid client-addressable segment, and with
+/// `errc::protocol_error` when the document does not follow the schema.
+result<listing>
+listing_from_json(std::string_view json, const repo_path& dir);
+
+/// The listing's validator.
+entity_tag
+listing_etag(const listing& l);
+
+} // namespace zddc::core
+
+#include <zddc/core/impl/listing.ipp>
