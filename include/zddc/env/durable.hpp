@@ -1,0 +1,125 @@
+#pragma once
+/// @file
+/// The compositions of Filesystem primitives that core code uses, each with
+/// the fsync discipline that makes it survive a crash (env/filesystem.hpp,
+/// "Durability"):
+///
+/// - `atomic_replace`: temp file in the same directory, write, fsync, rename
+///   over the target, fsync the directory. After a crash the target holds
+///   either its old bytes or all the new ones, never a mix or nothing.
+/// - `make_dirs`: mkdir -p, fsyncing each parent whose entries changed.
+/// - `remove_durably`, `rename_durably`: the operation, then the directories.
+
+#include <zddc/env/filesystem.hpp>
+
+#include <span>
+#include <string>
+#include <utility>
+
+namespace zddc::env {
+
+/// Replaces (or creates) `path` with the bytes `produce(writer)` writes.
+/// `produce` returns an error_code; on any failure the temp file is removed
+/// and `path` is untouched.
+template<Filesystem F, class Producer>
+result<file_stat>
+atomic_replace_with(F& fs, const core::store_path& path, Producer&& produce)
+{
+  auto const parent = path.parent();
+  auto temp = fs.create_temp(parent);
+  if(! temp)
+    return temp.error();
+  if(error_code ec = std::forward<Producer>(produce)(*temp))
+    return ec;
+  if(auto ec = temp->sync())
+    return ec;
+  if(auto ec = fs.rename(temp->path(), path))
+    return ec;
+  if(auto ec = fs.sync_dir(parent))
+    return ec;
+  return fs.stat(path);
+}
+
+/// Replaces (or creates) `path` with `bytes`.
+template<Filesystem F>
+result<file_stat>
+atomic_replace(F& fs, const core::store_path& path, std::span<const std::byte> bytes)
+{
+  return atomic_replace_with(fs, path, [&](auto& writer) { return writer.write(bytes); });
+}
+
+template<Filesystem F>
+result<file_stat>
+atomic_replace(F& fs, const core::store_path& path, std::string_view text)
+{
+  return atomic_replace(fs, path, std::as_bytes(std::span(text.data(), text.size())));
+}
+
+/// Creates `dir` and any missing parents. Existing directories are fine; a
+/// file in the way is `not_a_directory`.
+template<Filesystem F>
+error_code
+make_dirs(F& fs, const core::store_path& dir)
+{
+  if(dir.is_root())
+    return {};
+  if(auto st = fs.stat(dir))
+    return st->kind == file_kind::directory ? error_code() : error_code(errc::not_a_directory);
+  else if(st.error() != errc::not_found)
+    return st.error();
+  if(auto ec = make_dirs(fs, dir.parent()))
+    return ec;
+  if(auto ec = fs.make_dir(dir); ec && ec != errc::already_exists)
+    return ec;
+  return fs.sync_dir(dir.parent());
+}
+
+/// Removes a file or an empty directory, durably.
+template<Filesystem F>
+error_code
+remove_durably(F& fs, const core::store_path& path)
+{
+  if(auto ec = fs.remove(path))
+    return ec;
+  return fs.sync_dir(path.parent());
+}
+
+/// Renames `from` over `to`, durably in both directories.
+template<Filesystem F>
+error_code
+rename_durably(F& fs, const core::store_path& from, const core::store_path& to)
+{
+  if(auto ec = fs.rename(from, to))
+    return ec;
+  if(auto ec = fs.sync_dir(to.parent()))
+    return ec;
+  if(from.parent() != to.parent())
+    return fs.sync_dir(from.parent());
+  return {};
+}
+
+/// Reads a whole small file; `too_large` past `bytes_max`.
+template<Filesystem F>
+result<std::string>
+read_all(F& fs, const core::store_path& path, std::uint64_t bytes_max)
+{
+  auto reader = fs.open_read(path);
+  if(! reader)
+    return reader.error();
+  if(reader->stat().size > bytes_max)
+    return error_code(errc::too_large);
+  std::string out(reader->stat().size, '\0');
+  std::uint64_t offset = 0;
+  while(offset < out.size()) {
+    auto n = reader->read_at(offset, std::as_writable_bytes(std::span(out.data() + offset, out.size() - offset)));
+    if(! n)
+      return n.error();
+    if(*n == 0)
+      break; // shrank since it was opened
+    offset += *n;
+  }
+  out.resize(offset);
+  return out;
+}
+
+} // namespace zddc::env

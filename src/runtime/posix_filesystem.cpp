@@ -1,0 +1,321 @@
+#include "runtime/posix_filesystem.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <random>
+
+namespace zddc::runtime {
+namespace {
+
+// Conditions the seam promises as zddc::errc; the rest pass through.
+error_code
+from_errno(int e)
+{
+  switch(e) {
+  case ENOENT: return errc::not_found;
+  case EEXIST: return errc::already_exists;
+  case ENOTDIR: return errc::not_a_directory;
+  case EISDIR: return errc::is_a_directory;
+  case ENOTEMPTY: return errc::not_empty;
+  case EXDEV:   // RESOLVE_BENEATH: the path would leave the root
+  case ELOOP:   // too many links, or a magic link
+    return errc::escapes_root;
+  default: return {e, boost::system::system_category()};
+  }
+}
+
+error_code
+last_error()
+{
+  return from_errno(errno);
+}
+
+env::time_point
+mtime_of(const struct stat& st)
+{
+  return env::time_point(std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+}
+
+result<env::file_stat>
+stat_of(const struct stat& st)
+{
+  env::file_stat out;
+  if(S_ISDIR(st.st_mode))
+    out.kind = env::file_kind::directory;
+  else if(S_ISREG(st.st_mode))
+    out.kind = env::file_kind::regular;
+  else
+    return error_code(errc::not_found); // sockets, devices, fifos: not documents
+  out.size = out.kind == env::file_kind::regular ? static_cast<std::uint64_t>(st.st_size) : 0;
+  out.mtime = mtime_of(st);
+  out.file_id = static_cast<std::uint64_t>(st.st_ino);
+  return out;
+}
+
+std::string
+path_or_dot(std::string_view p)
+{
+  return p.empty() ? std::string(".") : std::string(p);
+}
+
+} // namespace
+
+unique_fd&
+unique_fd::operator=(unique_fd&& o) noexcept
+{
+  if(this != &o) {
+    if(fd_ >= 0)
+      ::close(fd_);
+    fd_ = std::exchange(o.fd_, -1);
+  }
+  return *this;
+}
+
+unique_fd::~unique_fd()
+{
+  if(fd_ >= 0)
+    ::close(fd_);
+}
+
+// --- reader / writer ---------------------------------------------------------
+
+result<std::size_t>
+posix_filesystem::reader_type::read_at(std::uint64_t offset, std::span<std::byte> buffer) const
+{
+  for(;;) {
+    auto const n = ::pread(fd_.get(), buffer.data(), buffer.size(), static_cast<off_t>(offset));
+    if(n >= 0)
+      return static_cast<std::size_t>(n);
+    if(errno != EINTR)
+      return last_error();
+  }
+}
+
+posix_filesystem::writer_type::~writer_type()
+{
+  // After a rename the name is gone and this fails harmlessly with ENOENT;
+  // temp names are unique, so it can never remove someone else's file.
+  if(dir_)
+    ::unlinkat(dir_.get(), name_.c_str(), 0);
+}
+
+error_code
+posix_filesystem::writer_type::write(std::span<const std::byte> bytes)
+{
+  while(! bytes.empty()) {
+    auto const n = ::write(fd_.get(), bytes.data(), bytes.size());
+    if(n < 0) {
+      if(errno == EINTR)
+        continue;
+      return last_error();
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+error_code
+posix_filesystem::writer_type::sync()
+{
+  if(::fsync(fd_.get()) != 0)
+    return last_error();
+  return {};
+}
+
+// --- filesystem ----------------------------------------------------------------
+
+result<posix_filesystem>
+posix_filesystem::open(const std::string& root)
+{
+  int const fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if(fd < 0)
+    return last_error();
+  return posix_filesystem(unique_fd(fd));
+}
+
+result<unique_fd>
+posix_filesystem::open_beneath(std::string_view path, std::uint64_t flags) const
+{
+  struct open_how how {};
+  how.flags = flags | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  auto const p = path_or_dot(path);
+  for(;;) {
+    auto const fd = ::syscall(SYS_openat2, root_.get(), p.c_str(), &how, sizeof how);
+    if(fd >= 0)
+      return unique_fd(static_cast<int>(fd));
+    if(errno != EINTR && errno != EAGAIN)
+      return last_error();
+  }
+}
+
+result<unique_fd>
+posix_filesystem::open_parent(const core::store_path& p) const
+{
+  return open_beneath(p.parent().str(), O_PATH | O_DIRECTORY);
+}
+
+result<env::file_stat>
+posix_filesystem::stat(const core::store_path& p) const
+{
+  auto fd = open_beneath(p.str(), O_PATH);
+  if(! fd)
+    return fd.error();
+  struct stat st {};
+  if(::fstat(fd->get(), &st) != 0)
+    return last_error();
+  return stat_of(st);
+}
+
+result<posix_filesystem::reader_type>
+posix_filesystem::open_read(const core::store_path& p) const
+{
+  auto fd = open_beneath(p.str(), O_RDONLY | O_NOCTTY);
+  if(! fd)
+    return fd.error();
+  struct stat st {};
+  if(::fstat(fd->get(), &st) != 0)
+    return last_error();
+  auto s = stat_of(st);
+  if(! s)
+    return s.error();
+  if(s->kind == env::file_kind::directory)
+    return error_code(errc::is_a_directory);
+  return reader_type(std::move(*fd), *s);
+}
+
+result<posix_filesystem::writer_type>
+posix_filesystem::create_temp(const core::store_path& dir)
+{
+  auto dfd = open_beneath(dir.str(), O_PATH | O_DIRECTORY);
+  if(! dfd)
+    return dfd.error();
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  for(int attempt = 0; attempt < 8; ++attempt) {
+    auto name = ".zddc-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(++*temp_counter_) + "-" +
+                std::to_string(random() % 1'000'000);
+    int const fd = ::openat(dfd->get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    if(fd < 0) {
+      if(errno == EEXIST)
+        continue;
+      return last_error();
+    }
+    auto path = dir.child(name);
+    if(! path)
+      return path.error();
+    return writer_type(unique_fd(fd), std::move(*dfd), std::move(name), std::move(*path));
+  }
+  return error_code(errc::already_exists);
+}
+
+result<std::vector<env::dir_entry>>
+posix_filesystem::list(const core::store_path& dir) const
+{
+  auto dfd = open_beneath(dir.str(), O_RDONLY | O_DIRECTORY);
+  if(! dfd)
+    return dfd.error();
+  int const owned = ::dup(dfd->get());
+  if(owned < 0)
+    return last_error();
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::fdopendir(owned), &::closedir);
+  if(! d) {
+    ::close(owned);
+    return last_error();
+  }
+  std::vector<env::dir_entry> out;
+  std::string const prefix = dir.is_root() ? std::string() : std::string(dir.str()) + "/";
+  while(auto* e = ::readdir(d.get())) {
+    std::string_view const name = e->d_name;
+    if(name == "." || name == "..")
+      continue;
+    struct stat st {};
+    if(::fstatat(dfd->get(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+      continue; // gone since readdir
+    if(S_ISLNK(st.st_mode)) {
+      // Report what the link points to, when that is inside the root.
+      auto target = open_beneath(prefix + std::string(name), O_PATH);
+      if(! target || ::fstat(target->get(), &st) != 0)
+        continue;
+    }
+    auto s = stat_of(st);
+    if(! s)
+      continue;
+    out.push_back({std::string(name), *s});
+  }
+  return out;
+}
+
+error_code
+posix_filesystem::rename(const core::store_path& from, const core::store_path& to)
+{
+  auto from_dir = open_parent(from);
+  if(! from_dir)
+    return from_dir.error();
+  auto to_dir = open_parent(to);
+  if(! to_dir)
+    return to_dir.error();
+  if(::renameat(from_dir->get(), std::string(from.name()).c_str(), to_dir->get(),
+                std::string(to.name()).c_str()) != 0)
+    return errno == EEXIST ? error_code(errc::not_empty) : last_error();
+  return {};
+}
+
+error_code
+posix_filesystem::remove(const core::store_path& p)
+{
+  auto dir = open_parent(p);
+  if(! dir)
+    return dir.error();
+  auto const name = std::string(p.name());
+  struct stat st {};
+  if(::fstatat(dir->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return last_error();
+  if(::unlinkat(dir->get(), name.c_str(), S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0)
+    return errno == EEXIST ? error_code(errc::not_empty) : last_error();
+  return {};
+}
+
+error_code
+posix_filesystem::make_dir(const core::store_path& p)
+{
+  auto dir = open_parent(p);
+  if(! dir)
+    return dir.error();
+  if(::mkdirat(dir->get(), std::string(p.name()).c_str(), 0755) != 0)
+    return last_error();
+  return {};
+}
+
+error_code
+posix_filesystem::sync_dir(const core::store_path& dir)
+{
+  auto fd = open_beneath(dir.str(), O_RDONLY | O_DIRECTORY);
+  if(! fd)
+    return fd.error();
+  if(::fsync(fd->get()) != 0)
+    return last_error();
+  return {};
+}
+
+error_code
+posix_filesystem::set_mtime(const core::store_path& p, env::time_point t)
+{
+  auto dir = open_parent(p);
+  if(! dir)
+    return dir.error();
+  auto const ns = t.time_since_epoch().count();
+  struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)}};
+  if(ns < 0)
+    return std::make_error_code(std::errc::invalid_argument);
+  if(::utimensat(dir->get(), std::string(p.name()).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+    return last_error();
+  return {};
+}
+
+} // namespace zddc::runtime

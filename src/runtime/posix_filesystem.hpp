@@ -1,0 +1,103 @@
+#pragma once
+/// @file
+/// The production Filesystem (env/filesystem.hpp): POSIX calls under one
+/// root directory.
+///
+/// Confinement: every path is resolved by `openat2(root, path,
+/// RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)` (Linux 5.6+), so the kernel
+/// refuses any resolution that would leave the root — an absolute symlink,
+/// or one climbing out with `..` — while symlinks that stay inside work.
+/// Mutations act on a parent directory opened that way plus a final name
+/// (`renameat`, `unlinkat`, `mkdirat`), and those calls never follow a
+/// final symlink. Durability is the caller's, with `sync()` and `sync_dir()`
+/// mapping to fsync(2).
+///
+/// Thread-safe: no mutable state besides an atomic temp-name counter, so
+/// one instance serves every event loop.
+
+#include <zddc/env/filesystem.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+namespace zddc::runtime {
+
+/// An owned file descriptor.
+class unique_fd {
+public:
+  unique_fd() = default;
+  explicit unique_fd(int fd) noexcept : fd_(fd) {}
+  unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  unique_fd& operator=(unique_fd&& o) noexcept;
+  ~unique_fd();
+  int get() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ >= 0; }
+
+private:
+  int fd_ = -1;
+};
+
+class posix_filesystem {
+public:
+  class reader_type {
+  public:
+    const env::file_stat& stat() const noexcept { return stat_; }
+    result<std::size_t> read_at(std::uint64_t offset, std::span<std::byte> buffer) const;
+
+  private:
+    friend class posix_filesystem;
+    reader_type(unique_fd fd, env::file_stat st) : fd_(std::move(fd)), stat_(st) {}
+    unique_fd fd_;
+    env::file_stat stat_;
+  };
+
+  /// A temp file being written; removed on destruction unless renamed.
+  class writer_type {
+  public:
+    writer_type(writer_type&&) noexcept = default;
+    writer_type& operator=(writer_type&&) = delete;
+    ~writer_type();
+
+    const core::store_path& path() const noexcept { return path_; }
+    error_code write(std::span<const std::byte> bytes);
+    error_code sync();
+
+  private:
+    friend class posix_filesystem;
+    writer_type(unique_fd fd, unique_fd dir, std::string name, core::store_path path)
+      : fd_(std::move(fd)), dir_(std::move(dir)), name_(std::move(name)), path_(std::move(path))
+    {
+    }
+    unique_fd fd_;
+    unique_fd dir_; // the parent, to unlink the temp name
+    std::string name_;
+    core::store_path path_;
+  };
+
+  /// Opens `root` (which must be an existing directory).
+  static result<posix_filesystem> open(const std::string& root);
+
+  result<env::file_stat> stat(const core::store_path& p) const;
+  result<reader_type> open_read(const core::store_path& p) const;
+  result<writer_type> create_temp(const core::store_path& dir);
+  result<std::vector<env::dir_entry>> list(const core::store_path& dir) const;
+  error_code rename(const core::store_path& from, const core::store_path& to);
+  error_code remove(const core::store_path& p);
+  error_code make_dir(const core::store_path& p);
+  error_code sync_dir(const core::store_path& dir);
+  error_code set_mtime(const core::store_path& p, env::time_point t);
+
+private:
+  explicit posix_filesystem(unique_fd root) : root_(std::move(root)) {}
+
+  result<unique_fd> open_beneath(std::string_view path, std::uint64_t flags) const;
+  result<unique_fd> open_parent(const core::store_path& p) const;
+
+  unique_fd root_;
+  std::unique_ptr<std::atomic<std::uint64_t>> temp_counter_ = std::make_unique<std::atomic<std::uint64_t>>(0);
+};
+
+static_assert(env::Filesystem<posix_filesystem>);
+
+} // namespace zddc::runtime
