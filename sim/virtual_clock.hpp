@@ -128,10 +128,10 @@ private:
         auto const it = queue_.find(key);
         if(it == queue_.end())
           return;
-        auto w = std::move(it->second);
+        auto cancelled = std::move(it->second);
         queue_.erase(it);
-        w.slot = {}; // running inside the slot's handler: it must not be cleared here
-        complete(std::move(w), boost::asio::error::operation_aborted);
+        cancelled.slot = {}; // running inside the slot's handler: it must not be cleared here
+        complete(std::move(cancelled), boost::asio::error::operation_aborted);
       });
     queue_.emplace(key, std::move(w));
   }

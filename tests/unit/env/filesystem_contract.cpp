@@ -24,12 +24,6 @@ p(std::string_view s)
   return *store_path::parse(s);
 }
 
-std::span<const std::byte>
-bytes(std::string_view s)
-{
-  return std::as_bytes(std::span(s.data(), s.size()));
-}
-
 struct memory_fixture {
   sim::memory_filesystem fs;
 };
@@ -54,12 +48,12 @@ template<class Fixture>
 class filesystem_contract : public ::testing::Test {
 protected:
   Fixture fixture_;
-  decltype(fixture_.fs)& fs = fixture_.fs;
+  decltype(fixture_.fs)& fs_ = fixture_.fs;
 
   std::string
   read(std::string_view path)
   {
-    auto r = read_all(fs, p(path), 1 << 20);
+    auto r = read_all(fs_, p(path), 1 << 20);
     return r ? *r : "<" + r.error().message() + ">";
   }
 };
@@ -69,7 +63,7 @@ TYPED_TEST_SUITE(filesystem_contract, implementations);
 
 TYPED_TEST(filesystem_contract, stat_reports_kind_size_and_absence)
 {
-  auto& fs = this->fs;
+  auto& fs = this->fs_;
   ASSERT_FALSE(atomic_replace(fs, p("a.txt"), std::string_view("hello")).has_error());
   ASSERT_FALSE(make_dirs(fs, p("d/e")));
   auto file = fs.stat(p("a.txt"));
@@ -86,7 +80,7 @@ TYPED_TEST(filesystem_contract, stat_reports_kind_size_and_absence)
 
 TYPED_TEST(filesystem_contract, reads_by_position_until_end_of_file)
 {
-  auto& fs = this->fs;
+  auto& fs = this->fs_;
   ASSERT_TRUE(atomic_replace(fs, p("f"), std::string_view("0123456789")));
   auto r = fs.open_read(p("f"));
   ASSERT_TRUE(r);
@@ -106,7 +100,7 @@ TYPED_TEST(filesystem_contract, reads_by_position_until_end_of_file)
 
 TYPED_TEST(filesystem_contract, temp_files_have_unique_reserved_names_and_vanish_unless_renamed)
 {
-  auto& fs = this->fs;
+  auto& fs = this->fs_;
   std::set<std::string> names;
   {
     auto a = fs.create_temp(store_path());
@@ -121,7 +115,7 @@ TYPED_TEST(filesystem_contract, temp_files_have_unique_reserved_names_and_vanish
 
 TYPED_TEST(filesystem_contract, rename_replaces_atomically_with_a_new_file_id)
 {
-  auto& fs = this->fs;
+  auto& fs = this->fs_;
   auto first = atomic_replace(fs, p("doc.pdf"), std::string_view("v1"));
   ASSERT_TRUE(first);
   auto second = atomic_replace(fs, p("doc.pdf"), std::string_view("version 2"));
@@ -136,7 +130,7 @@ TYPED_TEST(filesystem_contract, rename_replaces_atomically_with_a_new_file_id)
 
 TYPED_TEST(filesystem_contract, names_are_bytes_exactly)
 {
-  auto& fs = this->fs;
+  auto& fs = this->fs_;
   std::set<std::string> const names = {
     "Spec (IFA) - Caf\xC3\xA9.pdf",  // NFC
     "Spec (IFA) - Cafe\xCC\x81.pdf", // NFD: a different name
@@ -155,7 +149,7 @@ TYPED_TEST(filesystem_contract, names_are_bytes_exactly)
 
 TYPED_TEST(filesystem_contract, remove_files_and_empty_directories_only)
 {
-  auto& fs = this->fs;
+  auto& fs = this->fs_;
   ASSERT_FALSE(make_dirs(fs, p("d")));
   ASSERT_TRUE(atomic_replace(fs, p("d/f"), std::string_view("x")));
   EXPECT_EQ(fs.remove(p("d")), errc::not_empty);
@@ -166,7 +160,7 @@ TYPED_TEST(filesystem_contract, remove_files_and_empty_directories_only)
 
 TYPED_TEST(filesystem_contract, make_dir_and_make_dirs)
 {
-  auto& fs = this->fs;
+  auto& fs = this->fs_;
   EXPECT_FALSE(fs.make_dir(p("a")));
   EXPECT_EQ(fs.make_dir(p("a")), errc::already_exists);
   EXPECT_EQ(fs.make_dir(p("x/y")), errc::not_found);
@@ -178,7 +172,7 @@ TYPED_TEST(filesystem_contract, make_dir_and_make_dirs)
 
 TYPED_TEST(filesystem_contract, set_mtime_round_trips_nanoseconds)
 {
-  auto& fs = this->fs;
+  auto& fs = this->fs_;
   ASSERT_TRUE(atomic_replace(fs, p("f"), std::string_view("x")));
   auto const t = time_point(std::chrono::seconds(1767225600) + std::chrono::nanoseconds(123456789));
   EXPECT_FALSE(fs.set_mtime(p("f"), t));
@@ -187,7 +181,7 @@ TYPED_TEST(filesystem_contract, set_mtime_round_trips_nanoseconds)
 
 TYPED_TEST(filesystem_contract, rename_moves_across_directories_durably)
 {
-  auto& fs = this->fs;
+  auto& fs = this->fs_;
   ASSERT_FALSE(make_dirs(fs, p("from")));
   ASSERT_FALSE(make_dirs(fs, p("to")));
   ASSERT_TRUE(atomic_replace(fs, p("from/x"), std::string_view("payload")));
@@ -199,7 +193,7 @@ TYPED_TEST(filesystem_contract, rename_moves_across_directories_durably)
 
 TYPED_TEST(filesystem_contract, read_all_refuses_files_over_its_limit)
 {
-  auto& fs = this->fs;
+  auto& fs = this->fs_;
   ASSERT_TRUE(atomic_replace(fs, p("big"), std::string_view("0123456789")));
   EXPECT_EQ(read_all(fs, p("big"), 9).error(), errc::too_large);
   EXPECT_EQ(*read_all(fs, p("big"), 10), "0123456789");
