@@ -1,0 +1,80 @@
+#pragma once
+/// @file
+/// The master role: request + principal → response, over the Environment's
+/// filesystem. The daemon and the simulator call the same `handle()`.
+///
+/// What it answers, in order:
+/// 1. A target that does not decode to a valid path: 400, with the reason.
+/// 2. No principal (no or bad credentials): 401 with WWW-Authenticate.
+///    Authentication comes before any precondition or existence check.
+/// 3. GET/HEAD: anything the principal may not see answers exactly like a
+///    missing path (404). Files: strong content ETag, Last-Modified,
+///    Content-Type, Accept-Ranges; 304 / 412 per RFC 9110 §13.2.2; a single
+///    Range → 206 / 416. Directories: a listing (JSON for
+///    `Accept: application/json`, else HTML) of the visible entries with its
+///    own ETag; the file form of a directory URL redirects (301) to the
+///    directory form.
+/// 4. PUT: 403 outside the principal's write grants; 413 for a body over
+///    `write_bytes_max` (checked before reading when Content-Length says so,
+///    and while streaming otherwise; nothing is written); preconditions;
+///    then the body streams to a temp file (hashed on the way), is synced,
+///    and — after the preconditions are checked again under the commit guard
+///    — renamed into place and the directory synced. 201 new / 204 replaced.
+/// 5. DELETE: a file or an empty directory; preconditions; 204.
+
+#include <zddc/core/byte_range.hpp>
+#include <zddc/core/http_date.hpp>
+#include <zddc/core/http_message.hpp>
+#include <zddc/core/listing.hpp>
+#include <zddc/core/listing_html.hpp>
+#include <zddc/core/media_type.hpp>
+#include <zddc/core/policy.hpp>
+#include <zddc/core/preconditions.hpp>
+#include <zddc/env/durable.hpp>
+#include <zddc/env/environment.hpp>
+#include <zddc/master/content_tags.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace zddc::master {
+
+struct config {
+  std::uint64_t write_bytes_max = 256ull << 20; // a larger PUT body answers 413
+};
+
+template<env::Environment E>
+class handler {
+public:
+  using filesystem_type = typename E::filesystem_type;
+  using reader_type = typename filesystem_type::reader_type;
+  using response_type = core::response<reader_type>;
+
+  handler(E& env, config cfg) : env_(env), config_(cfg) {}
+
+  /// Answers `req` for `who`; `who` is null when the request carried no
+  /// valid credentials.
+  boost::asio::awaitable<response_type>
+  handle(const core::request& req, const core::principal* who);
+
+private:
+  response_type read(const core::request&, const core::decoded_target&, const core::principal&);
+  response_type read_file(const core::request&, const core::repo_path&);
+  response_type read_directory(const core::request&, const core::repo_path&, const core::principal&);
+  boost::asio::awaitable<response_type> write(const core::request&, const core::decoded_target&);
+  response_type remove(const core::request&, const core::decoded_target&);
+
+  result<core::representation_state> current_state(const core::repo_path&, bool need_tag);
+  bool needs_tag(const core::request&) const;
+
+  E& env_;
+  config config_;
+  content_tags<filesystem_type> tags_;
+};
+
+} // namespace zddc::master
+
+#include <zddc/master/impl/handler.hpp>

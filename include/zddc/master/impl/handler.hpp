@@ -1,0 +1,420 @@
+#pragma once
+
+#include <array>
+
+namespace zddc::master {
+namespace detail {
+
+namespace http = boost::beast::http;
+
+inline constexpr std::size_t body_chunk_bytes = 64 * 1024;
+inline constexpr std::string_view allowed_methods = "GET, HEAD, PUT, DELETE, OPTIONS";
+
+template<class Reader>
+core::response<Reader>
+text(http::status status, std::string message)
+{
+  core::response<Reader> r;
+  r.status = status;
+  r.headers.set(http::field::content_type, "text/plain; charset=utf-8");
+  r.headers.set(http::field::cache_control, "no-store");
+  r.body = std::move(message) + "\n";
+  return r;
+}
+
+template<class Reader>
+core::response<Reader>
+not_found()
+{
+  return text<Reader>(http::status::not_found, "not found");
+}
+
+// Maps a filesystem error met while reading to what the client may learn:
+// anything path-shaped is "not found"; only real storage failures are 500s.
+template<class Reader>
+core::response<Reader>
+read_failure(error_code ec)
+{
+  if(ec == errc::not_found || ec == errc::not_a_directory || ec == errc::escapes_root ||
+     ec == errc::is_a_directory)
+    return not_found<Reader>();
+  return text<Reader>(http::status::internal_server_error, "storage error: " + ec.message());
+}
+
+template<class Reader>
+core::response<Reader>
+write_failure(error_code ec)
+{
+  if(ec == errc::not_a_directory || ec == errc::is_a_directory || ec == errc::not_empty ||
+     ec == errc::already_exists)
+    return text<Reader>(http::status::conflict, "conflict: " + ec.message());
+  if(ec == errc::escapes_root)
+    return text<Reader>(http::status::forbidden, "forbidden: " + ec.message());
+  if(ec == errc::not_found)
+    return not_found<Reader>();
+  return text<Reader>(http::status::internal_server_error, "storage error: " + ec.message());
+}
+
+template<class Reader>
+std::optional<core::response<Reader>>
+precondition_response(core::precondition_outcome outcome, const core::representation_state& state)
+{
+  switch(outcome) {
+  case core::precondition_outcome::proceed:
+    return std::nullopt;
+  case core::precondition_outcome::malformed:
+    return text<Reader>(http::status::bad_request, "malformed If-Match or If-None-Match");
+  case core::precondition_outcome::failed: {
+    auto r = text<Reader>(http::status::precondition_failed, "precondition failed");
+    if(state.etag)
+      r.headers.set(http::field::etag, state.etag->to_string());
+    return r;
+  }
+  case core::precondition_outcome::not_modified: {
+    core::response<Reader> r;
+    r.status = http::status::not_modified;
+    if(state.etag)
+      r.headers.set(http::field::etag, state.etag->to_string());
+    if(state.last_modified)
+      r.headers.set(http::field::last_modified, core::format_http_date(*state.last_modified));
+    return r;
+  }
+  }
+  return std::nullopt;
+}
+
+inline bool
+wants_json(const http::fields& headers)
+{
+  auto const it = headers.find(http::field::accept);
+  return it != headers.end() && it->value().find("application/json") != std::string_view::npos;
+}
+
+} // namespace detail
+
+template<env::Environment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::handle(const core::request& req, const core::principal* who)
+{
+  namespace http = boost::beast::http;
+  auto const target = core::decode(req.target);
+  if(! target)
+    co_return detail::text<reader_type>(http::status::bad_request,
+                                        "bad request target: " + target.error().message());
+  if(! who) {
+    auto r = detail::text<reader_type>(http::status::unauthorized, "authentication required");
+    r.headers.set(http::field::www_authenticate,
+                  req.headers.count(http::field::authorization)
+                    ? R"(Bearer realm="zddc", error="invalid_token")"
+                    : R"(Bearer realm="zddc")");
+    co_return r;
+  }
+  switch(req.method) {
+  case http::verb::get:
+  case http::verb::head:
+    co_return read(req, *target, *who);
+  case http::verb::put:
+    if(! core::may_write(*who, target->path))
+      co_return detail::text<reader_type>(http::status::forbidden, "no write access here");
+    co_return co_await write(req, *target);
+  case http::verb::delete_:
+    if(! core::may_write(*who, target->path))
+      co_return detail::text<reader_type>(http::status::forbidden, "no write access here");
+    co_return remove(req, *target);
+  case http::verb::options: {
+    response_type r;
+    r.status = http::status::no_content;
+    r.headers.set(http::field::allow, detail::allowed_methods);
+    co_return r;
+  }
+  default: {
+    auto r = detail::text<reader_type>(http::status::method_not_allowed, "method not allowed");
+    r.headers.set(http::field::allow, detail::allowed_methods);
+    co_return r;
+  }
+  }
+}
+
+template<env::Environment E>
+typename handler<E>::response_type
+handler<E>::read(const core::request& req, const core::decoded_target& target,
+                 const core::principal& who)
+{
+  namespace http = boost::beast::http;
+  if(! core::is_visible(who, target.path))
+    return detail::not_found<reader_type>();
+  auto const st = env_.fs().stat(target.path);
+  if(! st)
+    return detail::read_failure<reader_type>(st.error());
+  if(st->kind == env::file_kind::directory) {
+    if(target.form == core::target_form::file && ! target.path.is_root()) {
+      // Built from the decoded path, so it is always a local "/a/b/" target.
+      auto location = core::encode(target.path, core::target_form::directory);
+      if(auto q = req.target.encoded_query())
+        location = location.with_query(*q);
+      auto r = detail::text<reader_type>(http::status::moved_permanently, "see " + std::string(location.str()));
+      r.headers.set(http::field::location, location.str());
+      return r;
+    }
+    return read_directory(req, target.path, who);
+  }
+  if(target.form == core::target_form::directory || ! core::may_read(who, target.path))
+    return detail::not_found<reader_type>();
+  return read_file(req, target.path);
+}
+
+template<env::Environment E>
+typename handler<E>::response_type
+handler<E>::read_file(const core::request& req, const core::repo_path& path)
+{
+  namespace http = boost::beast::http;
+  auto reader = env_.fs().open_read(path);
+  if(! reader)
+    return detail::read_failure<reader_type>(reader.error());
+  auto const tag = tags_.tag_of(path, *reader, env_.clock().now());
+  if(! tag)
+    return detail::read_failure<reader_type>(tag.error());
+  auto const file = reader->stat();
+  core::representation_state const state{true, *tag, file.mtime};
+  if(auto r = detail::precondition_response<reader_type>(
+       core::evaluate_preconditions(req.method, req.headers, state), state))
+    return std::move(*r);
+
+  response_type r;
+  r.headers.set(http::field::etag, tag->to_string());
+  r.headers.set(http::field::last_modified, core::format_http_date(file.mtime));
+  r.headers.set(http::field::content_type, core::media_type_for(path.name()));
+  r.headers.set(http::field::accept_ranges, "bytes");
+  r.headers.set(http::field::cache_control, "no-cache");
+
+  core::byte_range range{0, file.size};
+  auto const range_header = req.headers.find(http::field::range);
+  if(req.method == http::verb::get && range_header != req.headers.end() &&
+     core::if_range_holds(req.headers, state)) {
+    auto const parsed = core::parse_range(range_header->value(), file.size);
+    if(parsed.kind == core::range_kind::unsatisfiable) {
+      auto u = detail::text<reader_type>(http::status::range_not_satisfiable, "range not satisfiable");
+      u.headers.set(http::field::content_range, core::unsatisfied_content_range(file.size));
+      return u;
+    }
+    if(parsed.kind == core::range_kind::partial) {
+      range = parsed.range;
+      r.status = http::status::partial_content;
+      r.headers.set(http::field::content_range, core::content_range(range, file.size));
+    }
+  }
+  r.headers.set(http::field::content_length, std::to_string(range.length));
+  if(req.method == http::verb::head)
+    r.body = std::string();
+  else
+    r.body = core::file_slice<reader_type>{std::move(*reader), range.first, range.length};
+  return r;
+}
+
+template<env::Environment E>
+typename handler<E>::response_type
+handler<E>::read_directory(const core::request& req, const core::repo_path& dir,
+                           const core::principal& who)
+{
+  namespace http = boost::beast::http;
+  auto entries = env_.fs().list(dir);
+  if(! entries)
+    return detail::read_failure<reader_type>(entries.error());
+  auto const now = env_.clock().now();
+  core::listing l{dir, {}};
+  l.entries.reserve(entries->size());
+  for(auto& e : *entries) {
+    // Reserved names are the server's; names that are not valid segments
+    // (bad UTF-8 written by hand on the server) cannot be addressed, so
+    // they are not listed either.
+    auto const child = dir.child(e.name);
+    if(! child || ! core::is_visible(who, *child))
+      continue;
+    core::listing_entry item{std::move(e.name), e.stat.kind, e.stat.size, e.stat.mtime, std::nullopt};
+    if(e.stat.kind == env::file_kind::regular) {
+      if(! core::may_read(who, *child))
+        continue;
+      auto tag = tags_.tag_at(env_.fs(), *child, e.stat, now);
+      if(! tag)
+        continue; // vanished or unreadable since the listing: not there
+      item.etag = std::move(*tag);
+    } else {
+      item.size = 0;
+    }
+    l.entries.push_back(std::move(item));
+  }
+  std::sort(l.entries.begin(), l.entries.end(),
+            [](auto const& a, auto const& b) { return a.name < b.name; });
+
+  bool const json = detail::wants_json(req.headers);
+  // The two formats are different representations: different strong tags.
+  auto const tag = *core::entity_tag::strong(std::string(core::listing_etag(l).opaque()) +
+                                             (json ? "-json" : "-html"));
+  core::representation_state const state{true, tag, std::nullopt};
+  if(auto r = detail::precondition_response<reader_type>(
+       core::evaluate_preconditions(req.method, req.headers, state), state))
+    return std::move(*r);
+
+  response_type r;
+  r.headers.set(http::field::etag, tag.to_string());
+  r.headers.set(http::field::vary, "Accept, Authorization");
+  r.headers.set(http::field::cache_control, "private, no-cache");
+  std::string body;
+  if(json) {
+    r.headers.set(http::field::content_type, "application/json");
+    body = core::to_json(l);
+  } else {
+    r.headers.set(http::field::content_type, "text/html; charset=utf-8");
+    body = core::render_listing_html(l, {core::may_write(who, dir)});
+  }
+  r.headers.set(http::field::content_length, std::to_string(body.size()));
+  r.body = req.method == http::verb::head ? std::string() : std::move(body);
+  return r;
+}
+
+template<env::Environment E>
+bool
+handler<E>::needs_tag(const core::request& req) const
+{
+  namespace http = boost::beast::http;
+  return req.headers.count(http::field::if_match) || req.headers.count(http::field::if_none_match);
+}
+
+template<env::Environment E>
+result<core::representation_state>
+handler<E>::current_state(const core::repo_path& path, bool need_tag)
+{
+  auto const st = env_.fs().stat(path);
+  if(! st) {
+    if(st.error() == errc::not_found)
+      return core::representation_state{};
+    return st.error();
+  }
+  core::representation_state state{true, std::nullopt, st->mtime};
+  if(need_tag && st->kind == env::file_kind::regular) {
+    auto tag = tags_.tag_at(env_.fs(), path, *st, env_.clock().now());
+    if(! tag)
+      return tag.error();
+    state.etag = std::move(*tag);
+  }
+  return state;
+}
+
+template<env::Environment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::write(const core::request& req, const core::decoded_target& target)
+{
+  namespace http = boost::beast::http;
+  auto const& path = target.path;
+  if(path.is_root() || target.form == core::target_form::directory) {
+    auto r = detail::text<reader_type>(http::status::method_not_allowed, "PUT needs a file path");
+    r.headers.set(http::field::allow, "GET, HEAD, OPTIONS");
+    co_return r;
+  }
+  auto const too_large = [&] {
+    return detail::text<reader_type>(http::status::payload_too_large,
+                                     "body exceeds " + std::to_string(config_.write_bytes_max) + " bytes");
+  };
+  if(req.body && req.body->content_length() && *req.body->content_length() > config_.write_bytes_max)
+    co_return too_large();
+
+  auto const before = current_state(path, needs_tag(req));
+  if(! before)
+    co_return detail::write_failure<reader_type>(before.error());
+  if(auto const st = env_.fs().stat(path); st && st->kind == env::file_kind::directory)
+    co_return detail::text<reader_type>(http::status::conflict, "a directory is in the way");
+  if(auto r = detail::precondition_response<reader_type>(
+       core::evaluate_preconditions(req.method, req.headers, *before), *before))
+    co_return std::move(*r);
+
+  auto& fs = env_.fs();
+  auto const parent = path.parent();
+  if(auto ec = env::make_dirs(fs, parent))
+    co_return detail::write_failure<reader_type>(ec);
+  auto temp = fs.create_temp(parent);
+  if(! temp)
+    co_return detail::write_failure<reader_type>(temp.error());
+
+  // Stream the body into the temp file; on any early return the writer's
+  // destructor removes it, so nothing partial is ever visible.
+  core::sha256 hash;
+  std::uint64_t total = 0;
+  if(req.body) {
+    std::vector<std::byte> buffer(detail::body_chunk_bytes);
+    for(;;) {
+      auto n = co_await req.body->read_some(buffer);
+      if(! n)
+        co_return detail::text<reader_type>(http::status::bad_request, "body: " + n.error().message());
+      if(*n == 0)
+        break;
+      total += *n;
+      if(total > config_.write_bytes_max)
+        co_return too_large();
+      std::span<const std::byte> const chunk(buffer.data(), *n);
+      hash.update(chunk);
+      if(auto ec = temp->write(chunk))
+        co_return detail::write_failure<reader_type>(ec);
+    }
+  }
+  if(auto ec = temp->sync())
+    co_return detail::write_failure<reader_type>(ec);
+
+  // Commit: nothing below awaits, so within one event loop this is atomic;
+  // the guard excludes the other loops.
+  auto const tag = core::content_etag(hash.finish());
+  bool created = false;
+  {
+    [[maybe_unused]] auto const guard = env_.commit_guard();
+    auto const now_state = current_state(path, needs_tag(req));
+    if(! now_state)
+      co_return detail::write_failure<reader_type>(now_state.error());
+    if(auto r = detail::precondition_response<reader_type>(
+         core::evaluate_preconditions(req.method, req.headers, *now_state), *now_state))
+      co_return std::move(*r);
+    created = ! now_state->exists;
+    if(auto ec = env::rename_durably(fs, temp->path(), path))
+      co_return detail::write_failure<reader_type>(ec);
+  }
+  auto const st = fs.stat(path);
+  if(! st)
+    co_return detail::write_failure<reader_type>(st.error());
+  tags_.remember(path, *st, tag, env_.clock().now());
+
+  response_type r;
+  r.status = created ? http::status::created : http::status::no_content;
+  r.headers.set(http::field::etag, tag.to_string());
+  r.headers.set(http::field::last_modified, core::format_http_date(st->mtime));
+  if(created)
+    r.headers.set(http::field::location, core::encode(path).str());
+  co_return r;
+}
+
+template<env::Environment E>
+typename handler<E>::response_type
+handler<E>::remove(const core::request& req, const core::decoded_target& target)
+{
+  namespace http = boost::beast::http;
+  auto const& path = target.path;
+  if(path.is_root()) {
+    auto r = detail::text<reader_type>(http::status::method_not_allowed, "the root cannot be deleted");
+    r.headers.set(http::field::allow, "GET, HEAD, OPTIONS");
+    return r;
+  }
+  [[maybe_unused]] auto const guard = env_.commit_guard();
+  auto const state = current_state(path, needs_tag(req));
+  if(! state)
+    return detail::write_failure<reader_type>(state.error());
+  if(! state->exists)
+    return detail::not_found<reader_type>();
+  if(auto r = detail::precondition_response<reader_type>(
+       core::evaluate_preconditions(req.method, req.headers, *state), *state))
+    return std::move(*r);
+  if(auto ec = env::remove_durably(env_.fs(), path))
+    return detail::write_failure<reader_type>(ec);
+  tags_.forget(path);
+  response_type r;
+  r.status = http::status::no_content;
+  return r;
+}
+
+} // namespace zddc::master

@@ -1,0 +1,319 @@
+// The master role through the in-memory filesystem and the virtual clock.
+#include <zddc/master/handler.hpp>
+
+#include "sim/memory_filesystem.hpp"
+#include "sim/memory_request_body.hpp"
+#include "sim/virtual_clock.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+namespace zddc::master {
+namespace {
+
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+
+struct test_env {
+  using clock_type = sim::virtual_clock;
+  using filesystem_type = sim::memory_filesystem;
+
+  boost::asio::io_context io_;
+  sim::virtual_clock clock_{io_.get_executor()};
+  sim::memory_filesystem fs_{[this] { return clock_.now(); }};
+
+  clock_type& clock() { return clock_; }
+  filesystem_type& fs() { return fs_; }
+  struct no_guard {};
+  no_guard commit_guard() { return {}; }
+};
+static_assert(env::Environment<test_env>);
+
+using response = handler<test_env>::response_type;
+
+core::repo_path
+path(std::string_view s)
+{
+  return *core::repo_path::parse(s);
+}
+
+class master_handler : public ::testing::Test {
+protected:
+  void
+  SetUp() override
+  {
+    write("Project/Spec (IFA) - Caf\xC3\xA9.pdf", "%PDF-1.4 spec body");
+    write("Project/notes.txt", "0123456789");
+    write("vendorA/a.pdf", "vendor A document");
+    write("vendorAB/b.pdf", "vendor AB document");
+  }
+
+  void
+  write(std::string_view p, std::string_view bytes)
+  {
+    env_.fs_.write_file_direct(path(p), bytes);
+  }
+
+  std::string
+  contents(std::string_view p)
+  {
+    auto r = env::read_all(env_.fs_, path(p), 1 << 20);
+    return r ? *r : "<" + r.error().message() + ">";
+  }
+
+  // Runs one request to completion.
+  response
+  send(http::verb method, std::string_view target, std::initializer_list<std::pair<http::field, std::string>> headers = {},
+       std::optional<std::string> body = std::nullopt, bool declare_length = true,
+       const core::principal* who = &admin_)
+  {
+    core::request req;
+    req.method = method;
+    auto t = core::url_target::parse(target);
+    EXPECT_TRUE(t) << target;
+    req.target = *t;
+    for(auto const& [f, v] : headers)
+      req.headers.set(f, v);
+    std::optional<sim::memory_request_body> source;
+    if(body) {
+      source.emplace(*body, declare_length, 7); // small pieces: exercise streaming
+      req.body = &*source;
+    }
+    boost::asio::io_context io;
+    auto fut = boost::asio::co_spawn(io, handler_.handle(req, who), boost::asio::use_future);
+    io.run();
+    return fut.get();
+  }
+
+  std::string
+  body_of(response& r)
+  {
+    if(auto* s = std::get_if<std::string>(&r.body))
+      return *s;
+    auto& slice = std::get<core::file_slice<sim::memory_filesystem::reader_type>>(r.body);
+    std::string out(slice.length, '\0');
+    auto n = slice.reader.read_at(slice.offset, std::as_writable_bytes(std::span(out.data(), out.size())));
+    EXPECT_TRUE(n);
+    out.resize(n ? *n : 0);
+    return out;
+  }
+
+  static std::string
+  header(const response& r, http::field f)
+  {
+    auto it = r.headers.find(f);
+    return it == r.headers.end() ? std::string() : std::string(it->value());
+  }
+
+  test_env env_;
+  handler<test_env> handler_{env_, config{1024}};
+  static inline core::principal admin_ = core::principal::unrestricted("admin");
+};
+
+const std::string spec = "/Project/Spec%20(IFA)%20-%20Caf%C3%A9.pdf";
+
+TEST_F(master_handler, get_serves_a_file_with_validators)
+{
+  auto r = send(http::verb::get, spec);
+  EXPECT_EQ(r.status, http::status::ok);
+  EXPECT_EQ(body_of(r), "%PDF-1.4 spec body");
+  EXPECT_EQ(header(r, http::field::content_type), "application/pdf");
+  EXPECT_EQ(header(r, http::field::accept_ranges), "bytes");
+  EXPECT_EQ(header(r, http::field::content_length), "18");
+  core::sha256 h;
+  h.update(std::string_view("%PDF-1.4 spec body"));
+  EXPECT_EQ(header(r, http::field::etag), core::content_etag(h.finish()).to_string());
+  EXPECT_FALSE(header(r, http::field::last_modified).empty());
+}
+
+TEST_F(master_handler, head_has_headers_and_no_body)
+{
+  auto r = send(http::verb::head, spec);
+  EXPECT_EQ(r.status, http::status::ok);
+  EXPECT_EQ(header(r, http::field::content_length), "18");
+  EXPECT_EQ(std::get<std::string>(r.body), "");
+}
+
+TEST_F(master_handler, conditional_get_answers_304)
+{
+  auto const first = send(http::verb::get, spec);
+  auto const tag = header(first, http::field::etag);
+  auto r = send(http::verb::get, spec, {{http::field::if_none_match, tag}});
+  EXPECT_EQ(r.status, http::status::not_modified);
+  EXPECT_EQ(header(r, http::field::etag), tag);
+  auto ims = send(http::verb::get, spec, {{http::field::if_modified_since, header(first, http::field::last_modified)}});
+  EXPECT_EQ(ims.status, http::status::not_modified);
+}
+
+TEST_F(master_handler, ranges_answer_206_and_416)
+{
+  auto r = send(http::verb::get, "/Project/notes.txt", {{http::field::range, "bytes=2-5"}});
+  EXPECT_EQ(r.status, http::status::partial_content);
+  EXPECT_EQ(body_of(r), "2345");
+  EXPECT_EQ(header(r, http::field::content_range), "bytes 2-5/10");
+  auto u = send(http::verb::get, "/Project/notes.txt", {{http::field::range, "bytes=10-"}});
+  EXPECT_EQ(u.status, http::status::range_not_satisfiable);
+  EXPECT_EQ(header(u, http::field::content_range), "bytes */10");
+  auto stale = send(http::verb::get, "/Project/notes.txt",
+                    {{http::field::range, "bytes=2-5"}, {http::field::if_range, "\"stale\""}});
+  EXPECT_EQ(stale.status, http::status::ok);
+  EXPECT_EQ(body_of(stale), "0123456789");
+}
+
+TEST_F(master_handler, directory_without_slash_redirects_locally)
+{
+  auto r = send(http::verb::get, "/Project?sort=name");
+  EXPECT_EQ(r.status, http::status::moved_permanently);
+  EXPECT_EQ(header(r, http::field::location), "/Project/?sort=name");
+  // What would be an open redirect elsewhere is not even a valid path here.
+  EXPECT_EQ(send(http::verb::get, "//evil.example").status, http::status::bad_request);
+}
+
+TEST_F(master_handler, json_listing_has_entries_and_its_own_etag)
+{
+  env_.fs_.write_file_direct(*core::store_path::parse("Project/.zddc-listing.json"), "server-owned");
+  auto r = send(http::verb::get, "/Project/", {{http::field::accept, "application/json"}});
+  ASSERT_EQ(r.status, http::status::ok);
+  EXPECT_EQ(header(r, http::field::content_type), "application/json");
+  auto l = core::listing_from_json(body_of(r), path("Project"));
+  ASSERT_TRUE(l);
+  ASSERT_EQ(l->entries.size(), 2u); // the reserved sidecar is never listed
+  EXPECT_EQ(l->entries[0].name, "Spec (IFA) - Caf\xC3\xA9.pdf");
+  EXPECT_EQ(l->entries[1].name, "notes.txt");
+  EXPECT_EQ(l->entries[1].size, 10u);
+  auto const tag = header(r, http::field::etag);
+  auto again = send(http::verb::get, "/Project/",
+                    {{http::field::accept, "application/json"}, {http::field::if_none_match, tag}});
+  EXPECT_EQ(again.status, http::status::not_modified);
+  auto html = send(http::verb::get, "/Project/");
+  EXPECT_EQ(html.status, http::status::ok);
+  EXPECT_EQ(header(html, http::field::content_type), "text/html; charset=utf-8");
+  EXPECT_NE(header(html, http::field::etag), tag);
+}
+
+TEST_F(master_handler, put_creates_then_replaces_atomically)
+{
+  auto created = send(http::verb::put, "/New%20Dir/sub/x%23y.txt", {}, "hello");
+  EXPECT_EQ(created.status, http::status::created);
+  EXPECT_EQ(contents("New Dir/sub/x#y.txt"), "hello");
+  auto const tag = header(created, http::field::etag);
+  auto got = send(http::verb::get, "/New%20Dir/sub/x%23y.txt");
+  EXPECT_EQ(header(got, http::field::etag), tag);
+  auto replaced = send(http::verb::put, "/New%20Dir/sub/x%23y.txt", {{http::field::if_match, tag}}, "world",
+                       /*declare_length=*/false);
+  EXPECT_EQ(replaced.status, http::status::no_content);
+  EXPECT_EQ(contents("New Dir/sub/x#y.txt"), "world");
+  EXPECT_NE(header(replaced, http::field::etag), tag);
+}
+
+TEST_F(master_handler, put_preconditions_refuse_stale_writes)
+{
+  auto const before = contents("Project/notes.txt");
+  auto r1 = send(http::verb::put, "/Project/notes.txt", {{http::field::if_match, "\"stale\""}}, "x");
+  EXPECT_EQ(r1.status, http::status::precondition_failed);
+  auto r2 = send(http::verb::put, "/Project/notes.txt", {{http::field::if_none_match, "*"}}, "x");
+  EXPECT_EQ(r2.status, http::status::precondition_failed);
+  // The seed's bug 3: If-Unmodified-Since older than the file must refuse.
+  auto r3 = send(http::verb::put, "/Project/notes.txt",
+                 {{http::field::if_unmodified_since, "Sat, 01 Jan 2000 00:00:00 GMT"}}, "x");
+  EXPECT_EQ(r3.status, http::status::precondition_failed);
+  EXPECT_EQ(contents("Project/notes.txt"), before);
+}
+
+TEST_F(master_handler, oversized_bodies_answer_413_and_write_nothing)
+{
+  std::string const big(1025, 'b');
+  auto declared = send(http::verb::put, "/Project/big.bin", {}, big, true);
+  EXPECT_EQ(declared.status, http::status::payload_too_large);
+  auto chunked = send(http::verb::put, "/Project/big.bin", {}, big, false);
+  EXPECT_EQ(chunked.status, http::status::payload_too_large);
+  EXPECT_EQ(env_.fs_.stat(path("Project/big.bin")).error(), errc::not_found);
+  for(auto const& e : *env_.fs_.list(path("Project")))
+    EXPECT_FALSE(core::is_reserved_name(e.name)) << "left behind: " << e.name;
+  EXPECT_EQ(send(http::verb::put, "/Project/ok.bin", {}, std::string(1024, 'o')).status, http::status::created);
+}
+
+TEST_F(master_handler, put_conflicts_with_directories)
+{
+  EXPECT_EQ(send(http::verb::put, "/Project", {}, "x").status, http::status::conflict);
+  EXPECT_EQ(send(http::verb::put, "/Project/notes.txt/inner", {}, "x").status, http::status::conflict);
+  EXPECT_EQ(send(http::verb::put, "/Project/", {}, "x").status, http::status::method_not_allowed);
+  EXPECT_EQ(send(http::verb::put, "/", {}, "x").status, http::status::method_not_allowed);
+}
+
+TEST_F(master_handler, delete_removes_files_and_empty_directories)
+{
+  EXPECT_EQ(send(http::verb::delete_, "/Project/notes.txt", {{http::field::if_match, "\"stale\""}}).status,
+            http::status::precondition_failed);
+  EXPECT_EQ(send(http::verb::delete_, "/Project/notes.txt").status, http::status::no_content);
+  EXPECT_EQ(send(http::verb::get, "/Project/notes.txt").status, http::status::not_found);
+  EXPECT_EQ(send(http::verb::delete_, "/Project/notes.txt").status, http::status::not_found);
+  EXPECT_EQ(send(http::verb::delete_, "/Project").status, http::status::conflict);
+  EXPECT_EQ(send(http::verb::delete_, spec).status, http::status::no_content);
+  EXPECT_EQ(send(http::verb::delete_, "/Project").status, http::status::no_content);
+  EXPECT_EQ(send(http::verb::delete_, "/").status, http::status::method_not_allowed);
+}
+
+TEST_F(master_handler, refuses_every_bad_path_with_400)
+{
+  for(auto t : {"/../etc/passwd", "/%2e%2e/x", "/a%2Fb", "/a%00b", "/%c0%ae%c0%ae/x", "/a//b",
+                "/.zddc-outbox/x", "/a%5cb", "/%FF"}) {
+    SCOPED_TRACE(t);
+    EXPECT_EQ(send(http::verb::get, t).status, http::status::bad_request);
+    EXPECT_EQ(send(http::verb::put, t, {}, "x").status, http::status::bad_request);
+  }
+}
+
+TEST_F(master_handler, authentication_comes_first)
+{
+  auto r = send(http::verb::put, "/Project/notes.txt", {{http::field::if_match, "\"stale\""}}, "x", true, nullptr);
+  EXPECT_EQ(r.status, http::status::unauthorized);
+  EXPECT_EQ(header(r, http::field::www_authenticate), "Bearer realm=\"zddc\"");
+  auto bad = send(http::verb::get, "/missing", {{http::field::authorization, "Bearer nope"}}, std::nullopt, true, nullptr);
+  EXPECT_EQ(bad.status, http::status::unauthorized);
+  EXPECT_NE(header(bad, http::field::www_authenticate).find("invalid_token"), std::string::npos);
+}
+
+TEST_F(master_handler, reads_outside_grants_look_exactly_like_missing_paths)
+{
+  core::principal const vendor{"vendorA", {{path("vendorA"), core::access::write}}};
+  auto hidden = send(http::verb::get, "/vendorAB/b.pdf", {}, std::nullopt, true, &vendor);
+  auto missing = send(http::verb::get, "/vendorA/nothing.pdf", {}, std::nullopt, true, &vendor);
+  EXPECT_EQ(hidden.status, http::status::not_found);
+  EXPECT_EQ(hidden.status, missing.status);
+  EXPECT_EQ(body_of(hidden), body_of(missing));
+  EXPECT_EQ(hidden.headers.begin() == hidden.headers.end(), missing.headers.begin() == missing.headers.end());
+  EXPECT_EQ(send(http::verb::get, "/vendorA/a.pdf", {}, std::nullopt, true, &vendor).status, http::status::ok);
+
+  auto root = send(http::verb::get, "/", {{http::field::accept, "application/json"}}, std::nullopt, true, &vendor);
+  ASSERT_EQ(root.status, http::status::ok);
+  auto l = core::listing_from_json(body_of(root), core::repo_path());
+  ASSERT_TRUE(l);
+  ASSERT_EQ(l->entries.size(), 1u);
+  EXPECT_EQ(l->entries[0].name, "vendorA");
+
+  EXPECT_EQ(send(http::verb::put, "/vendorAB/b.pdf", {}, "x", true, &vendor).status, http::status::forbidden);
+  EXPECT_EQ(send(http::verb::delete_, "/Project/notes.txt", {}, std::nullopt, true, &vendor).status,
+            http::status::forbidden);
+  EXPECT_EQ(send(http::verb::put, "/vendorA/new.pdf", {}, "x", true, &vendor).status, http::status::created);
+}
+
+TEST_F(master_handler, etag_changes_for_a_same_size_in_place_edit_within_the_same_tick)
+{
+  auto const first = header(send(http::verb::get, "/Project/notes.txt"), http::field::etag);
+  // An editor on the server rewrites the file in place: same inode, same
+  // size, and (on this coarse clock) possibly the same mtime.
+  env_.fs_.edit_in_place(path("Project/notes.txt"), "9876543210");
+  auto const second = header(send(http::verb::get, "/Project/notes.txt"), http::field::etag);
+  EXPECT_NE(first, second);
+  EXPECT_EQ(contents("Project/notes.txt"), "9876543210");
+}
+
+} // namespace
+} // namespace zddc::master
