@@ -1,0 +1,199 @@
+#include "runtime/config.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <charconv>
+#include <cctype>
+#include <cstdlib>
+#include <sstream>
+
+namespace zddc::runtime {
+namespace po = boost::program_options;
+
+namespace {
+
+std::optional<std::uint64_t>
+parse_number(std::string_view text, std::size_t& used)
+{
+  std::uint64_t v = 0;
+  auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if(ec != std::errc() || end == text.data())
+    return std::nullopt;
+  used = static_cast<std::size_t>(end - text.data());
+  return v;
+}
+
+std::string
+env_or(const char* name, std::string fallback)
+{
+  auto const* v = std::getenv(name);
+  return v && *v ? std::string(v) : std::move(fallback);
+}
+
+} // namespace
+
+std::optional<std::chrono::milliseconds>
+parse_duration(std::string_view text)
+{
+  std::size_t used = 0;
+  auto const n = parse_number(text, used);
+  if(! n)
+    return std::nullopt;
+  auto const unit = text.substr(used);
+  std::uint64_t scale = 0;
+  if(unit == "ms")
+    scale = 1;
+  else if(unit == "s")
+    scale = 1000;
+  else if(unit == "m")
+    scale = 60'000;
+  else if(unit == "h")
+    scale = 3'600'000;
+  else
+    return std::nullopt;
+  if(*n > UINT64_MAX / scale / 1'000'000) // keep nanoseconds representable
+    return std::nullopt;
+  return std::chrono::milliseconds(static_cast<std::int64_t>(*n * scale));
+}
+
+std::optional<std::uint64_t>
+parse_size(std::string_view text)
+{
+  std::size_t used = 0;
+  auto const n = parse_number(text, used);
+  if(! n)
+    return std::nullopt;
+  auto const unit = text.substr(used);
+  unsigned shift = 0;
+  if(unit.empty())
+    shift = 0;
+  else if(unit == "KiB")
+    shift = 10;
+  else if(unit == "MiB")
+    shift = 20;
+  else if(unit == "GiB")
+    shift = 30;
+  else
+    return std::nullopt;
+  if(*n > (UINT64_MAX >> shift))
+    return std::nullopt;
+  return *n << shift;
+}
+
+std::string
+default_state_dir()
+{
+  if(auto const* v = std::getenv("ZDDC_STATE_DIR"); v && *v)
+    return v;
+  if(auto const* v = std::getenv("XDG_STATE_HOME"); v && *v)
+    return std::string(v) + "/zddc";
+  return env_or("HOME", "/var/lib") + "/.local/state/zddc";
+}
+
+serve_invocation
+parse_serve_args(const std::vector<std::string>& args)
+{
+  po::options_description desc(
+    "Usage: zddc serve [options]\n\n"
+    "Every option can also be set as an environment variable: --max-write-bytes\n"
+    "is ZDDC_MAX_WRITE_BYTES. The command line wins over the environment.\n\nOptions");
+  // clang-format off
+  desc.add_options()
+    ("help,h", "print this help and exit")
+    ("mode", po::value<std::string>()->default_value("master"), "master | cache | mirror")
+    ("root", po::value<std::string>(), "directory to serve (master) or to keep the cache in (required)")
+    ("listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "ADDRESS:PORT to listen on; port 0 picks a free one")
+    ("threads", po::value<unsigned>()->default_value(1), "number of single-threaded event loops (1-64)")
+    ("max-write-bytes", po::value<std::string>()->default_value("256MiB"), "largest PUT body; larger ones answer 413 (bytes, KiB, MiB, GiB)")
+    ("no-auth", po::bool_switch(), "grant every request full access (trusted local setups only)")
+    ("state-dir", po::value<std::string>(), "where the token store lives, outside the served tree (default: $XDG_STATE_HOME/zddc)")
+    ("tls-cert", po::value<std::string>(), "PEM certificate chain; serve HTTPS (TLS 1.2+) with --tls-key")
+    ("tls-key", po::value<std::string>(), "PEM private key for --tls-cert")
+    ("read-timeout", po::value<std::string>()->default_value("30s"), "longest wait for a request's header or for each body chunk")
+    ("idle-timeout", po::value<std::string>()->default_value("60s"), "how long a keep-alive connection may sit idle")
+    ("shutdown-timeout", po::value<std::string>()->default_value("10s"), "how long SIGTERM waits for in-flight requests")
+    ("log-level", po::value<std::string>()->default_value("info"), "debug | info | warn | error");
+  // clang-format on
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::store(po::parse_environment(desc,
+                                    [&desc](const std::string& var) -> std::string {
+                                      if(! var.starts_with("ZDDC_"))
+                                        return "";
+                                      std::string opt = var.substr(5);
+                                      for(auto& c : opt)
+                                        c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+                                      return desc.find_nothrow(opt, false) ? opt : "";
+                                    }),
+              vm);
+    po::notify(vm);
+  } catch(const po::error& e) {
+    throw config_error(e.what());
+  }
+
+  serve_invocation out;
+  if(vm.count("help")) {
+    std::ostringstream s;
+    s << desc;
+    out.help = true;
+    out.help_text = s.str();
+    return out;
+  }
+  auto& c = out.config;
+  auto const mode = vm["mode"].as<std::string>();
+  if(mode == "master")
+    c.mode = server_mode::master;
+  else if(mode == "cache")
+    c.mode = server_mode::cache;
+  else if(mode == "mirror")
+    c.mode = server_mode::mirror;
+  else
+    throw config_error("--mode must be master, cache or mirror, not '" + mode + "'");
+  if(! vm.count("root"))
+    throw config_error("--root is required");
+  c.root = vm["root"].as<std::string>();
+
+  auto const listen = vm["listen"].as<std::string>();
+  auto const colon = listen.rfind(':');
+  std::size_t used = 0;
+  auto const port = colon == std::string::npos ? std::nullopt : parse_number(std::string_view(listen).substr(colon + 1), used);
+  if(! port || *port > 65535 || colon + 1 + used != listen.size() || colon == 0)
+    throw config_error("--listen must be ADDRESS:PORT, not '" + listen + "'");
+  c.listen_host = listen.substr(0, colon);
+  if(c.listen_host.size() > 2 && c.listen_host.front() == '[' && c.listen_host.back() == ']')
+    c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
+  c.listen_port = static_cast<std::uint16_t>(*port);
+
+  c.threads = vm["threads"].as<unsigned>();
+  if(c.threads < 1 || c.threads > 64)
+    throw config_error("--threads must be between 1 and 64");
+  auto const size = parse_size(vm["max-write-bytes"].as<std::string>());
+  if(! size)
+    throw config_error("--max-write-bytes must be a size like 268435456 or 256MiB");
+  c.max_write_bytes = *size;
+  c.no_auth = vm["no-auth"].as<bool>();
+  c.state_dir = vm.count("state-dir") ? vm["state-dir"].as<std::string>() : default_state_dir();
+  if(vm.count("tls-cert"))
+    c.tls_cert = vm["tls-cert"].as<std::string>();
+  if(vm.count("tls-key"))
+    c.tls_key = vm["tls-key"].as<std::string>();
+  if(c.tls_cert.empty() != c.tls_key.empty())
+    throw config_error("--tls-cert and --tls-key go together");
+
+  auto duration = [&](const char* name) {
+    auto const d = parse_duration(vm[name].as<std::string>());
+    if(! d || d->count() == 0)
+      throw config_error(std::string("--") + name + " must be a duration like 500ms, 30s, 5m or 1h");
+    return *d;
+  };
+  c.read_timeout = duration("read-timeout");
+  c.idle_timeout = duration("idle-timeout");
+  c.shutdown_timeout = duration("shutdown-timeout");
+  if(! parse_log_level(vm["log-level"].as<std::string>(), c.level))
+    throw config_error("--log-level must be debug, info, warn or error");
+  return out;
+}
+
+} // namespace zddc::runtime

@@ -1,0 +1,65 @@
+#pragma once
+/// @file
+/// `zddc serve` configuration: flags, their `ZDDC_*` environment twins
+/// (a flag on the command line wins), and the value syntaxes (durations
+/// `500ms 30s 5m 1h`, sizes `1048576 512KiB 256MiB 1GiB`). A bad value fails
+/// at start with a one-line reason (`config_error`).
+
+#include "runtime/log.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zddc::runtime {
+
+class config_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class server_mode { master, cache, mirror };
+
+struct serve_config {
+  server_mode mode = server_mode::master;
+  std::string root;                       // the served tree (master) or the cache's store
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;       // 0 picks a free port (printed at start)
+  unsigned threads = 1;                   // single-threaded event loops
+  std::uint64_t max_write_bytes = 256ull << 20;
+  bool no_auth = false;
+  std::string state_dir;                  // tokens live here, outside the served tree
+  std::string tls_cert;                   // PEM chain; TLS when set with tls_key
+  std::string tls_key;
+  std::chrono::milliseconds read_timeout{30'000};    // a request's header or a body chunk
+  std::chrono::milliseconds idle_timeout{60'000};    // between keep-alive requests
+  std::chrono::milliseconds shutdown_timeout{10'000}; // in-flight requests at SIGTERM
+  log_level level = log_level::info;
+};
+
+/// Parses `500ms`, `30s`, `5m`, `1h` (a whole number and one unit).
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+/// Parses a byte count with an optional `KiB`/`MiB`/`GiB` suffix.
+std::optional<std::uint64_t> parse_size(std::string_view text);
+
+/// What `zddc serve` was asked to do: run, or print help and exit.
+struct serve_invocation {
+  serve_config config;
+  bool help = false;
+  std::string help_text;
+};
+
+/// Parses `args` (after `serve`) and the environment (`environ`).
+/// @throws config_error with a one-line reason.
+serve_invocation parse_serve_args(const std::vector<std::string>& args);
+
+/// The default state directory: `$ZDDC_STATE_DIR`, else
+/// `$XDG_STATE_HOME/zddc`, else `$HOME/.local/state/zddc`.
+std::string default_state_dir();
+
+} // namespace zddc::runtime

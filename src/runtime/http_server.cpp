@@ -1,0 +1,484 @@
+#include "runtime/http_server.hpp"
+
+#include "runtime/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace zddc::runtime {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+
+constexpr std::size_t header_bytes_max = 16 * 1024; // request line and fields
+constexpr std::size_t file_chunk_bytes = 64 * 1024; // per write of a file body
+constexpr auto shutdown_poll_interval = std::chrono::milliseconds(20);
+
+struct server_metrics {
+  std::array<std::atomic<std::uint64_t>, 6> requests{}; // by status / 100
+  std::atomic<std::uint64_t> response_bytes{0};
+  std::atomic<std::int64_t> connections_open{0};
+  std::atomic<std::uint64_t> connections_total{0};
+  std::atomic<std::int64_t> requests_in_flight{0};
+
+  std::string
+  render() const
+  {
+    std::string s;
+    s += "# HELP zddc_requests_total Requests answered, by status class.\n";
+    s += "# TYPE zddc_requests_total counter\n";
+    for(std::size_t c = 1; c < requests.size(); ++c)
+      s += "zddc_requests_total{class=\"" + std::to_string(c) + "xx\"} " +
+           std::to_string(requests[c].load()) + "\n";
+    s += "# HELP zddc_response_body_bytes_total Response body bytes sent.\n";
+    s += "# TYPE zddc_response_body_bytes_total counter\n";
+    s += "zddc_response_body_bytes_total " + std::to_string(response_bytes.load()) + "\n";
+    s += "# HELP zddc_connections_open Client connections open now.\n";
+    s += "# TYPE zddc_connections_open gauge\n";
+    s += "zddc_connections_open " + std::to_string(connections_open.load()) + "\n";
+    s += "# HELP zddc_connections_total Client connections accepted.\n";
+    s += "# TYPE zddc_connections_total counter\n";
+    s += "zddc_connections_total " + std::to_string(connections_total.load()) + "\n";
+    s += "# HELP zddc_requests_in_flight Requests being handled now.\n";
+    s += "# TYPE zddc_requests_in_flight gauge\n";
+    s += "zddc_requests_in_flight " + std::to_string(requests_in_flight.load()) + "\n";
+    return s;
+  }
+};
+
+struct shared_state {
+  const serve_config& config;
+  authenticator authenticate;
+  asio::ssl::context* tls = nullptr;
+  server_metrics metrics;
+  std::atomic<bool> stopping{false};
+};
+
+struct loop_state {
+  asio::io_context ioc{1};
+  role_function role;
+  std::set<beast::tcp_stream*> idle; // connections waiting for a request; loop-local
+};
+
+daemon_response
+text_response(http::status status, std::string body, std::string_view type = "text/plain; charset=utf-8")
+{
+  daemon_response r;
+  r.status = status;
+  r.headers.set(http::field::content_type, type);
+  r.headers.set(http::field::cache_control, "no-store");
+  r.body = std::move(body);
+  return r;
+}
+
+// A request body pulled from the connection through the parser.
+template<class Stream>
+class socket_request_body final : public core::request_body {
+public:
+  socket_request_body(Stream& stream, beast::flat_buffer& buffer,
+                      http::request_parser<http::buffer_body>& parser,
+                      std::chrono::milliseconds timeout, bool expect_continue)
+    : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout),
+      expect_continue_(expect_continue)
+  {
+  }
+
+  std::optional<std::uint64_t>
+  content_length() const override
+  {
+    auto const n = parser_.content_length();
+    return n ? std::optional<std::uint64_t>(*n) : std::nullopt;
+  }
+
+  asio::awaitable<result<std::size_t>>
+  read_some(std::span<std::byte> out) override
+  {
+    if(expect_continue_) {
+      // The role wants the body: now invite the client to send it.
+      expect_continue_ = false;
+      http::response<http::empty_body> cont{http::status::continue_, 11};
+      beast::get_lowest_layer(stream_).expires_after(timeout_);
+      auto [ec, n] = co_await http::async_write(stream_, cont, asio::as_tuple(use_awaitable));
+      if(ec)
+        co_return error_code(errc::unreachable);
+    }
+    // A read may consume only framing (chunk headers): go on until body
+    // bytes arrive or the message ends.
+    while(! parser_.is_done()) {
+      parser_.get().body().data = out.data();
+      parser_.get().body().size = out.size();
+      beast::get_lowest_layer(stream_).expires_after(timeout_);
+      auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser_, asio::as_tuple(use_awaitable));
+      if(ec == http::error::need_buffer)
+        ec = {};
+      if(ec)
+        co_return ec == beast::error::timeout ? error_code(errc::timed_out) : ec;
+      auto const got = out.size() - parser_.get().body().size;
+      if(got > 0)
+        co_return got;
+    }
+    co_return std::size_t(0);
+  }
+
+private:
+  Stream& stream_;
+  beast::flat_buffer& buffer_;
+  http::request_parser<http::buffer_body>& parser_;
+  std::chrono::milliseconds timeout_;
+  bool expect_continue_;
+};
+
+template<class Message>
+void
+fill_head(Message& m, const daemon_response& r, unsigned version, bool keep_alive, bool tls)
+{
+  m.result(r.status);
+  m.version(version);
+  for(auto const& f : r.headers) {
+    if(f.name() != http::field::unknown)
+      m.insert(f.name(), f.value());
+    else
+      m.insert(f.name_string(), f.value());
+  }
+  m.set(http::field::server, "zddc");
+  if(tls)
+    m.set(http::field::strict_transport_security, "max-age=31536000");
+  m.keep_alive(keep_alive);
+}
+
+// Writes `r`; returns the error, if any, and the body bytes sent.
+template<class Stream>
+asio::awaitable<std::pair<error_code, std::uint64_t>>
+write_response(Stream& stream, daemon_response& r, unsigned version, bool keep_alive, bool head,
+               bool tls, std::chrono::milliseconds timeout)
+{
+  auto& lowest = beast::get_lowest_layer(stream);
+  bool const no_body = head || r.status == http::status::not_modified ||
+                       r.status == http::status::no_content || r.status == http::status::continue_;
+  if(auto* text = std::get_if<std::string>(&r.body); text || no_body) {
+    if(no_body) {
+      http::response<http::empty_body> res;
+      fill_head(res, r, version, keep_alive, tls);
+      lowest.expires_after(timeout);
+      auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(use_awaitable));
+      co_return std::pair{ec, std::uint64_t(0)};
+    }
+    http::response<http::string_body> res;
+    fill_head(res, r, version, keep_alive, tls);
+    res.body() = std::move(*text);
+    res.prepare_payload();
+    auto const bytes = res.body().size();
+    lowest.expires_after(timeout);
+    auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(use_awaitable));
+    co_return std::pair{ec, std::uint64_t(ec ? 0 : bytes)};
+  }
+
+  auto& slice = std::get<core::file_slice<posix_filesystem::reader_type>>(r.body);
+  http::response<http::buffer_body> res;
+  fill_head(res, r, version, keep_alive, tls);
+  res.content_length(slice.length);
+  res.body().data = nullptr;
+  res.body().more = true;
+  http::response_serializer<http::buffer_body> sr{res};
+  lowest.expires_after(timeout);
+  auto [hec, hn] = co_await http::async_write_header(stream, sr, asio::as_tuple(use_awaitable));
+  if(hec)
+    co_return std::pair{hec, std::uint64_t(0)};
+
+  std::vector<std::byte> chunk(file_chunk_bytes);
+  std::uint64_t offset = slice.offset;
+  std::uint64_t remaining = slice.length;
+  std::uint64_t sent = 0;
+  while(remaining > 0) {
+    auto const want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size()));
+    auto n = slice.reader.read_at(offset, std::span(chunk.data(), want));
+    if(! n || *n == 0) // the file shrank under us: the message cannot be completed
+      co_return std::pair{n ? error_code(errc::protocol_error) : n.error(), sent};
+    res.body().data = chunk.data();
+    res.body().size = *n;
+    res.body().more = true;
+    lowest.expires_after(timeout);
+    auto [ec, w] = co_await http::async_write(stream, sr, asio::as_tuple(use_awaitable));
+    if(ec && ec != http::error::need_buffer)
+      co_return std::pair{ec, sent};
+    offset += *n;
+    remaining -= *n;
+    sent += *n;
+  }
+  res.body().data = nullptr;
+  res.body().size = 0;
+  res.body().more = false;
+  auto [ec, w] = co_await http::async_write(stream, sr, asio::as_tuple(use_awaitable));
+  co_return std::pair{ec, sent};
+}
+
+template<class Stream>
+asio::awaitable<void>
+serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const std::string& peer)
+{
+  auto const& config = shared.config;
+  auto& lowest = beast::get_lowest_layer(stream);
+  beast::flat_buffer buffer;
+  for(;;) {
+    http::request_parser<http::buffer_body> parser;
+    parser.header_limit(header_bytes_max);
+    parser.body_limit(boost::none); // the role enforces its own limit while streaming
+
+    if(shared.stopping)
+      break;
+    loop.idle.insert(&lowest);
+    lowest.expires_after(config.idle_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    loop.idle.erase(&lowest);
+    if(ec) {
+      if(ec.category() == make_error_code(http::error::end_of_stream).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        // Malformed request: say so, then close.
+        auto bad = text_response(http::status::bad_request, "bad request: " + ec.message() + "\n");
+        co_await write_response(stream, bad, 11, false, false, shared.tls, config.read_timeout);
+      }
+      break;
+    }
+    auto const started = std::chrono::steady_clock::now();
+    auto& msg = parser.get();
+    bool const head = msg.method() == http::verb::head;
+    bool keep_alive = msg.keep_alive();
+    auto const expect = msg[http::field::expect];
+    socket_request_body<Stream> body(stream, buffer, parser, config.read_timeout,
+                                     beast::iequals(expect, "100-continue"));
+    daemon_response response;
+    auto const raw_target = std::string(msg.target());
+    if(raw_target == "/.zddc/health") {
+      response = text_response(http::status::ok, "{\"status\":\"ok\"}\n", "application/json");
+    } else if(raw_target == "/.zddc/metrics") {
+      response = text_response(http::status::ok, shared.metrics.render(), "text/plain; version=0.0.4");
+    } else if(auto target = core::url_target::parse(raw_target); ! target) {
+      response = text_response(http::status::bad_request, "bad request target: " + target.error().message() + "\n");
+    } else {
+      core::request req;
+      req.method = msg.method();
+      req.target = std::move(*target);
+      req.headers = static_cast<const http::fields&>(msg);
+      req.body = parser.is_done() ? nullptr : &body;
+      auto const who = shared.authenticate(req.headers);
+      ++shared.metrics.requests_in_flight;
+      try {
+        response = co_await loop.role(req, who ? &*who : nullptr);
+      } catch(const std::exception& e) {
+        log(log_level::error, "request failed", {{"path", raw_target}, {"error", e.what()}});
+        response = text_response(http::status::internal_server_error, "internal error\n");
+      }
+      --shared.metrics.requests_in_flight;
+    }
+    if(! parser.is_done() || shared.stopping)
+      keep_alive = false; // unread body bytes would be taken for the next request
+    auto const status = response.status;
+    auto [wec, sent] = co_await write_response(stream, response, msg.version(), keep_alive, head,
+                                               shared.tls != nullptr, config.read_timeout);
+    auto const micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started).count();
+    auto const code = static_cast<unsigned>(status);
+    ++shared.metrics.requests[std::min<unsigned>(code / 100, 5)];
+    shared.metrics.response_bytes += sent;
+    log(log_level::info, "request",
+        {{"method", std::string(http::to_string(msg.method()))}, {"path", raw_target},
+         {"status", code}, {"bytes", sent}, {"duration_ms", micros / 1000.0}, {"peer", peer}});
+    if(wec || ! keep_alive)
+      break;
+  }
+}
+
+asio::awaitable<void>
+run_connection(tcp::socket socket, shared_state& shared, loop_state& loop)
+{
+  ++shared.metrics.connections_open;
+  ++shared.metrics.connections_total;
+  error_code ignored;
+  auto const endpoint = socket.remote_endpoint(ignored);
+  std::string const peer = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  beast::tcp_stream tcp_stream(std::move(socket));
+  if(shared.tls) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *shared.tls);
+    beast::get_lowest_layer(stream).expires_after(shared.config.read_timeout);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(use_awaitable));
+    if(! ec) {
+      co_await serve_connection(stream, shared, loop, peer);
+      beast::get_lowest_layer(stream).expires_after(shared.config.read_timeout);
+      co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
+    }
+  } else {
+    co_await serve_connection(tcp_stream, shared, loop, peer);
+    tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  --shared.metrics.connections_open;
+}
+
+std::unique_ptr<asio::ssl::context>
+make_tls_context(const serve_config& config)
+{
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  auto* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+  // NIST SP 800-52 Rev. 2: ECDHE key exchange with AES-GCM (TLS 1.2) and
+  // the AES-GCM suites of TLS 1.3.
+  SSL_CTX_set_cipher_list(native,
+                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384");
+  SSL_CTX_set_ciphersuites(native, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384");
+  boost::system::error_code ec;
+  ctx->use_certificate_chain_file(config.tls_cert, ec);
+  if(ec)
+    throw config_error("cannot load --tls-cert " + config.tls_cert + ": " + ec.message());
+  ctx->use_private_key_file(config.tls_key, asio::ssl::context::pem, ec);
+  if(ec)
+    throw config_error("cannot load --tls-key " + config.tls_key + ": " + ec.message());
+  return ctx;
+}
+
+} // namespace
+
+int
+run_http_server(const serve_config& config, role_factory make_role, authenticator authenticate,
+                std::function<void(std::uint16_t)> on_listening)
+{
+  shared_state shared{config, std::move(authenticate), nullptr, {}, {}};
+  std::unique_ptr<asio::ssl::context> tls;
+  if(! config.tls_cert.empty()) {
+    tls = make_tls_context(config);
+    shared.tls = tls.get();
+  }
+
+  std::vector<std::unique_ptr<loop_state>> loops;
+  for(unsigned i = 0; i < config.threads; ++i) {
+    loops.push_back(std::make_unique<loop_state>());
+    loops.back()->role = make_role(loops.back()->ioc);
+  }
+  auto& main_loop = *loops.front();
+
+  boost::system::error_code ec;
+  auto const address = asio::ip::make_address(config.listen_host, ec);
+  if(ec)
+    throw config_error("--listen address '" + config.listen_host + "' is not an IP address");
+  tcp::acceptor acceptor(main_loop.ioc);
+  tcp::endpoint const endpoint(address, config.listen_port);
+  acceptor.open(endpoint.protocol(), ec);
+  if(! ec)
+    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if(! ec)
+    acceptor.bind(endpoint, ec);
+  if(! ec)
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if(ec)
+    throw config_error("cannot listen on " + config.listen_host + ":" + std::to_string(config.listen_port) +
+                       ": " + ec.message());
+  auto const port = acceptor.local_endpoint().port();
+
+  std::atomic<int> live_connections{0};
+  asio::co_spawn(
+    main_loop.ioc,
+    [&]() -> asio::awaitable<void> {
+      std::size_t next = 0;
+      for(;;) {
+        auto& loop = *loops[next++ % loops.size()];
+        auto [aec, socket] = co_await acceptor.async_accept(loop.ioc, asio::as_tuple(use_awaitable));
+        if(aec) {
+          if(! acceptor.is_open())
+            co_return;
+          log(log_level::warn, "accept failed", {{"error", aec.message()}});
+          continue;
+        }
+        ++live_connections;
+        asio::co_spawn(loop.ioc, run_connection(std::move(socket), shared, loop),
+                       [&live_connections](std::exception_ptr e) {
+                         --live_connections;
+                         if(e) {
+                           try {
+                             std::rethrow_exception(e);
+                           } catch(const std::exception& x) {
+                             log(log_level::error, "connection failed", {{"error", x.what()}});
+                           }
+                         }
+                       });
+      }
+    },
+    asio::detached);
+
+  // Graceful shutdown: stop accepting, wake idle connections, give the
+  // in-flight ones `shutdown_timeout`, then stop every loop.
+  asio::signal_set signals(main_loop.ioc, SIGTERM, SIGINT);
+  asio::steady_timer shutdown_timer(main_loop.ioc);
+  auto stop_all = [&] {
+    for(auto& l : loops)
+      l->ioc.stop();
+  };
+  signals.async_wait([&](const boost::system::error_code& sec, int signo) {
+    if(sec)
+      return;
+    log(log_level::info, "shutting down", {{"signal", signo}, {"in_flight", live_connections.load()}});
+    shared.stopping = true;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    for(auto& l : loops)
+      asio::post(l->ioc, [&loop = *l] {
+        for(auto* s : loop.idle)
+          s->cancel();
+      });
+    auto const deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
+    asio::co_spawn(
+      main_loop.ioc,
+      [&, deadline]() -> asio::awaitable<void> {
+        while(live_connections > 0 && std::chrono::steady_clock::now() < deadline) {
+          shutdown_timer.expires_after(shutdown_poll_interval);
+          co_await shutdown_timer.async_wait(asio::as_tuple(use_awaitable));
+        }
+        if(live_connections > 0)
+          log(log_level::warn, "shutdown timeout: closing connections", {{"open", live_connections.load()}});
+        stop_all();
+      },
+      asio::detached);
+  });
+
+  if(on_listening)
+    on_listening(port);
+
+  std::vector<std::thread> threads;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for(auto& l : loops)
+    guards.push_back(asio::make_work_guard(l->ioc));
+  for(std::size_t i = 1; i < loops.size(); ++i)
+    threads.emplace_back([&l = *loops[i]] { l.ioc.run(); });
+  main_loop.ioc.run();
+  stop_all();
+  for(auto& t : threads)
+    t.join();
+  log(log_level::info, "stopped");
+  return 0;
+}
+
+} // namespace zddc::runtime

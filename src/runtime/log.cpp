@@ -1,0 +1,114 @@
+#include "runtime/log.hpp"
+
+
+#include <chrono>
+#include <cstdio>
+#include <unistd.h>
+
+namespace zddc::runtime {
+namespace {
+
+std::atomic<log_level> threshold{log_level::info};
+
+constexpr std::string_view
+level_name(log_level l)
+{
+  switch(l) {
+  case log_level::debug: return "debug";
+  case log_level::info: return "info";
+  case log_level::warn: return "warn";
+  case log_level::error: return "error";
+  }
+  return "info";
+}
+
+void
+append_value(std::string& out, std::string_view v)
+{
+  bool const quote = v.empty() || v.find_first_of(" \"=\\\t\n\r") != std::string_view::npos;
+  if(! quote) {
+    out += v;
+    return;
+  }
+  out += '"';
+  for(char c : v) {
+    switch(c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    default: out += c;
+    }
+  }
+  out += '"';
+}
+
+std::string
+now_rfc3339()
+{
+  using namespace std::chrono;
+  auto const now = time_point_cast<milliseconds>(system_clock::now());
+  auto const day = floor<days>(now);
+  year_month_day const ymd(day);
+  hh_mm_ss const hms(now - day);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", int(ymd.year()),
+                unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
+                long(hms.minutes().count()), long(hms.seconds().count()),
+                long(hms.subseconds().count()));
+  return buf;
+}
+
+} // namespace
+
+bool
+parse_log_level(std::string_view text, log_level& out)
+{
+  for(auto l : {log_level::debug, log_level::info, log_level::warn, log_level::error})
+    if(text == level_name(l)) {
+      out = l;
+      return true;
+    }
+  return false;
+}
+
+void
+set_log_level(log_level level)
+{
+  threshold.store(level, std::memory_order_relaxed);
+}
+
+std::string
+format_log_line(std::string_view time, log_level level, std::string_view msg,
+                std::initializer_list<log_field> fields)
+{
+  std::string line;
+  line.reserve(96);
+  line += "time=";
+  line += time;
+  line += " level=";
+  line += level_name(level);
+  line += " msg=";
+  append_value(line, msg);
+  for(auto const& f : fields) {
+    line += ' ';
+    line += f.key;
+    line += '=';
+    append_value(line, f.value);
+  }
+  line += '\n';
+  return line;
+}
+
+void
+log(log_level level, std::string_view msg, std::initializer_list<log_field> fields)
+{
+  if(level < threshold.load(std::memory_order_relaxed))
+    return;
+  auto const line = format_log_line(now_rfc3339(), level, msg, fields);
+  // One write(2) per line keeps lines whole when several loops log at once.
+  [[maybe_unused]] auto const n = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+} // namespace zddc::runtime

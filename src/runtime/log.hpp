@@ -1,0 +1,44 @@
+#pragma once
+/// @file
+/// Structured logs: one line per event, `key=value` pairs (logfmt), first
+/// `time`, `level` and `msg`. Values with spaces, quotes or `=` are quoted.
+/// Thread-safe: each line is formatted first and written with one call.
+
+#include <atomic>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace zddc::runtime {
+
+enum class log_level { debug = 0, info = 1, warn = 2, error = 3 };
+
+/// One `key=value` pair; the value is formatted by the constructor.
+struct log_field {
+  std::string_view key;
+  std::string value;
+
+  log_field(std::string_view k, std::string_view v) : key(k), value(v) {}
+  log_field(std::string_view k, const char* v) : key(k), value(v) {}
+  log_field(std::string_view k, const std::string& v) : key(k), value(v) {}
+  template<class N>
+    requires std::is_arithmetic_v<N>
+  log_field(std::string_view k, N n) : key(k), value(std::to_string(n))
+  {
+  }
+};
+
+/// Parses `debug|info|warn|error`.
+bool parse_log_level(std::string_view text, log_level& out);
+
+/// Lines below this level are dropped.
+void set_log_level(log_level level);
+
+void log(log_level level, std::string_view msg, std::initializer_list<log_field> fields = {});
+
+/// Formats one line without writing it (for tests).
+std::string format_log_line(std::string_view time, log_level level, std::string_view msg,
+                            std::initializer_list<log_field> fields);
+
+} // namespace zddc::runtime

@@ -1,0 +1,323 @@
+#include "runtime/token_store.hpp"
+
+#include <zddc/core/sha256.hpp>
+
+#include <boost/json.hpp>
+
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace zddc::runtime {
+namespace {
+
+constexpr std::size_t key_bytes = 32;
+constexpr std::size_t token_bytes = 32;
+constexpr std::string_view token_prefix = "zddc_";
+
+std::string
+random_bytes(std::size_t n)
+{
+  std::string out(n, '\0');
+  if(RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
+    throw std::runtime_error("no randomness available for token generation");
+  return out;
+}
+
+std::string
+hex(std::string_view raw)
+{
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s;
+  for(unsigned char c : raw) {
+    s += digits[c >> 4];
+    s += digits[c & 0xf];
+  }
+  return s;
+}
+
+std::optional<std::string>
+unhex(std::string_view text)
+{
+  if(text.size() % 2)
+    return std::nullopt;
+  std::string out;
+  for(std::size_t i = 0; i < text.size(); i += 2) {
+    auto nibble = [](char c) -> int {
+      if(c >= '0' && c <= '9') return c - '0';
+      if(c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    int const hi = nibble(text[i]), lo = nibble(text[i + 1]);
+    if(hi < 0 || lo < 0)
+      return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+std::string
+base64url(std::string_view raw)
+{
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for(unsigned char c : raw) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while(bits >= 6) {
+      bits -= 6;
+      out += alphabet[(acc >> bits) & 0x3f];
+    }
+  }
+  if(bits > 0)
+    out += alphabet[(acc << (6 - bits)) & 0x3f];
+  return out;
+}
+
+std::string
+now_rfc3339()
+{
+  using namespace std::chrono;
+  auto const now = floor<seconds>(system_clock::now());
+  auto const day = floor<days>(now);
+  year_month_day const ymd(day);
+  hh_mm_ss const hms(now - day);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", int(ymd.year()), unsigned(ymd.month()),
+                unsigned(ymd.day()), int(hms.hours().count()), int(hms.minutes().count()),
+                int(hms.seconds().count()));
+  return buf;
+}
+
+error_code
+errno_code()
+{
+  return {errno, boost::system::system_category()};
+}
+
+const error_code corrupt = make_error_code(errc::protocol_error);
+
+} // namespace
+
+result<core::grant>
+parse_grant(std::string_view text)
+{
+  auto const colon = text.rfind(':');
+  auto const bad = error_code(core::path_errc::malformed_target);
+  if(colon == std::string_view::npos || text.empty() || text.front() != '/')
+    return bad;
+  auto const level = text.substr(colon + 1);
+  core::grant g;
+  if(level == "r")
+    g.level = core::access::read;
+  else if(level == "rw")
+    g.level = core::access::write;
+  else
+    return bad;
+  auto subtree = text.substr(1, colon - 1);
+  if(subtree.ends_with('/'))
+    subtree.remove_suffix(1);
+  auto path = core::repo_path::parse(subtree);
+  if(! path)
+    return path.error();
+  g.subtree = std::move(*path);
+  return g;
+}
+
+std::string
+format_grant(const core::grant& g)
+{
+  return "/" + std::string(g.subtree.str()) + (g.level == core::access::write ? ":rw" : ":r");
+}
+
+result<token_store>
+token_store::open(std::string path)
+{
+  token_store store(std::move(path));
+  std::error_code fec;
+  auto const dir = std::filesystem::path(store.path_).parent_path();
+  if(! dir.empty() && ! std::filesystem::exists(dir, fec)) {
+    std::filesystem::create_directories(dir, fec);
+    if(fec)
+      return error_code(fec.value(), boost::system::system_category());
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, fec);
+  }
+  if(std::filesystem::exists(store.path_, fec)) {
+    if(auto ec = store.load())
+      return ec;
+  } else {
+    store.key_ = random_bytes(key_bytes);
+    if(auto ec = store.save())
+      return ec;
+  }
+  return store;
+}
+
+error_code
+token_store::load()
+{
+  std::ifstream in(path_, std::ios::binary);
+  if(! in)
+    return errno_code();
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::json::error_code jec;
+  auto const doc = boost::json::parse(text.str(), jec);
+  if(jec || ! doc.is_object())
+    return corrupt;
+  auto const& o = doc.as_object();
+  auto const* key = o.if_contains("key");
+  auto const* tokens = o.if_contains("tokens");
+  if(! key || ! key->is_string() || ! tokens || ! tokens->is_array())
+    return corrupt;
+  auto raw_key = unhex(key->as_string());
+  if(! raw_key || raw_key->size() != key_bytes)
+    return corrupt;
+  key_ = std::move(*raw_key);
+  records_.clear();
+  for(auto const& t : tokens->as_array()) {
+    auto const* r = t.if_object();
+    if(! r)
+      return corrupt;
+    record rec;
+    for(auto [field, out] : {std::pair{"id", &rec.info.id}, std::pair{"name", &rec.info.name},
+                             std::pair{"created", &rec.info.created}, std::pair{"hash", &rec.hash}}) {
+      auto const* v = r->if_contains(field);
+      if(! v || ! v->is_string())
+        return corrupt;
+      *out = std::string(v->as_string());
+    }
+    auto const* grants = r->if_contains("grants");
+    if(! grants || ! grants->is_array())
+      return corrupt;
+    for(auto const& g : grants->as_array()) {
+      if(! g.is_string())
+        return corrupt;
+      auto grant = parse_grant(g.as_string());
+      if(! grant)
+        return corrupt;
+      rec.info.grants.push_back(std::move(*grant));
+    }
+    records_.push_back(std::move(rec));
+  }
+  return {};
+}
+
+error_code
+token_store::save() const
+{
+  boost::json::array tokens;
+  for(auto const& r : records_) {
+    boost::json::array grants;
+    for(auto const& g : r.info.grants)
+      grants.emplace_back(format_grant(g));
+    tokens.emplace_back(boost::json::object{{"id", r.info.id},
+                                            {"name", r.info.name},
+                                            {"grants", std::move(grants)},
+                                            {"created", r.info.created},
+                                            {"hash", r.hash}});
+  }
+  auto const text = boost::json::serialize(boost::json::object{
+                      {"version", 1}, {"key", hex(key_)}, {"tokens", std::move(tokens)}}) + "\n";
+
+  // temp, fsync, rename, fsync the directory: never a torn store.
+  auto const tmp = path_ + ".tmp";
+  int const fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if(fd < 0)
+    return errno_code();
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if(! ok || ::rename(tmp.c_str(), path_.c_str()) != 0) {
+    auto const ec = errno_code();
+    ::unlink(tmp.c_str());
+    return ec;
+  }
+  auto const dir = std::filesystem::path(path_).parent_path();
+  int const dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if(dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
+std::string
+token_store::digest(std::string_view token) const
+{
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(token.data()),
+       token.size(), out, &len);
+  return hex(std::string_view(reinterpret_cast<const char*>(out), len));
+}
+
+result<issued_token>
+token_store::issue(std::string name, std::vector<core::grant> grants)
+{
+  if(name.empty())
+    return error_code(make_error_code(std::errc::invalid_argument));
+  issued_token out{hex(random_bytes(4)), std::string(token_prefix) + base64url(random_bytes(token_bytes))};
+  records_.push_back({{out.id, std::move(name), std::move(grants), now_rfc3339()}, digest(out.token)});
+  if(auto ec = save()) {
+    records_.pop_back();
+    return ec;
+  }
+  return out;
+}
+
+error_code
+token_store::revoke(std::string_view id_or_name)
+{
+  auto it = std::find_if(records_.begin(), records_.end(), [&](auto const& r) { return r.info.id == id_or_name; });
+  if(it == records_.end()) {
+    auto const named = std::count_if(records_.begin(), records_.end(),
+                                     [&](auto const& r) { return r.info.name == id_or_name; });
+    if(named > 1)
+      return make_error_code(std::errc::invalid_argument); // ambiguous: use the id
+    it = std::find_if(records_.begin(), records_.end(), [&](auto const& r) { return r.info.name == id_or_name; });
+  }
+  if(it == records_.end())
+    return errc::not_found;
+  auto const removed = *it;
+  records_.erase(it);
+  if(auto ec = save()) {
+    records_.push_back(removed);
+    return ec;
+  }
+  return {};
+}
+
+std::vector<token_info>
+token_store::list() const
+{
+  std::vector<token_info> out;
+  for(auto const& r : records_)
+    out.push_back(r.info);
+  return out;
+}
+
+std::optional<core::principal>
+token_store::authenticate(std::string_view token) const
+{
+  if(! token.starts_with(token_prefix))
+    return std::nullopt;
+  auto const d = digest(token);
+  for(auto const& r : records_)
+    if(r.hash.size() == d.size() && CRYPTO_memcmp(r.hash.data(), d.data(), d.size()) == 0)
+      return core::principal{r.info.name, r.info.grants};
+  return std::nullopt;
+}
+
+} // namespace zddc::runtime
