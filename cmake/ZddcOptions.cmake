@@ -14,7 +14,7 @@ target_compile_options(zddc_warnings INTERFACE
   $<$<BOOL:${ZDDC_WERROR}>:-Werror>
   # GCC 12 reports Asio's coroutine frame allocator as a mismatched
   # new/delete pair when optimising (a known false positive on coroutines).
-  $<$<CXX_COMPILER_ID:GCC>:-Wno-mismatched-new-delete>)
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-mismatched-new-delete>)
 
 if(ZDDC_ENABLE_SANITIZER_THREAD AND ZDDC_ENABLE_SANITIZER_ADDRESS)
   message(FATAL_ERROR "ThreadSanitizer cannot be combined with AddressSanitizer")
