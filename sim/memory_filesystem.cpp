@@ -328,7 +328,8 @@ memory_filesystem::write_file_direct(const core::store_path& p, std::string_view
 {
   ZDDC_ASSERT(! p.is_root() && ! crashed_);
   auto cur = root_;
-  std::string_view rest = p.parent().str();
+  auto const parent = p.parent();
+  std::string_view rest = parent.str();
   while(! rest.empty()) {
     auto const slash = rest.find('/');
     auto const name = std::string(rest.substr(0, slash));

@@ -158,7 +158,8 @@ posix_filesystem::open_beneath(std::string_view path, std::uint64_t flags) const
 result<unique_fd>
 posix_filesystem::open_parent(const core::store_path& p) const
 {
-  return open_beneath(p.parent().str(), O_PATH | O_DIRECTORY);
+  auto const parent = p.parent();
+  return open_beneath(parent.str(), O_PATH | O_DIRECTORY);
 }
 
 result<env::file_stat>

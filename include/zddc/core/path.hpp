@@ -100,9 +100,11 @@ public:
   store_path
   parent() const;
 
-  /// The last segment; empty for the root.
+  /// The last segment; empty for the root. Views into this object, so a
+  /// temporary may not hand one out (`p.parent().name()` would dangle).
   std::string_view
-  name() const noexcept;
+  name() const& noexcept;
+  std::string_view name() const&& = delete;
 
   bool
   is_root() const noexcept
@@ -112,10 +114,11 @@ public:
 
   /// The segments joined by `/`, e.g. `Project/Spec (IFA) - X.pdf`.
   std::string_view
-  str() const noexcept
+  str() const& noexcept
   {
     return joined_;
   }
+  std::string_view str() const&& = delete;
 
   /// Number of segments; 0 for the root.
   std::size_t
@@ -159,9 +162,11 @@ public:
     return repo_path(path_.parent());
   }
 
-  std::string_view name() const noexcept { return path_.name(); }
+  std::string_view name() const& noexcept { return path_.name(); }
+  std::string_view name() const&& = delete;
   bool is_root() const noexcept { return path_.is_root(); }
-  std::string_view str() const noexcept { return path_.str(); }
+  std::string_view str() const& noexcept { return path_.str(); }
+  std::string_view str() const&& = delete;
   std::size_t depth() const noexcept { return path_.depth(); }
 
   bool

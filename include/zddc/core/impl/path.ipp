@@ -186,7 +186,7 @@ store_path::parent() const
 }
 
 inline std::string_view
-store_path::name() const noexcept
+store_path::name() const& noexcept
 {
   auto const slash = joined_.rfind('/');
   return slash == std::string::npos ? std::string_view(joined_)
