@@ -34,6 +34,7 @@ using asio::use_awaitable;
 
 constexpr std::size_t header_bytes_max = 16 * 1024; // request line and fields
 constexpr std::size_t file_chunk_bytes = 64 * 1024; // per write of a file body
+constexpr std::uint64_t drain_bytes_max = 64 * 1024; // unread body read and dropped to keep the connection
 constexpr auto shutdown_poll_interval = std::chrono::milliseconds(20);
 
 struct server_metrics {
@@ -140,6 +141,29 @@ public:
         co_return got;
     }
     co_return std::size_t(0);
+  }
+
+  /// Reads and drops what the role left of a small body, so a request
+  /// refused before its body was read (412, 403) need not cost the
+  /// connection. True when the message ended. A client still waiting for
+  /// `100 Continue` sends nothing, and a large body is not worth reading:
+  /// both answer false and the caller closes.
+  asio::awaitable<bool>
+  drain()
+  {
+    if(expect_continue_)
+      co_return false;
+    auto const length = parser_.content_length();
+    if(! length || *length > drain_bytes_max)
+      co_return parser_.is_done();
+    std::array<std::byte, 4096> scratch;
+    for(;;) {
+      auto n = co_await read_some(scratch);
+      if(! n)
+        co_return false;
+      if(*n == 0)
+        co_return true;
+    }
   }
 
 private:
@@ -292,8 +316,10 @@ serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const s
       }
       --shared.metrics.requests_in_flight;
     }
-    if(! parser.is_done() || shared.stopping)
+    if(! parser.is_done() && ! co_await body.drain())
       keep_alive = false; // unread body bytes would be taken for the next request
+    if(shared.stopping)
+      keep_alive = false;
     auto const status = response.status;
     auto [wec, sent] = co_await write_response(stream, response, msg.version(), keep_alive, head,
                                                shared.tls != nullptr, config.read_timeout);

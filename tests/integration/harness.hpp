@@ -1,0 +1,250 @@
+#pragma once
+// Integration harness: runs the real `zddc` binary on 127.0.0.1 with a free
+// port (--listen 127.0.0.1:0, the port read back from its log), talks to it
+// with a Beast client, and stops it with SIGTERM. Waits are on conditions
+// with deadlines, never fixed sleeps.
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <fcntl.h>
+#include <optional>
+#include <poll.h>
+#include <signal.h>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace zddc::integration {
+
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+
+/// A temporary directory removed with everything in it.
+class temp_dir {
+public:
+  temp_dir()
+  {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "zddc-it-XXXXXX").string();
+    if(! ::mkdtemp(tmpl.data()))
+      throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~temp_dir() { std::filesystem::remove_all(path_); }
+  const std::filesystem::path& path() const { return path_; }
+
+private:
+  std::filesystem::path path_;
+};
+
+/// Runs a command to completion; returns (exit code, stdout).
+inline std::pair<int, std::string>
+run_command(const std::vector<std::string>& argv)
+{
+  int out[2];
+  if(::pipe(out) != 0)
+    throw std::runtime_error("pipe failed");
+  pid_t const pid = ::fork();
+  if(pid == 0) {
+    ::dup2(out[1], 1);
+    ::close(out[0]);
+    ::close(out[1]);
+    std::vector<char*> args;
+    for(auto const& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string text;
+  char buf[4096];
+  for(ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;)
+    text.append(buf, static_cast<std::size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+/// The daemon under test. Its log goes to a file (a pipe nobody reads
+/// would fill up and stall the daemon mid-request).
+class daemon_process {
+public:
+  explicit daemon_process(std::vector<std::string> args)
+  {
+    log_path_ = log_dir_.path() / "daemon.log";
+    int const fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if(fd < 0)
+      throw std::runtime_error("cannot create the daemon log");
+    pid_ = ::fork();
+    if(pid_ == 0) {
+      ::dup2(fd, 2);
+      std::vector<std::string> full = {ZDDC_BINARY, "serve", "--listen", "127.0.0.1:0"};
+      full.insert(full.end(), args.begin(), args.end());
+      std::vector<char*> argv;
+      for(auto& a : full)
+        argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(fd);
+    auto const line = wait_for_log("msg=listening", 20s);
+    auto const at = line.find("url=http://127.0.0.1:");
+    if(at == std::string::npos)
+      throw std::runtime_error("daemon did not start: " + log());
+    port_ = static_cast<std::uint16_t>(std::stoi(line.substr(at + 21)));
+  }
+
+  ~daemon_process()
+  {
+    if(pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  std::uint16_t port() const { return port_; }
+
+  /// Waits until a log line containing `needle` appears; returns that line,
+  /// or "" at the deadline.
+  std::string
+  wait_for_log(std::string_view needle, std::chrono::milliseconds timeout)
+  {
+    auto const deadline = std::chrono::steady_clock::now() + timeout;
+    for(;;) {
+      auto const text = log();
+      if(auto const at = text.find(needle); at != std::string::npos) {
+        auto const start = text.rfind('\n', at);
+        auto const begin = start == std::string::npos ? 0 : start + 1;
+        auto const end = text.find('\n', at);
+        return text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+      }
+      if(std::chrono::steady_clock::now() >= deadline)
+        return {};
+      pause_briefly();
+    }
+  }
+
+  /// SIGTERM, then wait for exit; returns the exit status or -1 on timeout.
+  int
+  terminate(std::chrono::milliseconds timeout)
+  {
+    ::kill(pid_, SIGTERM);
+    auto const deadline = std::chrono::steady_clock::now() + timeout;
+    while(std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if(::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      pause_briefly();
+    }
+    return -1;
+  }
+
+  /// Everything the daemon has logged so far.
+  std::string
+  log() const
+  {
+    std::ifstream in(log_path_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+private:
+  // A bounded wait between polls of a condition (poll(2) on nothing).
+  static void pause_briefly() { ::poll(nullptr, 0, 20); }
+
+  temp_dir log_dir_;
+  std::filesystem::path log_path_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+struct reply {
+  http::status status = http::status::unknown;
+  http::fields headers;
+  std::string body;
+
+  std::string
+  header(http::field f) const
+  {
+    auto it = headers.find(f);
+    return it == headers.end() ? std::string() : std::string(it->value());
+  }
+};
+
+/// A keep-alive HTTP/1.1 client on one connection.
+class client {
+public:
+  explicit client(std::uint16_t port) : port_(port), stream_(io_) { connect(); }
+
+  reply
+  send(http::verb method, std::string target, std::vector<std::pair<http::field, std::string>> headers = {},
+       std::optional<std::string> body = std::nullopt)
+  {
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    for(auto const& [f, v] : headers)
+      req.set(f, v);
+    if(body) {
+      req.body() = *body;
+      req.prepare_payload();
+    }
+    stream_.expires_after(30s);
+    http::write(stream_, req);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1ull << 30);
+    parser.skip(method == http::verb::head);
+    http::read(stream_, buffer_, parser);
+    auto msg = parser.release();
+    if(! msg.keep_alive())
+      reconnect(); // the server said Connection: close
+    reply r;
+    r.status = msg.result();
+    r.headers = static_cast<http::fields&>(msg.base());
+    r.body = std::move(msg.body());
+    return r;
+  }
+
+  reply get(std::string target, std::vector<std::pair<http::field, std::string>> headers = {})
+  {
+    return send(http::verb::get, std::move(target), std::move(headers));
+  }
+
+private:
+  void
+  connect()
+  {
+    stream_.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
+    stream_.expires_never();
+  }
+
+  void
+  reconnect()
+  {
+    boost::beast::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    buffer_.clear();
+    connect();
+  }
+
+  std::uint16_t port_;
+  boost::asio::io_context io_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+};
+
+} // namespace zddc::integration
