@@ -357,6 +357,21 @@ memory_filesystem::edit_in_place(const core::store_path& p, std::string_view byt
   (*n)->mtime = now();
 }
 
+void
+memory_filesystem::remove_direct(const core::store_path& p)
+{
+  ZDDC_ASSERT(! p.is_root() && ! crashed_);
+  auto dir = resolve_dir(p.parent());
+  ZDDC_ASSERT(dir);
+  auto const name = std::string(p.name());
+  auto const it = (*dir)->entries.find(name);
+  ZDDC_ASSERT(it != (*dir)->entries.end());
+  ZDDC_ASSERT(it->second->kind == env::file_kind::regular || it->second->entries.empty());
+  (*dir)->entries.erase(it);
+  (*dir)->durable_entries.erase(name);
+  (*dir)->mtime = now();
+}
+
 memory_filesystem::tree
 memory_filesystem::snapshot(view v) const
 {

@@ -113,6 +113,8 @@ public:
   /// Overwrites a file's bytes in place (same inode), durably: what a person
   /// editing on the server does.
   void edit_in_place(const core::store_path& p, std::string_view bytes);
+  /// Removes a file or an empty directory, durably.
+  void remove_direct(const core::store_path& p);
 
   enum class view { visible, durable };
   struct tree {

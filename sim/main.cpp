@@ -1,0 +1,179 @@
+// zddc-sim: runs simulated worlds from seeds and checks their invariants.
+#include "sim/world.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace {
+
+namespace po = boost::program_options;
+using namespace zddc;
+
+struct seed_range {
+  std::uint64_t first = 1, last = 1;
+};
+
+std::optional<std::uint64_t>
+number(std::string_view s)
+{
+  std::uint64_t v = 0;
+  auto const [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if(ec != std::errc() || end != s.data() + s.size())
+    return std::nullopt;
+  return v;
+}
+
+std::optional<seed_range>
+parse_seeds(std::string_view s)
+{
+  auto const dots = s.find("..");
+  if(dots == std::string_view::npos)
+    return std::nullopt;
+  auto const a = number(s.substr(0, dots));
+  auto const b = number(s.substr(dots + 2));
+  if(! a || ! b || *a > *b)
+    return std::nullopt;
+  return seed_range{*a, *b};
+}
+
+std::optional<sim::master_variant>
+parse_variant(std::string_view s)
+{
+  if(s == "correct")
+    return sim::master_variant::correct;
+  if(s == "ignores-if-unmodified-since")
+    return sim::master_variant::ignores_if_unmodified_since;
+  if(s == "lies-about-fsync")
+    return sim::master_variant::lies_about_fsync;
+  return std::nullopt;
+}
+
+std::string
+reproduce(const sim::run_summary& s, const po::variables_map& vm)
+{
+  std::ostringstream out;
+  out << "zddc-sim --seed " << s.seed << " --days " << vm["days"].as<double>() << " --faults "
+      << vm["faults"].as<std::string>() << " --clients " << vm["clients"].as<std::size_t>();
+  if(auto const& v = vm["broken-master"].as<std::string>(); v != "correct")
+    out << " --broken-master " << v;
+  out << " --trace";
+  return out.str();
+}
+
+void
+print(const sim::run_summary& s, double wall_ms)
+{
+  std::printf("seed %llu: %s hash=%s events=%llu exchanges=%llu writes=%llu acked=%llu 412=%llu "
+              "transport-errors=%llu crashes=%llu partitions=%llu edits=%llu (%.0f ms)\n",
+              static_cast<unsigned long long>(s.seed), s.failure ? "FAILED" : "ok",
+              sim::to_hex(s.trace_hash).c_str(), static_cast<unsigned long long>(s.events),
+              static_cast<unsigned long long>(s.exchanges), static_cast<unsigned long long>(s.clients.writes),
+              static_cast<unsigned long long>(s.clients.acknowledged),
+              static_cast<unsigned long long>(s.clients.conflicts),
+              static_cast<unsigned long long>(s.clients.transport_errors),
+              static_cast<unsigned long long>(s.master_crashes), static_cast<unsigned long long>(s.partitions),
+              static_cast<unsigned long long>(s.external_edits), wall_ms);
+}
+
+} // namespace
+
+int
+main(int argc, char** argv)
+{
+  po::options_description opts(
+    "Usage: zddc-sim [--seed N | --seeds A..B] [options]\n\n"
+    "Runs simulated worlds (a master over the fixture, clients, a person editing on the\n"
+    "master's disk, faults) under virtual time, one per seed, and checks the invariants.\n"
+    "The same seed and options always give the same run and the same trace hash.\n\nOptions");
+  std::string profile_help = "fault profile:";
+  for(auto const& p : sim::fault_profiles())
+    profile_help += "\n  " + std::string(p.name) + ": " + std::string(p.about);
+  opts.add_options()
+    ("help", "print this help")
+    ("seed", po::value<std::uint64_t>(), "run one world from this seed")
+    ("seeds", po::value<std::string>(), "run every seed in A..B (inclusive)")
+    ("days", po::value<double>()->default_value(1.0), "simulated days of activity per world")
+    ("faults", po::value<std::string>()->default_value("default"), profile_help.c_str())
+    ("clients", po::value<std::size_t>()->default_value(4), "people working against the master")
+    ("trace", "print every event of the run as it happens")
+    ("broken-master", po::value<std::string>()->default_value("correct"),
+     "a deliberately broken master, to see the checkers catch it: "
+     "correct | ignores-if-unmodified-since | lies-about-fsync");
+
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::notify(vm);
+  } catch(const po::error& e) {
+    std::cerr << "zddc-sim: " << e.what() << "\n";
+    return 2;
+  }
+  if(vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  seed_range range;
+  if(vm.count("seed") && vm.count("seeds")) {
+    std::cerr << "zddc-sim: give --seed or --seeds, not both\n";
+    return 2;
+  }
+  if(vm.count("seed"))
+    range = {vm["seed"].as<std::uint64_t>(), vm["seed"].as<std::uint64_t>()};
+  if(vm.count("seeds")) {
+    auto const r = parse_seeds(vm["seeds"].as<std::string>());
+    if(! r) {
+      std::cerr << "zddc-sim: --seeds takes A..B with A <= B\n";
+      return 2;
+    }
+    range = *r;
+  }
+  auto const days = vm["days"].as<double>();
+  auto const variant = parse_variant(vm["broken-master"].as<std::string>());
+  if(! sim::find_fault_profile(vm["faults"].as<std::string>()) || ! variant || ! (days > 0)) {
+    std::cerr << "zddc-sim: unknown --faults or --broken-master, or --days not positive (see --help)\n";
+    return 2;
+  }
+
+  sim::world_options base;
+  base.length = std::chrono::duration_cast<env::duration>(std::chrono::duration<double, std::ratio<86400>>(days));
+  base.faults = vm["faults"].as<std::string>();
+  base.clients = vm["clients"].as<std::size_t>();
+  base.master = *variant;
+  base.echo = vm.count("trace") ? &std::cout : nullptr;
+
+  std::uint64_t failed = 0;
+  double simulated_s = 0;
+  auto const sweep_start = std::chrono::steady_clock::now();
+  for(auto seed = range.first;; ++seed) {
+    auto options = base;
+    options.seed = seed;
+    auto const t0 = std::chrono::steady_clock::now();
+    auto const s = sim::run_world(options);
+    auto const ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    simulated_s += std::chrono::duration<double>(s.simulated).count();
+    print(s, ms);
+    if(s.failure) {
+      ++failed;
+      std::printf("  violation of %s at %s:\n    %s\n  last events:\n", s.failure->invariant.c_str(),
+                  s.failure_time.c_str(), s.failure->detail.c_str());
+      for(auto const& line : s.trace_tail)
+        std::printf("    %s\n", line.c_str());
+      std::printf("  reproduce: %s\n", reproduce(s, vm).c_str());
+    }
+    if(seed == range.last)
+      break;
+  }
+  auto const wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
+  auto const seeds = range.last - range.first + 1;
+  std::printf("%llu seed(s), %llu failed; %.0f simulated s in %.2f wall s (%.0f simulated s per wall s, "
+              "%.0f seeds per minute)\n",
+              static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(failed), simulated_s, wall_s,
+              simulated_s / wall_s, static_cast<double>(seeds) * 60.0 / wall_s);
+  std::fflush(stdout);
+  return failed ? 1 : 0;
+}

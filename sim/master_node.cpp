@@ -1,0 +1,109 @@
+#include "sim/master_node.hpp"
+
+#include <zddc/core/bearer.hpp>
+
+namespace zddc::sim {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+struct node_env {
+  using clock_type = virtual_clock;
+  using filesystem_type = node_filesystem;
+
+  virtual_clock& clock_;
+  node_filesystem fs_;
+
+  clock_type& clock() { return clock_; }
+  filesystem_type& fs() { return fs_; }
+  struct no_guard {}; // one thread: a commit step never interleaves
+  no_guard commit_guard() { return {}; }
+};
+static_assert(env::Environment<node_env>);
+
+/// The bytes of a response, read out of its file slice if it has one.
+template<class Reader>
+served
+materialize(core::response<Reader>&& r)
+{
+  served out{r.status, std::move(r.headers), {}};
+  if(auto* text = std::get_if<std::string>(&r.body)) {
+    out.body = std::move(*text);
+    return out;
+  }
+  auto& slice = std::get<core::file_slice<Reader>>(r.body);
+  out.body.resize(slice.length);
+  std::uint64_t done = 0;
+  while(done < slice.length) {
+    auto n = slice.reader.read_at(slice.offset + done,
+                                  std::as_writable_bytes(std::span(out.body.data() + done, slice.length - done)));
+    if(! n || *n == 0)
+      return served{http::status::internal_server_error, {}, "read failed while serving"};
+    done += *n;
+  }
+  return out;
+}
+
+} // namespace
+
+struct master_node::incarnation {
+  incarnation(master_node& owner, durability d)
+    : env{owner.clock_, node_filesystem(owner.disk_, owner, [&owner] { owner.crash(); }, d)},
+      handler(env, owner.options_.config)
+  {
+  }
+  node_env env;
+  master::handler<node_env> handler;
+};
+
+master_node::master_node(std::string name, virtual_clock& clock, trace& log, master_node_options options)
+  : node(std::move(name)), clock_(clock), trace_(log), options_(std::move(options)),
+    disk_([&clock] { return clock.now(); })
+{
+  restart();
+}
+
+master_node::~master_node() = default;
+
+void
+master_node::crash()
+{
+  if(! up())
+    return;
+  mark_down();
+  if(! disk_.crashed())
+    disk_.crash();
+  trace_.record(name(), "crashed");
+  if(crash_listener_)
+    crash_listener_();
+}
+
+void
+master_node::restart()
+{
+  if(disk_.crashed())
+    disk_.restart();
+  auto const d = options_.variant == master_variant::lies_about_fsync ? durability::lies : durability::honest;
+  incarnations_.push_back(std::make_unique<incarnation>(*this, d));
+  mark_up();
+  if(incarnations_.size() > 1)
+    trace_.record(name(), "restarted");
+}
+
+boost::asio::awaitable<served>
+master_node::serve(core::request& req)
+{
+  auto& current = *incarnations_.back();
+  const core::principal* who = nullptr;
+  if(auto it = req.headers.find(http::field::authorization); it != req.headers.end())
+    if(auto token = core::bearer_from_authorization(it->value()))
+      if(auto p = options_.tokens.find(*token); p != options_.tokens.end())
+        who = &p->second;
+  if(options_.variant == master_variant::ignores_if_unmodified_since)
+    req.headers.erase(http::field::if_unmodified_since);
+  auto r = co_await current.handler.handle(req, who);
+  co_return materialize(std::move(r));
+}
+
+} // namespace zddc::sim

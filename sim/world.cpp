@@ -1,0 +1,268 @@
+#include "sim/world.hpp"
+
+#include "fixtures/generator.hpp"
+#include "fixtures/write.hpp"
+#include "sim/checkers/master_model.hpp"
+#include "sim/external_editor.hpp"
+#include "sim/scheduler.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <array>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+
+namespace zddc::sim {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr link_profile calm_links{};
+constexpr link_profile lossy_links{
+  .latency_min = 1ms,
+  .latency_max = 250ms,
+  .timeout = 30s,
+  .drop_request = 0.02,
+  .lose_reply = 0.03,
+  .inject_5xx = 0.02,
+  .slow_body = 0.05,
+  .slow_pause_max = 2s,
+};
+
+constexpr std::array profiles{
+  fault_profile{.name = "none",
+                .about = "no faults: latency only, and a person editing on the master",
+                .link = calm_links,
+                .edit_every = 20min},
+  fault_profile{.name = "network",
+                .about = "lossy links (drops, lost replies, 502s, slow bodies) and partitions",
+                .link = lossy_links,
+                .partition_every = 2h,
+                .partition_min = 10s,
+                .partition_max = 30min,
+                .edit_every = 20min},
+  fault_profile{.name = "crash",
+                .about = "master crashes, at an instant or inside a filesystem step",
+                .link = calm_links,
+                .crash_every = 3h,
+                .crash_mid_step = 0.5,
+                .downtime_min = 1s,
+                .downtime_max = 5min,
+                .edit_every = 20min},
+  fault_profile{.name = "default",
+                .about = "everything: lossy links, partitions and crashes",
+                .link = lossy_links,
+                .partition_every = 2h,
+                .partition_min = 10s,
+                .partition_max = 30min,
+                .crash_every = 3h,
+                .crash_mid_step = 0.5,
+                .downtime_min = 1s,
+                .downtime_max = 5min,
+                .edit_every = 20min},
+};
+
+/// Rethrows what a spawned coroutine threw, out of the run loop: a bug in
+/// the world must stop the run, not vanish (asio::detached would drop it).
+void
+rethrow(std::exception_ptr e)
+{
+  if(e)
+    std::rethrow_exception(e);
+}
+
+class world {
+public:
+  explicit world(const world_options& options);
+  run_summary run();
+
+private:
+  boost::asio::awaitable<void> restart_master_later();
+  boost::asio::awaitable<void> partitions(env::time_point until);
+  boost::asio::awaitable<void> crashes(env::time_point until);
+  void spawn(boost::asio::awaitable<void> work) { boost::asio::co_spawn(io_, std::move(work), rethrow); }
+
+  world_options options_;
+  const fault_profile& profile_;
+  boost::asio::io_context io_;
+  virtual_clock clock_{io_.get_executor()};
+  rng rng_;
+  trace trace_;
+  network net_;
+  checker_set checkers_;
+  std::unique_ptr<master_node> master_;
+  master_model* model_ = nullptr;
+  std::vector<std::unique_ptr<client_actor>> clients_;
+  std::unique_ptr<external_editor> editor_;
+  fixtures::fixture_plan fixture_;
+  std::uint64_t crashes_ = 0;
+  std::uint64_t partitions_ = 0;
+};
+
+const fault_profile&
+profile_named(std::string_view name)
+{
+  auto const* p = find_fault_profile(name);
+  if(! p)
+    throw std::invalid_argument("unknown fault profile: " + std::string(name));
+  return *p;
+}
+
+world::world(const world_options& options)
+  : options_(options), profile_(profile_named(options.faults)), rng_(options.seed),
+    trace_(clock_, options.echo), net_(clock_, rng_, trace_), checkers_(clock_),
+    fixture_(fixtures::plan({}))
+{
+  master_node_options m;
+  m.variant = options.master;
+  for(std::size_t i = 1; i <= options.clients; ++i) {
+    auto const name = "c" + std::to_string(i);
+    m.tokens.emplace("token-" + name, core::principal::unrestricted(name));
+  }
+  master_ = std::make_unique<master_node>("master", clock_, trace_, std::move(m));
+  if(auto ec = fixtures::write_fixture(master_->disk(), fixture_))
+    throw std::runtime_error("writing the fixture: " + ec.message());
+  model_ = &static_cast<master_model&>(checkers_.add(std::make_unique<master_model>(*master_)));
+
+  net_.set_profile(profile_.link);
+  net_.set_observer(&checkers_);
+  master_->on_crash([this] {
+    ++crashes_;
+    checkers_.on_crash(*master_);
+    spawn(restart_master_later());
+  });
+  for(std::size_t i = 1; i <= options.clients; ++i) {
+    auto const name = "c" + std::to_string(i);
+    clients_.push_back(std::make_unique<client_actor>(name, net_, clock_, rng_, trace_,
+                                                      client_actor::options{.token = "token-" + name}));
+  }
+  if(profile_.edit_every > env::duration::zero())
+    editor_ = std::make_unique<external_editor>(*master_, clock_, rng_, trace_, checkers_, profile_.edit_every);
+}
+
+boost::asio::awaitable<void>
+world::restart_master_later()
+{
+  co_await clock_.sleep_until(clock_.now() + rng_.between(profile_.downtime_min, profile_.downtime_max));
+  master_->restart();
+  checkers_.on_restart(*master_);
+}
+
+boost::asio::awaitable<void>
+world::partitions(env::time_point until)
+{
+  for(;;) {
+    co_await clock_.sleep_until(clock_.now() + rng_.around(profile_.partition_every));
+    if(clock_.now() >= until)
+      co_return;
+    auto& client = *clients_[rng_.index(clients_.size())];
+    net_.partition(client, *master_);
+    ++partitions_;
+    co_await clock_.sleep_until(clock_.now() + rng_.between(profile_.partition_min, profile_.partition_max));
+    net_.heal(client, *master_);
+  }
+}
+
+boost::asio::awaitable<void>
+world::crashes(env::time_point until)
+{
+  for(;;) {
+    co_await clock_.sleep_until(clock_.now() + rng_.around(profile_.crash_every));
+    if(clock_.now() >= until)
+      co_return;
+    if(! master_->up())
+      continue;
+    if(rng_.chance(profile_.crash_mid_step)) {
+      auto const n = rng_.uniform(1, 40);
+      master_->disk().crash_after(n);
+      trace_.record("faults", "the master's disk will fail at its " + std::to_string(n) + "th next write step");
+    } else {
+      master_->crash();
+    }
+  }
+}
+
+run_summary
+world::run()
+{
+  auto const start = clock_.now();
+  auto const until = start + options_.length;
+  std::vector<core::repo_path> files;
+  for(auto const& f : fixture_.files)
+    files.push_back(f.path);
+  for(auto& c : clients_)
+    spawn(c->run(*master_, files, fixture_.directories, until));
+  if(editor_)
+    spawn(editor_->run(until));
+  if(profile_.partition_every > env::duration::zero() && ! clients_.empty())
+    spawn(partitions(until));
+  if(profile_.crash_every > env::duration::zero())
+    spawn(crashes(until));
+
+  // Run the day, then let what is in flight settle: timeouts, slow bodies,
+  // a restart still pending.
+  auto const healthy = [this] { return ! checkers_.first_violation(); };
+  run_while(io_, clock_, healthy, until + 1h);
+  if(healthy()) {
+    net_.heal_all();
+    if(! master_->up()) {
+      master_->restart();
+      checkers_.on_restart(*master_);
+    }
+    checkers_.at_end();
+  }
+
+  run_summary s;
+  s.seed = options_.seed;
+  s.trace_hash = trace_.hash();
+  s.events = trace_.events();
+  s.exchanges = net_.exchanges();
+  s.master_crashes = crashes_;
+  s.partitions = partitions_;
+  s.external_edits = editor_ ? editor_->edits() : 0;
+  s.writes_judged = model_->judged();
+  for(auto const& c : clients_) {
+    auto const& st = c->stats();
+    s.clients.reads += st.reads;
+    s.clients.writes += st.writes;
+    s.clients.acknowledged += st.acknowledged;
+    s.clients.conflicts += st.conflicts;
+    s.clients.transport_errors += st.transport_errors;
+  }
+  s.simulated = clock_.now() - start;
+  s.failure = checkers_.first_violation();
+  if(s.failure) {
+    s.trace_tail = trace_.tail();
+    s.failure_time = trace_.elapsed(s.failure->at);
+  }
+  return s;
+}
+
+} // namespace
+
+std::span<const fault_profile>
+fault_profiles()
+{
+  return profiles;
+}
+
+const fault_profile*
+find_fault_profile(std::string_view name)
+{
+  for(auto const& p : profiles)
+    if(p.name == name)
+      return &p;
+  return nullptr;
+}
+
+run_summary
+run_world(const world_options& options)
+{
+  world w(options);
+  return w.run();
+}
+
+} // namespace zddc::sim

@@ -1,0 +1,73 @@
+#pragma once
+/// @file
+/// A world: nodes on a simulated network under virtual time, driven by one
+/// seed, watched by the checkers (FoundationDB's simulation, TigerBeetle's
+/// VOPR). Today it holds a master over the fixture, people working against
+/// it through clients, a person editing on the master's disk, and a fault
+/// injector that partitions links, loses messages and crashes the master —
+/// at an instant (wherever its work is suspended) or in the middle of a
+/// filesystem step. Cache and mirror nodes join as further node kinds on the
+/// same network, watched by further checkers.
+///
+/// `run_world` is a pure function of its options: same seed, same trace hash.
+
+#include "sim/checkers/checker.hpp"
+#include "sim/client_actor.hpp"
+#include "sim/master_node.hpp"
+
+#include <iosfwd>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zddc::sim {
+
+/// How hostile the world is. Intervals are means; 0 turns a fault off.
+struct fault_profile {
+  std::string_view name;
+  std::string_view about;
+  link_profile link;
+  env::duration partition_every{};
+  env::duration partition_min{}, partition_max{};
+  env::duration crash_every{};
+  double crash_mid_step = 0; // share of crashes armed to strike inside a filesystem step
+  env::duration downtime_min{}, downtime_max{};
+  env::duration edit_every{};
+};
+
+/// The named profiles (`--faults`): none, network, crash, default.
+std::span<const fault_profile> fault_profiles();
+const fault_profile* find_fault_profile(std::string_view name);
+
+struct world_options {
+  std::uint64_t seed = 1;
+  env::duration length = std::chrono::hours(24);
+  std::string faults = "default";
+  std::size_t clients = 4;
+  master_variant master = master_variant::correct;
+  std::ostream* echo = nullptr; // every trace event, as it happens
+};
+
+struct run_summary {
+  std::uint64_t seed = 0;
+  std::uint64_t trace_hash = 0;
+  std::uint64_t events = 0;
+  std::uint64_t exchanges = 0;
+  std::uint64_t master_crashes = 0;
+  std::uint64_t partitions = 0;
+  std::uint64_t external_edits = 0;
+  std::uint64_t writes_judged = 0;
+  client_stats clients;
+  env::duration simulated{};
+  std::optional<violation> failure;
+  std::vector<std::string> trace_tail; // the last events, when it failed
+  std::string failure_time;            // virtual time since the start, as printed
+};
+
+/// Builds the world for `options`, runs it for `options.length` (plus time
+/// for what is in flight to settle), checks the final state and reports.
+run_summary run_world(const world_options& options);
+
+} // namespace zddc::sim

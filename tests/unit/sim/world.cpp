@@ -1,0 +1,106 @@
+// Whole worlds: determinism, activity, and checkers that catch broken masters.
+#include "sim/world.hpp"
+
+#include <gtest/gtest.h>
+
+namespace zddc::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+world_options
+options(std::uint64_t seed, std::string faults, env::duration length = 6h)
+{
+  world_options o;
+  o.seed = seed;
+  o.faults = std::move(faults);
+  o.length = length;
+  return o;
+}
+
+std::string
+explain(const run_summary& s)
+{
+  if(! s.failure)
+    return "no violation";
+  std::string out = s.failure->invariant + " at " + s.failure_time + ": " + s.failure->detail + "\n";
+  for(auto const& line : s.trace_tail)
+    out += "  " + line + "\n";
+  return out;
+}
+
+TEST(sim_world, the_same_seed_gives_the_same_run)
+{
+  auto const a = run_world(options(7, "default"));
+  auto const b = run_world(options(7, "default"));
+  EXPECT_EQ(a.trace_hash, b.trace_hash);
+  EXPECT_EQ(a.events, b.events);
+  EXPECT_GT(a.events, 100u);
+  auto const c = run_world(options(8, "default"));
+  EXPECT_NE(a.trace_hash, c.trace_hash);
+}
+
+TEST(sim_world, a_day_without_faults_keeps_every_invariant_and_does_real_work)
+{
+  auto const s = run_world(options(1, "none", 24h));
+  EXPECT_FALSE(s.failure) << explain(s);
+  EXPECT_GE(s.simulated, 24h);
+  EXPECT_GT(s.clients.acknowledged, 100u);
+  EXPECT_GT(s.clients.conflicts, 0u); // people and the editor do collide
+  EXPECT_GT(s.external_edits, 20u);
+  EXPECT_GT(s.writes_judged, 100u);
+  EXPECT_EQ(s.clients.transport_errors, 0u);
+}
+
+TEST(sim_world, faults_happen_and_every_invariant_holds_through_them)
+{
+  for(std::uint64_t seed = 1; seed <= 5; ++seed) {
+    auto const s = run_world(options(seed, "default", 24h));
+    EXPECT_FALSE(s.failure) << "seed " << seed << ": " << explain(s);
+    EXPECT_GT(s.master_crashes, 0u) << "seed " << seed;
+    EXPECT_GT(s.partitions, 0u) << "seed " << seed;
+    EXPECT_GT(s.clients.transport_errors, 0u) << "seed " << seed;
+  }
+}
+
+/// The first seed in [1, 30] whose world catches `variant`, if any.
+std::optional<run_summary>
+first_catch(master_variant variant, std::string faults)
+{
+  for(std::uint64_t seed = 1; seed <= 30; ++seed) {
+    auto o = options(seed, faults, 24h);
+    o.master = variant;
+    auto s = run_world(o);
+    if(s.failure)
+      return s;
+  }
+  return std::nullopt;
+}
+
+TEST(sim_world, a_master_that_ignores_if_unmodified_since_is_caught)
+{
+  auto const s = first_catch(master_variant::ignores_if_unmodified_since, "none");
+  ASSERT_TRUE(s) << "30 seeds and the checker never noticed";
+  EXPECT_EQ(s->failure->invariant, "master-model");
+  EXPECT_NE(s->failure->detail.find("applied although its precondition failed"), std::string::npos) << explain(*s);
+  EXPECT_NE(s->failure->detail.find("If-Unmodified-Since"), std::string::npos) << explain(*s);
+  EXPECT_LE(s->seed, 5u) << "caught, but only after many seeds";
+}
+
+TEST(sim_world, a_master_whose_disk_lies_about_fsync_is_caught)
+{
+  auto const s = first_catch(master_variant::lies_about_fsync, "crash");
+  ASSERT_TRUE(s) << "30 seeds and the checker never noticed";
+  EXPECT_EQ(s->failure->invariant, "master-model");
+  EXPECT_NE(s->failure->detail.find("after a restart"), std::string::npos) << explain(*s);
+  EXPECT_LE(s->seed, 5u) << "caught, but only after many seeds";
+}
+
+TEST(sim_world, an_unknown_fault_profile_is_refused)
+{
+  EXPECT_THROW(run_world(options(1, "gentle")), std::invalid_argument);
+  EXPECT_NE(find_fault_profile("default"), nullptr);
+}
+
+} // namespace
+} // namespace zddc::sim
