@@ -46,6 +46,16 @@ struct config {
   std::uint64_t write_bytes_max = 256ull << 20; // a larger PUT body answers 413
 };
 
+/// The strong tag of a listing in one of its two forms (JSON or HTML).
+core::entity_tag listing_tag(const core::listing& l, bool json);
+
+/// Answers `req` with listing `l`: JSON for `Accept: application/json`,
+/// else HTML (with upload and delete controls when `can_write`), after the
+/// request's preconditions (304 when the client's tag is current). The
+/// master and a cache serving its stored copy answer alike.
+template<class Reader>
+core::response<Reader> listing_response(const core::request& req, const core::listing& l, bool can_write);
+
 template<env::Environment E>
 class handler {
 public:

@@ -92,6 +92,42 @@ wants_json(const http::fields& headers)
 
 } // namespace detail
 
+template<class Reader>
+core::response<Reader>
+listing_response(const core::request& req, const core::listing& l, bool can_write)
+{
+  namespace http = boost::beast::http;
+  bool const json = detail::wants_json(req.headers);
+  auto const tag = listing_tag(l, json);
+  core::representation_state const state{true, tag, std::nullopt};
+  if(auto r = detail::precondition_response<Reader>(core::evaluate_preconditions(req.method, req.headers, state),
+                                                    state))
+    return std::move(*r);
+
+  core::response<Reader> r;
+  r.headers.set(http::field::etag, tag.to_string());
+  r.headers.set(http::field::vary, "Accept, Authorization");
+  r.headers.set(http::field::cache_control, "private, no-cache");
+  std::string body;
+  if(json) {
+    r.headers.set(http::field::content_type, "application/json");
+    body = core::to_json(l);
+  } else {
+    r.headers.set(http::field::content_type, "text/html; charset=utf-8");
+    body = core::render_listing_html(l, {can_write});
+  }
+  r.headers.set(http::field::content_length, std::to_string(body.size()));
+  r.body = req.method == http::verb::head ? std::string() : std::move(body);
+  return r;
+}
+
+inline core::entity_tag
+listing_tag(const core::listing& l, bool json)
+{
+  // The two formats are different representations: different strong tags.
+  return *core::entity_tag::strong(std::string(core::listing_etag(l).opaque()) + (json ? "-json" : "-html"));
+}
+
 template<env::Environment E>
 boost::asio::awaitable<typename handler<E>::response_type>
 handler<E>::handle(const core::request& req, const core::principal* who)
@@ -246,30 +282,7 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir,
   std::sort(l.entries.begin(), l.entries.end(),
             [](auto const& a, auto const& b) { return a.name < b.name; });
 
-  bool const json = detail::wants_json(req.headers);
-  // The two formats are different representations: different strong tags.
-  auto const tag = *core::entity_tag::strong(std::string(core::listing_etag(l).opaque()) +
-                                             (json ? "-json" : "-html"));
-  core::representation_state const state{true, tag, std::nullopt};
-  if(auto r = detail::precondition_response<reader_type>(
-       core::evaluate_preconditions(req.method, req.headers, state), state))
-    return std::move(*r);
-
-  response_type r;
-  r.headers.set(http::field::etag, tag.to_string());
-  r.headers.set(http::field::vary, "Accept, Authorization");
-  r.headers.set(http::field::cache_control, "private, no-cache");
-  std::string body;
-  if(json) {
-    r.headers.set(http::field::content_type, "application/json");
-    body = core::to_json(l);
-  } else {
-    r.headers.set(http::field::content_type, "text/html; charset=utf-8");
-    body = core::render_listing_html(l, {core::may_write(who, dir)});
-  }
-  r.headers.set(http::field::content_length, std::to_string(body.size()));
-  r.body = req.method == http::verb::head ? std::string() : std::move(body);
-  return r;
+  return listing_response<reader_type>(req, l, core::may_write(who, dir));
 }
 
 template<env::Environment E>
