@@ -33,8 +33,8 @@ enum class master_variant {
 };
 
 struct master_node_options {
-  master::config config;
-  std::map<std::string, core::principal, std::less<>> tokens; // bearer token -> principal
+  master::config config{};
+  std::map<std::string, core::principal, std::less<>> tokens{}; // bearer token -> principal
   master_variant variant = master_variant::correct;
 };
 

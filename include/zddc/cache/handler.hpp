@@ -1,0 +1,94 @@
+#pragma once
+/// @file
+/// The cache role: a read-through copy of an upstream master that keeps
+/// working when the master cannot be reached (DESIGN.md §2, Cache).
+///
+/// Reads. Every GET/HEAD asks the master first, conditionally (the local
+/// copy's content ETag, or the stored listing's tag), then answers from the
+/// local copy exactly as a master would (ranges, 304s, both listing forms):
+/// - 200 from upstream: the copy is replaced (streamed to a temp file, then
+///   renamed) and stamped with the master's Last-Modified;
+/// - 304: the copy is current;
+/// - 404/403/410: the copy is purged and the answer is 404;
+/// - no answer or a 5xx: the copy is served as it is, marked
+///   `Zddc-Cache: stale`; with no copy, 504.
+///
+/// Writes. A PUT or DELETE is first spooled into the outbox (crash-safe,
+/// capped), with the preconditions it will carry: the client's own if it
+/// sent any, else the version this cache showed — the last queued write to
+/// that path, the local copy (If-Match and If-Unmodified-Since), the stored
+/// listing's entry, or for a PUT of something never seen, If-None-Match: *.
+/// A DELETE of something never seen answers 428: there is no version to
+/// base it on. Then, unless older entries wait (order is kept), it is sent
+/// at once: the master's answer is relayed (a 412 included, and the entry
+/// dropped: the client is told now); with no answer, 202 and the entry id,
+/// and the replayer takes over.
+///
+/// Local requests are not authenticated: a cache serves one site, and
+/// reaches upstream with its own bearer, which bounds what it can see.
+
+#include <zddc/cache/config.hpp>
+#include <zddc/cache/outbox.hpp>
+#include <zddc/cache/replayer.hpp>
+#include <zddc/cache/store.hpp>
+#include <zddc/master/handler.hpp>
+
+namespace zddc::cache {
+
+template<env::UpstreamEnvironment E>
+class handler {
+public:
+  using filesystem_type = typename E::filesystem_type;
+  using reader_type = typename filesystem_type::reader_type;
+  using response_type = core::response<reader_type>;
+
+  handler(E& env, config cfg, replay_listener listener = {})
+    : env_(env), config_(std::move(cfg)), box_(env), local_(env),
+      replayer_(env, box_, local_, config_, std::move(listener)), local_server_(env, master::config{})
+  {
+  }
+
+  /// Opens the outbox (sweeping what a crash left) and the local store.
+  error_code
+  open()
+  {
+    if(auto ec = local_.open())
+      return ec;
+    return box_.open();
+  }
+
+  boost::asio::awaitable<response_type> handle(const core::request& req);
+
+  replayer<E>& replay() noexcept { return replayer_; }
+  outbox<E>& box() noexcept { return box_; }
+
+private:
+  boost::asio::awaitable<response_type> read_file(const core::request& req, const core::repo_path& path);
+  boost::asio::awaitable<response_type> read_directory(const core::request& req, const core::repo_path& dir);
+  boost::asio::awaitable<response_type> write(const core::request& req, const core::repo_path& path);
+  result<std::optional<write_base>> base_for(const core::request& req, const core::repo_path& path);
+  boost::asio::awaitable<response_type> serve_local(const core::request& req, bool stale);
+
+  /// Any answer from the master means it is back: entries need not wait.
+  void
+  upstream_answered()
+  {
+    if(box_.pending_count() > 0)
+      replayer_.wake();
+  }
+
+  static response_type text(boost::beast::http::status status, std::string message);
+  static response_type relay(const env::upstream_response& answer, std::string body = {});
+
+  E& env_;
+  config config_;
+  outbox<E> box_;
+  store<E> local_;
+  replayer<E> replayer_;
+  master::handler<E> local_server_; // answers from the local copies
+  core::principal everyone_ = core::principal::unrestricted("local");
+};
+
+} // namespace zddc::cache
+
+#include <zddc/cache/impl/handler.hpp>

@@ -1,0 +1,278 @@
+#pragma once
+// Implementation of cache/handler.hpp.
+
+namespace zddc::cache {
+
+template<env::UpstreamEnvironment E>
+auto
+handler<E>::text(boost::beast::http::status status, std::string message) -> response_type
+{
+  namespace http = boost::beast::http;
+  response_type r;
+  r.status = status;
+  r.headers.set(http::field::content_type, "text/plain; charset=utf-8");
+  message += '\n';
+  r.headers.set(http::field::content_length, std::to_string(message.size()));
+  r.body = std::move(message);
+  return r;
+}
+
+template<env::UpstreamEnvironment E>
+auto
+handler<E>::relay(const env::upstream_response& answer, std::string body) -> response_type
+{
+  namespace http = boost::beast::http;
+  response_type r;
+  r.status = answer.status;
+  for(auto f : {http::field::etag, http::field::last_modified, http::field::location, http::field::content_type,
+                http::field::allow})
+    if(auto it = answer.headers.find(f); it != answer.headers.end())
+      r.headers.set(f, it->value());
+  r.headers.set(http::field::content_length, std::to_string(body.size()));
+  r.body = std::move(body);
+  return r;
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::handle(const core::request& req)
+{
+  namespace http = boost::beast::http;
+  auto const target = core::decode(req.target);
+  if(! target)
+    co_return text(http::status::bad_request, "bad request target: " + target.error().message());
+  switch(req.method) {
+  case http::verb::get:
+  case http::verb::head:
+    if(target->path.is_root() || target->form == core::target_form::directory)
+      co_return co_await read_directory(req, target->path);
+    co_return co_await read_file(req, target->path);
+  case http::verb::put:
+  case http::verb::delete_:
+    if(target->path.is_root() || target->form == core::target_form::directory)
+      co_return text(http::status::method_not_allowed, "only files are written");
+    co_return co_await write(req, target->path);
+  default: {
+    auto r = text(http::status::method_not_allowed, "method not allowed");
+    r.headers.set(http::field::allow, "GET, HEAD, PUT, DELETE");
+    co_return r;
+  }
+  }
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::serve_local(const core::request& req, bool stale)
+{
+  auto r = co_await local_server_.handle(req, &everyone_);
+  if(stale)
+    r.headers.set(cache_status_header, "stale");
+  co_return r;
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::read_file(const core::request& req, const core::repo_path& path)
+{
+  namespace http = boost::beast::http;
+  auto const cached = local_.tag(path);
+  if(! cached)
+    co_return text(http::status::internal_server_error, "local copy: " + cached.error().message());
+  auto download = local_.begin_download();
+  if(! download)
+    co_return text(http::status::internal_server_error, "local store: " + download.error().message());
+
+  env::upstream_request up;
+  up.target = req.target;
+  config_.authorize(up.headers);
+  if(*cached)
+    up.headers.set(http::field::if_none_match, (*cached)->to_string());
+  env::writer_sink<typename store<E>::writer_type> sink(*download, config_.download_bytes_max);
+  auto answer = co_await env_.transport().round_trip(std::move(up), sink);
+
+  bool stale = ! answer;
+  if(answer) {
+    auto const status = answer->status;
+    if(static_cast<unsigned>(status) < 500)
+      upstream_answered();
+    if(status == http::status::ok) {
+      std::optional<env::time_point> mtime;
+      if(auto it = answer->headers.find(http::field::last_modified); it != answer->headers.end())
+        mtime = core::parse_http_date(it->value());
+      if(auto ec = local_.install(*download, path, mtime))
+        co_return text(http::status::internal_server_error, "local store: " + ec.message());
+    } else if(status == http::status::not_found || status == http::status::forbidden ||
+              status == http::status::gone) {
+      if(auto ec = local_.purge(path))
+        co_return text(http::status::internal_server_error, "local store: " + ec.message());
+      co_return text(http::status::not_found, "not found");
+    } else if(static_cast<unsigned>(status) >= 500) {
+      stale = true;
+    } else if(status != http::status::not_modified) {
+      co_return relay(*answer); // a redirect to the directory form, an error about the request
+    }
+  }
+  if(stale && ! *cached)
+    co_return text(http::status::gateway_timeout, "the master cannot be reached and nothing is cached here");
+  co_return co_await serve_local(req, stale);
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
+{
+  namespace http = boost::beast::http;
+  auto stored = local_.listing(dir);
+  if(! stored)
+    co_return text(http::status::internal_server_error, "local store: " + stored.error().message());
+
+  env::upstream_request up;
+  up.target = core::encode(dir, core::target_form::directory);
+  config_.authorize(up.headers);
+  up.headers.set(http::field::accept, "application/json");
+  if(*stored)
+    up.headers.set(http::field::if_none_match, master::listing_tag(**stored, true).to_string());
+  env::string_sink body(listing_bytes_max);
+  auto answer = co_await env_.transport().round_trip(std::move(up), body);
+
+  bool stale = ! answer;
+  if(answer) {
+    auto const status = answer->status;
+    if(static_cast<unsigned>(status) < 500)
+      upstream_answered();
+    if(status == http::status::ok) {
+      auto fresh = core::listing_from_json(body.bytes(), dir);
+      if(! fresh)
+        co_return text(http::status::bad_gateway, "the master sent a listing that does not parse");
+      if(auto ec = local_.save_listing(dir, body.bytes()))
+        co_return text(http::status::internal_server_error, "local store: " + ec.message());
+      *stored = std::move(*fresh);
+    } else if(status == http::status::not_found || status == http::status::forbidden ||
+              status == http::status::gone) {
+      if(auto ec = local_.purge_listing(dir))
+        co_return text(http::status::internal_server_error, "local store: " + ec.message());
+      co_return text(http::status::not_found, "not found");
+    } else if(static_cast<unsigned>(status) >= 500) {
+      stale = true;
+    } else if(status != http::status::not_modified || ! *stored) {
+      co_return relay(*answer, body.take());
+    }
+  }
+  if(! *stored)
+    co_return text(http::status::gateway_timeout, "the master cannot be reached and this listing is not cached here");
+  auto r = master::listing_response<reader_type>(req, **stored, true);
+  if(stale)
+    r.headers.set(cache_status_header, "stale");
+  co_return r;
+}
+
+template<env::UpstreamEnvironment E>
+result<std::optional<write_base>>
+handler<E>::base_for(const core::request& req, const core::repo_path& path)
+{
+  namespace http = boost::beast::http;
+  write_base base;
+  auto header = [&](http::field f) -> std::optional<std::string> {
+    auto it = req.headers.find(f);
+    return it == req.headers.end() ? std::nullopt : std::optional<std::string>(std::string(it->value()));
+  };
+  base.if_match = header(http::field::if_match);
+  base.if_unmodified_since = header(http::field::if_unmodified_since);
+  if(auto inm = header(http::field::if_none_match)) {
+    if(*inm != "*")
+      return std::optional<write_base>(); // a tag list: not something a queued write can carry
+    base.if_none_match_any = true;
+  }
+  if(! base.empty())
+    return std::optional<write_base>(std::move(base)); // the client said what it saw
+
+  auto pending = box_.pending();
+  if(! pending)
+    return pending.error();
+  for(auto it = pending->rbegin(); it != pending->rend(); ++it)
+    if(it->path == path) {
+      if(it->method == http::verb::put)
+        base.if_match = it->body_etag;
+      else
+        base.if_none_match_any = true;
+      return std::optional<write_base>(std::move(base));
+    }
+  auto const tag = local_.tag(path);
+  if(! tag)
+    return tag.error();
+  if(*tag) {
+    base.if_match = (*tag)->to_string();
+    if(auto st = local_.stat(path))
+      base.if_unmodified_since = core::format_http_date(st->mtime);
+    return std::optional<write_base>(std::move(base));
+  }
+  if(auto listed = local_.listing(path.parent()); listed && *listed)
+    for(auto const& e : (*listed)->entries)
+      if(e.name == path.name() && e.kind == env::file_kind::regular && e.etag) {
+        base.if_match = e.etag->to_string();
+        base.if_unmodified_since = core::format_http_date(e.mtime);
+        return std::optional<write_base>(std::move(base));
+      }
+  if(req.method == http::verb::delete_)
+    return std::optional<write_base>(); // nothing seen: nothing to base a delete on
+  base.if_none_match_any = true;
+  return std::optional<write_base>(std::move(base));
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::write(const core::request& req, const core::repo_path& path)
+{
+  namespace http = boost::beast::http;
+  using outcome = forward_result::outcome;
+  auto base = base_for(req, path);
+  if(! base)
+    co_return text(http::status::internal_server_error, "outbox: " + base.error().message());
+  if(! *base)
+    co_return text(http::status::precondition_required,
+                   "this cache has no version of that file to base the change on: read it first, or send If-Match");
+
+  outbox_entry e;
+  e.method = req.method;
+  e.path = path;
+  e.base = std::move(**base);
+  if(auto it = req.headers.find(http::field::content_type); it != req.headers.end())
+    e.content_type = std::string(it->value());
+  auto queued = co_await box_.enqueue(std::move(e), req.method == http::verb::put ? req.body : nullptr,
+                                      config_.write_bytes_max);
+  if(! queued) {
+    if(queued.error() == errc::too_large)
+      co_return text(http::status::payload_too_large, "the body is larger than this cache accepts");
+    co_return text(http::status::internal_server_error, "outbox: " + queued.error().message());
+  }
+
+  auto accepted = [&] {
+    auto r = text(http::status::accepted, "queued for the master as " + queued->id);
+    r.headers.set(outbox_entry_header, queued->id);
+    return r;
+  };
+  if(box_.pending_count() > 1) { // older entries first: this one waits its turn
+    replayer_.wake();
+    co_return accepted();
+  }
+  auto const f = co_await replayer_.forward(*queued);
+  switch(f.what) {
+  case outcome::applied:
+    upstream_answered();
+    if(auto ec = replayer_.settle_applied(*queued, f.response))
+      co_return text(http::status::internal_server_error, "applied upstream; local store: " + ec.message());
+    co_return relay(*f.response);
+  case outcome::conflict:
+  case outcome::refused:
+    if(auto ec = box_.complete(*queued))
+      co_return text(http::status::internal_server_error, "outbox: " + ec.message());
+    upstream_answered();
+    co_return relay(*f.response, f.detail);
+  case outcome::deferred:
+    break;
+  }
+  replayer_.wake(); // the loop retries with backoff from now
+  co_return accepted();
+}
+
+} // namespace zddc::cache

@@ -1,0 +1,144 @@
+#pragma once
+/// @file
+/// The cache's local copies: files under their decoded names, exactly where
+/// the master keeps them, and each directory's last upstream listing as a
+/// `.zddc-listing.json` sidecar (the JSON the master sent, verbatim; the
+/// HTML form is rendered from it, so one upstream request serves both).
+///
+/// A local file's mtime is set to the master's Last-Modified, and its ETag
+/// is its content tag — equal bytes, equal tags on every node — so the
+/// cache revalidates with the master's own validator.
+///
+/// Downloads stream into a temp file under `.zddc-spool/` and are renamed
+/// into place only when complete: a reader never sees a partial copy.
+
+#include <zddc/core/listing.hpp>
+#include <zddc/env/durable.hpp>
+#include <zddc/env/environment.hpp>
+#include <zddc/master/content_tags.hpp>
+
+#include <optional>
+
+namespace zddc::cache {
+
+inline constexpr std::string_view listing_sidecar = ".zddc-listing.json";
+inline constexpr std::string_view spool_directory = ".zddc-spool";
+inline constexpr std::uint64_t listing_bytes_max = 64ull << 20;
+
+template<env::Environment E>
+class store {
+public:
+  using filesystem_type = typename E::filesystem_type;
+  using writer_type = typename filesystem_type::writer_type;
+  using reader_type = typename filesystem_type::reader_type;
+
+  explicit store(E& env) : env_(env) {}
+
+  error_code open() { return env::make_dirs(env_.fs(), spool()); }
+
+  /// The local copy's content tag; nullopt when there is no local file.
+  result<std::optional<core::entity_tag>>
+  tag(const core::repo_path& p)
+  {
+    auto st = env_.fs().stat(p);
+    if(! st)
+      return st.error() == errc::not_found ? result<std::optional<core::entity_tag>>(std::nullopt)
+                                            : result<std::optional<core::entity_tag>>(st.error());
+    if(st->kind != env::file_kind::regular)
+      return std::optional<core::entity_tag>();
+    auto t = tags_.tag_at(env_.fs(), p, *st, env_.clock().now());
+    if(! t)
+      return t.error();
+    return std::optional<core::entity_tag>(*t);
+  }
+
+  result<env::file_stat> stat(const core::repo_path& p) { return env_.fs().stat(p); }
+
+  /// A temp file to download into.
+  result<writer_type> begin_download() { return env_.fs().create_temp(spool()); }
+
+  /// Moves a complete download into place, stamped with the master's time.
+  error_code
+  install(writer_type& download, const core::repo_path& p, std::optional<env::time_point> mtime)
+  {
+    auto& fs = env_.fs();
+    if(auto ec = download.sync())
+      return ec;
+    if(auto ec = env::make_dirs(fs, p.parent()))
+      return ec;
+    if(auto ec = env::rename_durably(fs, download.path(), p))
+      return ec;
+    tags_.forget(p);
+    return mtime ? fs.set_mtime(p, *mtime) : error_code();
+  }
+
+  /// Copies an open file (an outbox body) into place.
+  error_code
+  install_copy(reader_type& from, const core::repo_path& p, std::optional<env::time_point> mtime)
+  {
+    auto temp = begin_download();
+    if(! temp)
+      return temp.error();
+    std::array<std::byte, 64 * 1024> buffer;
+    for(std::uint64_t offset = 0;;) {
+      auto n = from.read_at(offset, buffer);
+      if(! n)
+        return n.error();
+      if(*n == 0)
+        break;
+      if(auto ec = temp->write(std::span<const std::byte>(buffer.data(), *n)))
+        return ec;
+      offset += *n;
+    }
+    return install(*temp, p, mtime);
+  }
+
+  /// Forgets a local file (the master no longer has it, or hides it).
+  error_code
+  purge(const core::repo_path& p)
+  {
+    tags_.forget(p);
+    auto ec = env::remove_durably(env_.fs(), p);
+    return ec == errc::not_found || ec == errc::not_empty || ec == errc::is_a_directory ? error_code() : ec;
+  }
+
+  /// The last listing of `dir` the master sent; nullopt when none is kept.
+  result<std::optional<core::listing>>
+  listing(const core::repo_path& dir)
+  {
+    auto text = env::read_all(env_.fs(), sidecar(dir), listing_bytes_max);
+    if(! text)
+      return text.error() == errc::not_found || text.error() == errc::not_a_directory
+               ? result<std::optional<core::listing>>(std::nullopt)
+               : result<std::optional<core::listing>>(text.error());
+    auto l = core::listing_from_json(*text, dir);
+    if(! l)
+      return std::optional<core::listing>(); // unreadable: as if never fetched
+    return std::optional<core::listing>(std::move(*l));
+  }
+
+  error_code
+  save_listing(const core::repo_path& dir, std::string_view json)
+  {
+    if(auto ec = env::make_dirs(env_.fs(), dir))
+      return ec;
+    auto const r = env::atomic_replace(env_.fs(), sidecar(dir), json);
+    return r ? error_code() : r.error();
+  }
+
+  error_code
+  purge_listing(const core::repo_path& dir)
+  {
+    auto ec = env::remove_durably(env_.fs(), sidecar(dir));
+    return ec == errc::not_found || ec == errc::not_a_directory ? error_code() : ec;
+  }
+
+private:
+  static core::store_path spool() { return *core::store_path::parse(spool_directory); }
+  static core::store_path sidecar(const core::repo_path& dir) { return *dir.store().child(listing_sidecar); }
+
+  E& env_;
+  master::content_tags<filesystem_type> tags_;
+};
+
+} // namespace zddc::cache
