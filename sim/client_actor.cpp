@@ -168,7 +168,11 @@ client_actor::write(network::endpoint& upstream, const core::repo_path& p, int h
     co_return;
   }
   auto const status = a.head->status;
-  if(status == http::status::created || status == http::status::no_content) {
+  if(status == http::status::accepted) { // queued by a cache: acknowledged, version unknown yet
+    ++stats_.acknowledged;
+    files_.insert(p);
+    seen_.erase(p);
+  } else if(status == http::status::created || status == http::status::no_content) {
     ++stats_.acknowledged;
     files_.insert(p);
     for(auto d = p.parent(); ! d.is_root(); d = d.parent())
@@ -191,7 +195,7 @@ client_actor::remove(network::endpoint& upstream, const core::repo_path& p)
   seen_.erase(p);
   if(! a.head)
     co_return;
-  if(a.head->status == http::status::no_content)
+  if(a.head->status == http::status::no_content || a.head->status == http::status::accepted)
     ++stats_.acknowledged;
   else if(a.head->status == http::status::precondition_failed)
     ++stats_.conflicts;

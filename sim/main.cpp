@@ -53,14 +53,31 @@ parse_variant(std::string_view s)
   return std::nullopt;
 }
 
+std::optional<sim::cache_variant>
+parse_cache_variant(std::string_view s)
+{
+  if(s == "correct")
+    return sim::cache_variant::correct;
+  if(s == "wake-never-lands")
+    return sim::cache_variant::wake_never_lands;
+  if(s == "replays-without-preconditions")
+    return sim::cache_variant::replays_without_preconditions;
+  if(s == "outbox-lies-about-fsync")
+    return sim::cache_variant::outbox_lies_about_fsync;
+  return std::nullopt;
+}
+
 std::string
 reproduce(const sim::run_summary& s, const po::variables_map& vm)
 {
   std::ostringstream out;
   out << "zddc-sim --seed " << s.seed << " --days " << vm["days"].as<double>() << " --faults "
-      << vm["faults"].as<std::string>() << " --clients " << vm["clients"].as<std::size_t>();
+      << vm["faults"].as<std::string>() << " --clients " << vm["clients"].as<std::size_t>() << " --caches "
+      << vm["caches"].as<std::size_t>();
   if(auto const& v = vm["broken-master"].as<std::string>(); v != "correct")
     out << " --broken-master " << v;
+  if(auto const& v = vm["broken-cache"].as<std::string>(); v != "correct")
+    out << " --broken-cache " << v;
   out << " --trace";
   return out.str();
 }
@@ -68,15 +85,16 @@ reproduce(const sim::run_summary& s, const po::variables_map& vm)
 void
 print(const sim::run_summary& s, double wall_ms)
 {
-  std::printf("seed %llu: %s hash=%s events=%llu exchanges=%llu writes=%llu acked=%llu 412=%llu "
-              "transport-errors=%llu crashes=%llu partitions=%llu edits=%llu (%.0f ms)\n",
+  std::printf("seed %llu: %s hash=%s events=%llu exchanges=%llu writes=%llu acked=%llu queued=%llu 412=%llu "
+              "transport-errors=%llu crashes=%llu+%llu partitions=%llu edits=%llu (%.0f ms)\n",
               static_cast<unsigned long long>(s.seed), s.failure ? "FAILED" : "ok",
               sim::to_hex(s.trace_hash).c_str(), static_cast<unsigned long long>(s.events),
               static_cast<unsigned long long>(s.exchanges), static_cast<unsigned long long>(s.clients.writes),
-              static_cast<unsigned long long>(s.clients.acknowledged),
+              static_cast<unsigned long long>(s.clients.acknowledged), static_cast<unsigned long long>(s.queued),
               static_cast<unsigned long long>(s.clients.conflicts),
               static_cast<unsigned long long>(s.clients.transport_errors),
-              static_cast<unsigned long long>(s.master_crashes), static_cast<unsigned long long>(s.partitions),
+              static_cast<unsigned long long>(s.master_crashes), static_cast<unsigned long long>(s.cache_crashes),
+              static_cast<unsigned long long>(s.partitions),
               static_cast<unsigned long long>(s.external_edits), wall_ms);
 }
 
@@ -87,8 +105,9 @@ main(int argc, char** argv)
 {
   po::options_description opts(
     "Usage: zddc-sim [--seed N | --seeds A..B] [options]\n\n"
-    "Runs simulated worlds (a master over the fixture, clients, a person editing on the\n"
-    "master's disk, faults) under virtual time, one per seed, and checks the invariants.\n"
+    "Runs simulated worlds (a master over the fixture, caches in front of it, clients, a\n"
+    "person editing on the master's disk, faults) under virtual time, one per seed, and\n"
+    "checks the invariants.\n"
     "The same seed and options always give the same run and the same trace hash.\n\nOptions");
   std::string profile_help = "fault profile:";
   for(auto const& p : sim::fault_profiles())
@@ -99,11 +118,16 @@ main(int argc, char** argv)
     ("seeds", po::value<std::string>(), "run every seed in A..B (inclusive)")
     ("days", po::value<double>()->default_value(1.0), "simulated days of activity per world")
     ("faults", po::value<std::string>()->default_value("default"), profile_help.c_str())
-    ("clients", po::value<std::size_t>()->default_value(4), "people working against the master")
+    ("clients", po::value<std::size_t>()->default_value(4),
+     "people at work: the first half against the master, the rest against the caches")
+    ("caches", po::value<std::size_t>()->default_value(1), "caches in front of the master")
     ("trace", "print every event of the run as it happens")
     ("broken-master", po::value<std::string>()->default_value("correct"),
      "a deliberately broken master, to see the checkers catch it: "
-     "correct | ignores-if-unmodified-since | lies-about-fsync");
+     "correct | ignores-if-unmodified-since | lies-about-fsync")
+    ("broken-cache", po::value<std::string>()->default_value("correct"),
+     "a deliberately broken cache: correct | wake-never-lands | replays-without-preconditions | "
+     "outbox-lies-about-fsync");
 
   po::variables_map vm;
   try {
@@ -134,8 +158,10 @@ main(int argc, char** argv)
   }
   auto const days = vm["days"].as<double>();
   auto const variant = parse_variant(vm["broken-master"].as<std::string>());
-  if(! sim::find_fault_profile(vm["faults"].as<std::string>()) || ! variant || ! (days > 0)) {
-    std::cerr << "zddc-sim: unknown --faults or --broken-master, or --days not positive (see --help)\n";
+  auto const cache_variant = parse_cache_variant(vm["broken-cache"].as<std::string>());
+  if(! sim::find_fault_profile(vm["faults"].as<std::string>()) || ! variant || ! cache_variant || ! (days > 0)) {
+    std::cerr << "zddc-sim: unknown --faults, --broken-master or --broken-cache, or --days not positive "
+                 "(see --help)\n";
     return 2;
   }
 
@@ -143,7 +169,9 @@ main(int argc, char** argv)
   base.length = std::chrono::duration_cast<env::duration>(std::chrono::duration<double, std::ratio<86400>>(days));
   base.faults = vm["faults"].as<std::string>();
   base.clients = vm["clients"].as<std::size_t>();
+  base.caches = vm["caches"].as<std::size_t>();
   base.master = *variant;
+  base.cache = *cache_variant;
   base.echo = vm.count("trace") ? &std::cout : nullptr;
 
   std::uint64_t failed = 0;

@@ -22,29 +22,6 @@ struct node_env {
 };
 static_assert(env::Environment<node_env>);
 
-/// The bytes of a response, read out of its file slice if it has one.
-template<class Reader>
-served
-materialize(core::response<Reader>&& r)
-{
-  served out{r.status, std::move(r.headers), {}};
-  if(auto* text = std::get_if<std::string>(&r.body)) {
-    out.body = std::move(*text);
-    return out;
-  }
-  auto& slice = std::get<core::file_slice<Reader>>(r.body);
-  out.body.resize(slice.length);
-  std::uint64_t done = 0;
-  while(done < slice.length) {
-    auto n = slice.reader.read_at(slice.offset + done,
-                                  std::as_writable_bytes(std::span(out.body.data() + done, slice.length - done)));
-    if(! n || *n == 0)
-      return served{http::status::internal_server_error, {}, "read failed while serving"};
-    done += *n;
-  }
-  return out;
-}
-
 } // namespace
 
 struct master_node::incarnation {

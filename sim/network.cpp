@@ -148,6 +148,8 @@ network::carry(endpoint& e, env::upstream_request request, env::body_sink& sink)
       }
     note(x, line);
   }
+  if(observer_)
+    observer_->on_sent(x);
 
   auto const half_rtt = latency();
   if(! to.up() || partitioned(from, to)) {

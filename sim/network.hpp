@@ -61,6 +61,8 @@ struct exchange {
 class network_observer {
 public:
   virtual ~network_observer() = default;
+  /// The client sent `x` (whether or not it will arrive).
+  virtual void on_sent(const exchange&) {}
   /// The server is about to handle `x` (its body fully known).
   virtual void on_delivered(const exchange&) {}
   /// The server answered `x` (whether or not the reply will arrive).

@@ -55,8 +55,8 @@ public:
     : disk_(disk), owner_(owner), incarnation_(owner.incarnation()), crashed_(std::move(crashed)), durability_(d)
   {
   }
-  node_filesystem(const node_filesystem&) = delete;
-  node_filesystem& operator=(const node_filesystem&) = delete;
+  node_filesystem(node_filesystem&&) = default; // only before any writer exists
+  node_filesystem& operator=(node_filesystem&&) = delete;
 
   result<env::file_stat> stat(const core::store_path& p) { return check([&] { return disk_.stat(p); }); }
   result<reader_type> open_read(const core::store_path& p) { return check([&] { return disk_.open_read(p); }); }

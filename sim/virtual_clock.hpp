@@ -98,6 +98,11 @@ public:
     fire_due();
   }
 
+  /// Drops every waiting timer without running it, destroying whatever
+  /// waits on them (coroutine frames included): for tearing a world down
+  /// while the objects those frames refer to still exist.
+  void abandon() noexcept { queue_.clear(); }
+
 private:
   using handler_type = boost::asio::any_completion_handler<void(error_code)>;
   using key_type = std::pair<env::time_point, std::uint64_t>;

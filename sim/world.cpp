@@ -3,8 +3,12 @@
 #include "fixtures/generator.hpp"
 #include "fixtures/write.hpp"
 #include "sim/checkers/master_model.hpp"
+#include "sim/checkers/outbox_guarantees.hpp"
 #include "sim/external_editor.hpp"
 #include "sim/scheduler.hpp"
+
+#include <zddc/cache/outbox.hpp>
+#include <zddc/env/durable.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -77,11 +81,25 @@ rethrow(std::exception_ptr e)
 class world {
 public:
   explicit world(const world_options& options);
+  world(const world&) = delete;
+  world& operator=(const world&) = delete;
+  /// Ends every coroutine while the nodes they refer to still live: drops
+  /// what waits on the clock, runs what was already posted, until nothing
+  /// is left (what it runs can only wait again, and be dropped again).
+  ~world()
+  {
+    do
+      clock_.abandon();
+    while(io_.restart(), io_.poll() > 0);
+  }
   run_summary run();
 
 private:
   boost::asio::awaitable<void> restart_master_later();
+  boost::asio::awaitable<void> restart_cache_later(cache_node& c);
   boost::asio::awaitable<void> partitions(env::time_point until);
+  void set_link(node& a, node& b, bool up);
+  std::optional<cache::write_base> replay_base(const exchange& x);
   boost::asio::awaitable<void> crashes(env::time_point until);
   void spawn(boost::asio::awaitable<void> work) { boost::asio::co_spawn(io_, std::move(work), rethrow); }
 
@@ -95,10 +113,14 @@ private:
   checker_set checkers_;
   std::unique_ptr<master_node> master_;
   master_model* model_ = nullptr;
+  outbox_guarantees* outbox_checker_ = nullptr;
+  std::vector<std::unique_ptr<cache_node>> caches_;
   std::vector<std::unique_ptr<client_actor>> clients_;
+  std::vector<node*> servers_; // what each client works against
   std::unique_ptr<external_editor> editor_;
   fixtures::fixture_plan fixture_;
   std::uint64_t crashes_ = 0;
+  std::uint64_t cache_crashes_ = 0;
   std::uint64_t partitions_ = 0;
 };
 
@@ -122,10 +144,29 @@ world::world(const world_options& options)
     auto const name = "c" + std::to_string(i);
     m.tokens.emplace("token-" + name, core::principal::unrestricted(name));
   }
+  for(std::size_t i = 1; i <= options.caches; ++i) {
+    auto const name = "cache" + std::to_string(i);
+    m.tokens.emplace("token-" + name, core::principal::unrestricted(name));
+  }
   master_ = std::make_unique<master_node>("master", clock_, trace_, std::move(m));
   if(auto ec = fixtures::write_fixture(master_->disk(), fixture_))
     throw std::runtime_error("writing the fixture: " + ec.message());
-  model_ = &static_cast<master_model&>(checkers_.add(std::make_unique<master_model>(*master_)));
+
+  for(std::size_t i = 1; i <= options.caches; ++i) {
+    auto const name = "cache" + std::to_string(i);
+    cache::config c;
+    c.bearer = "token-" + name;
+    caches_.push_back(std::make_unique<cache_node>(name, io_.get_executor(), clock_, trace_, net_, *master_,
+                                                   std::move(c), options.cache));
+  }
+  model_ = &static_cast<master_model&>(checkers_.add(
+    std::make_unique<master_model>(*master_, [this](const exchange& x) { return replay_base(x); })));
+  std::vector<cache_node*> caches;
+  for(auto& c : caches_)
+    caches.push_back(c.get());
+  auto const liveness_bound = cache::config{}.retry_max + profile_.link.timeout + 30s;
+  outbox_checker_ = &static_cast<outbox_guarantees&>(
+    checkers_.add(std::make_unique<outbox_guarantees>(clock_, *master_, caches, liveness_bound)));
 
   net_.set_profile(profile_.link);
   net_.set_observer(&checkers_);
@@ -134,13 +175,62 @@ world::world(const world_options& options)
     checkers_.on_crash(*master_);
     spawn(restart_master_later());
   });
+  for(auto& c : caches_)
+    c->on_crash([this, node = c.get()] {
+      ++cache_crashes_;
+      checkers_.on_crash(*node);
+      spawn(restart_cache_later(*node));
+    });
   for(std::size_t i = 1; i <= options.clients; ++i) {
     auto const name = "c" + std::to_string(i);
     clients_.push_back(std::make_unique<client_actor>(name, net_, clock_, rng_, trace_,
                                                       client_actor::options{.token = "token-" + name}));
+    bool const direct = caches_.empty() || i <= (options.clients + 1) / 2;
+    servers_.push_back(direct ? static_cast<node*>(master_.get())
+                              : static_cast<node*>(caches_[(i - 1) % caches_.size()].get()));
   }
   if(profile_.edit_every > env::duration::zero())
     editor_ = std::make_unique<external_editor>(*master_, clock_, rng_, trace_, checkers_, profile_.edit_every);
+}
+
+std::optional<cache::write_base>
+world::replay_base(const exchange& x)
+{
+  auto const id = x.request_headers.find(cache::outbox_entry_header);
+  if(id == x.request_headers.end())
+    return std::nullopt;
+  for(auto& c : caches_) {
+    if(c.get() != x.from)
+      continue;
+    auto const dir = core::store_path::parse(std::string(cache::outbox_directory) + "/" + std::string(id->value()));
+    if(! dir)
+      return std::nullopt;
+    auto const text = env::read_all(c->disk(), *dir->child("meta.json"), 1 << 16);
+    if(! text)
+      return std::nullopt;
+    auto const e = cache::outbox_entry_from_json(*text);
+    return e ? std::optional<cache::write_base>(e->base) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void
+world::set_link(node& a, node& b, bool up)
+{
+  if(up)
+    net_.heal(a, b);
+  else
+    net_.partition(a, b);
+  checkers_.on_link(a, b, up);
+}
+
+boost::asio::awaitable<void>
+world::restart_cache_later(cache_node& c)
+{
+  co_await clock_.sleep_until(clock_.now() + rng_.between(profile_.downtime_min, profile_.downtime_max));
+  if(auto ec = c.restart())
+    checkers_.violated("crash-safety", c.name() + "'s outbox does not open after a crash: " + ec.message());
+  checkers_.on_restart(c);
 }
 
 boost::asio::awaitable<void>
@@ -154,15 +244,23 @@ world::restart_master_later()
 boost::asio::awaitable<void>
 world::partitions(env::time_point until)
 {
+  std::vector<node*> edge; // everything that talks to the master
+  for(std::size_t i = 0; i < clients_.size(); ++i)
+    if(servers_[i] == master_.get())
+      edge.push_back(clients_[i].get());
+  for(auto& c : caches_)
+    edge.push_back(c.get());
+  if(edge.empty())
+    co_return;
   for(;;) {
     co_await clock_.sleep_until(clock_.now() + rng_.around(profile_.partition_every));
     if(clock_.now() >= until)
       co_return;
-    auto& client = *clients_[rng_.index(clients_.size())];
-    net_.partition(client, *master_);
+    auto& cut = *edge[rng_.index(edge.size())];
+    set_link(cut, *master_, false);
     ++partitions_;
     co_await clock_.sleep_until(clock_.now() + rng_.between(profile_.partition_min, profile_.partition_max));
-    net_.heal(client, *master_);
+    set_link(cut, *master_, true);
   }
 }
 
@@ -173,14 +271,19 @@ world::crashes(env::time_point until)
     co_await clock_.sleep_until(clock_.now() + rng_.around(profile_.crash_every));
     if(clock_.now() >= until)
       co_return;
-    if(! master_->up())
+    auto const victim = rng_.index(caches_.size() + 1); // 0: the master
+    node& n = victim == 0 ? static_cast<node&>(*master_) : *caches_[victim - 1];
+    if(! n.up())
       continue;
+    auto& disk = victim == 0 ? master_->disk() : caches_[victim - 1]->disk();
     if(rng_.chance(profile_.crash_mid_step)) {
-      auto const n = rng_.uniform(1, 40);
-      master_->disk().crash_after(n);
-      trace_.record("faults", "the master's disk will fail at its " + std::to_string(n) + "th next write step");
-    } else {
+      auto const steps = rng_.uniform(1, 40);
+      disk.crash_after(steps);
+      trace_.record("faults", n.name() + "'s disk will fail at its " + std::to_string(steps) + "th next write step");
+    } else if(victim == 0) {
       master_->crash();
+    } else {
+      caches_[victim - 1]->crash();
     }
   }
 }
@@ -193,8 +296,8 @@ world::run()
   std::vector<core::repo_path> files;
   for(auto const& f : fixture_.files)
     files.push_back(f.path);
-  for(auto& c : clients_)
-    spawn(c->run(*master_, files, fixture_.directories, until));
+  for(std::size_t i = 0; i < clients_.size(); ++i)
+    spawn(clients_[i]->run(*servers_[i], files, fixture_.directories, until));
   if(editor_)
     spawn(editor_->run(until));
   if(profile_.partition_every > env::duration::zero() && ! clients_.empty())
@@ -202,18 +305,31 @@ world::run()
   if(profile_.crash_every > env::duration::zero())
     spawn(crashes(until));
 
-  // Run the day, then let what is in flight settle: timeouts, slow bodies,
-  // a restart still pending.
+  // Run the day; then heal the world (calm links, no partitions; crashed
+  // nodes come back on their own) and let it settle: what was promised must
+  // then happen.
   auto const healthy = [this] { return ! checkers_.first_violation(); };
-  run_while(io_, clock_, healthy, until + 1h);
+  if(run_while(io_, clock_, healthy, until)) {
+    net_.set_profile(link_profile{});
+    for(auto* edge : [&] {
+          std::vector<node*> all;
+          for(auto& c : clients_)
+            all.push_back(c.get());
+          for(auto& c : caches_)
+            all.push_back(c.get());
+          return all;
+        }())
+      if(net_.partitioned(*edge, *master_))
+        set_link(*edge, *master_, true);
+    run_while(io_, clock_, healthy, until + 1h);
+  }
   if(healthy()) {
-    net_.heal_all();
-    if(! master_->up()) {
-      master_->restart();
-      checkers_.on_restart(*master_);
-    }
+    ZDDC_ASSERT(master_->up());
+    for(auto& c : caches_)
+      ZDDC_ASSERT(c->up());
     checkers_.at_end();
   }
+
 
   run_summary s;
   s.seed = options_.seed;
@@ -221,6 +337,8 @@ world::run()
   s.events = trace_.events();
   s.exchanges = net_.exchanges();
   s.master_crashes = crashes_;
+  s.cache_crashes = cache_crashes_;
+  s.queued = outbox_checker_->acknowledged();
   s.partitions = partitions_;
   s.external_edits = editor_ ? editor_->edits() : 0;
   s.writes_judged = model_->judged();

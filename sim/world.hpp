@@ -2,15 +2,17 @@
 /// @file
 /// A world: nodes on a simulated network under virtual time, driven by one
 /// seed, watched by the checkers (FoundationDB's simulation, TigerBeetle's
-/// VOPR). Today it holds a master over the fixture, people working against
-/// it through clients, a person editing on the master's disk, and a fault
-/// injector that partitions links, loses messages and crashes the master —
-/// at an instant (wherever its work is suspended) or in the middle of a
-/// filesystem step. Cache and mirror nodes join as further node kinds on the
-/// same network, watched by further checkers.
+/// VOPR). It holds a master over the fixture, caches in front of it, people
+/// working against both through clients, a person editing on the master's
+/// disk, and a fault injector that partitions links, loses messages and
+/// crashes the master and the caches — at an instant (wherever their work is
+/// suspended) or in the middle of a filesystem step. After the day, the
+/// world heals (links calm, partitions gone, every node up) and settles for
+/// an hour: what was promised must then have happened.
 ///
 /// `run_world` is a pure function of its options: same seed, same trace hash.
 
+#include "sim/cache_node.hpp"
 #include "sim/checkers/checker.hpp"
 #include "sim/client_actor.hpp"
 #include "sim/master_node.hpp"
@@ -45,8 +47,10 @@ struct world_options {
   std::uint64_t seed = 1;
   env::duration length = std::chrono::hours(24);
   std::string faults = "default";
-  std::size_t clients = 4;
+  std::size_t clients = 4;  // the first half work against the master, the rest against the caches
+  std::size_t caches = 1;
   master_variant master = master_variant::correct;
+  cache_variant cache = cache_variant::correct;
   std::ostream* echo = nullptr; // every trace event, as it happens
 };
 
@@ -56,6 +60,8 @@ struct run_summary {
   std::uint64_t events = 0;
   std::uint64_t exchanges = 0;
   std::uint64_t master_crashes = 0;
+  std::uint64_t cache_crashes = 0;
+  std::uint64_t queued = 0; // writes caches answered 202
   std::uint64_t partitions = 0;
   std::uint64_t external_edits = 0;
   std::uint64_t writes_judged = 0;

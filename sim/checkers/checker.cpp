@@ -21,6 +21,27 @@ checker_set::add(std::unique_ptr<checker> c)
 }
 
 void
+checker_set::on_sent(const exchange& x)
+{
+  for(auto& c : checkers_)
+    c->on_sent(x);
+}
+
+void
+checker_set::on_link(const node& a, const node& b, bool up)
+{
+  for(auto& c : checkers_)
+    c->on_link(a, b, up);
+}
+
+void
+checker_set::violated(std::string invariant, std::string detail)
+{
+  if(! first_)
+    first_ = violation{std::move(invariant), std::move(detail), clock_.now()};
+}
+
+void
 checker_set::on_delivered(const exchange& x)
 {
   for(auto& c : checkers_)

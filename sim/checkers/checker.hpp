@@ -43,6 +43,8 @@ public:
   virtual void on_external_change(const external_change&) {}
   virtual void on_crash(const node&) {}
   virtual void on_restart(const node&) {}
+  /// A link was partitioned (`up` false) or healed.
+  virtual void on_link(const node&, const node&, bool /*up*/) {}
   /// The run is over and every node is up: check the final state.
   virtual void at_end() {}
 
@@ -69,12 +71,16 @@ public:
 
   checker& add(std::unique_ptr<checker> c);
 
+  void on_sent(const exchange& x) override;
   void on_delivered(const exchange& x) override;
   void on_served(const exchange& x) override;
   void on_external_change(const external_change& c);
   void on_crash(const node& n);
   void on_restart(const node& n);
+  void on_link(const node& a, const node& b, bool up);
   void at_end();
+  /// A violation found outside any checker (by the world itself).
+  void violated(std::string invariant, std::string detail);
 
   const std::optional<violation>& first_violation() const noexcept { return first_; }
 

@@ -101,7 +101,8 @@ request_line(const exchange& x)
 
 } // namespace
 
-master_model::master_model(master_node& master) : checker("master-model"), master_(master)
+master_model::master_model(master_node& master, replay_base_fn replay_base)
+  : checker("master-model"), master_(master), replay_base_(std::move(replay_base))
 {
   load_from_disk();
 }
@@ -149,7 +150,8 @@ master_model::on_delivered(const exchange& x)
   if(! target)
     return;
   in_flight_[x.id] = pending_write{std::string(target->path.str()),
-                                   x.method == http::verb::put ? state(x.request_body) : state()};
+                                   x.method == http::verb::put ? state(x.request_body) : state(),
+                                   replay_base_ ? replay_base_(x) : std::nullopt};
 }
 
 void
@@ -157,14 +159,18 @@ master_model::on_served(const exchange& x)
 {
   if(x.to != &master_)
     return;
-  in_flight_.erase(x.id);
+  std::optional<cache::write_base> base;
+  if(auto it = in_flight_.find(x.id); it != in_flight_.end()) {
+    base = std::move(it->second.base);
+    in_flight_.erase(it);
+  }
   auto const target = core::decode(x.target);
   if(! target)
     return;
   switch(x.method) {
   case http::verb::put:
   case http::verb::delete_:
-    judge_write(x, target->path);
+    judge_write(x, target->path, base);
     break;
   case http::verb::get:
     if(target->form == core::target_form::directory)
@@ -178,7 +184,7 @@ master_model::on_served(const exchange& x)
 }
 
 void
-master_model::judge_write(const exchange& x, const core::repo_path& path)
+master_model::judge_write(const exchange& x, const core::repo_path& path, const std::optional<cache::write_base>& base)
 {
   auto const key = std::string(path.str());
   auto const it = files_.find(key);
@@ -203,6 +209,15 @@ master_model::judge_write(const exchange& x, const core::repo_path& path)
       fail(request_line(x) + ": applied although its precondition failed; it replaced " + describe(was) +
            (mtime ? " last modified " + core::format_http_date(*mtime) : std::string()));
       return;
+    }
+    if(base) {
+      http::fields as_based;
+      base->apply(as_based);
+      if(expected_write(x.method, as_based, current, mtime) == outcome::precondition_failed) {
+        fail(request_line(x) + ": a replay overwrote a version its outbox entry was not based on; it replaced " +
+             describe(was));
+        return;
+      }
     }
     if(expected == outcome::not_found) {
       fail(request_line(x) + ": deleted a file that did not exist");

@@ -18,11 +18,17 @@
 ///   bytes; a 304 only when the client's tag is current.
 /// - Listings: a JSON listing names exactly the visible entries of the
 ///   directory, each with its kind, size, mtime and content ETag.
+/// - Replays: a write a cache replays from its outbox (it names the entry)
+///   may only replace the version the entry was based on, whatever headers
+///   reached the master (`replay_base` reads the base off the cache's disk).
 /// - At the end, the disk equals the model.
 
 #include "sim/checkers/checker.hpp"
 #include "sim/master_node.hpp"
 
+#include <zddc/cache/outbox.hpp>
+
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -30,7 +36,10 @@ namespace zddc::sim {
 
 class master_model final : public checker {
 public:
-  explicit master_model(master_node& master);
+  /// The base of the outbox entry an exchange replays, if it replays one.
+  using replay_base_fn = std::function<std::optional<cache::write_base>(const exchange&)>;
+
+  explicit master_model(master_node& master, replay_base_fn replay_base = {});
 
   void on_delivered(const exchange& x) override;
   void on_served(const exchange& x) override;
@@ -50,7 +59,7 @@ private:
   using state = std::optional<std::string>; // a file's bytes, or absent
 
   void load_from_disk();
-  void judge_write(const exchange& x, const core::repo_path& path);
+  void judge_write(const exchange& x, const core::repo_path& path, const std::optional<cache::write_base>& base);
   void judge_read(const exchange& x, const core::repo_path& path);
   void judge_listing(const exchange& x, const core::repo_path& dir);
   void compare_disk(std::string_view when, const std::map<std::string, std::vector<state>>* also_allowed);
@@ -58,10 +67,12 @@ private:
   void remember(const core::repo_path& path);
 
   master_node& master_;
+  replay_base_fn replay_base_;
   std::map<std::string, version> files_; // repo path -> current version
   struct pending_write {
     std::string path;
     state outcome; // what it would leave
+    std::optional<cache::write_base> base; // for replays: what the entry was based on
   };
   std::map<std::uint64_t, pending_write> in_flight_; // exchange id -> write
   std::map<std::string, std::vector<state>> uncertain_; // path -> states a crash may have left

@@ -57,19 +57,21 @@ TEST(sim_world, faults_happen_and_every_invariant_holds_through_them)
   for(std::uint64_t seed = 1; seed <= 5; ++seed) {
     auto const s = run_world(options(seed, "default", 24h));
     EXPECT_FALSE(s.failure) << "seed " << seed << ": " << explain(s);
-    EXPECT_GT(s.master_crashes, 0u) << "seed " << seed;
+    EXPECT_GT(s.master_crashes + s.cache_crashes, 0u) << "seed " << seed;
+    EXPECT_GT(s.queued, 0u) << "seed " << seed << ": the cache never had to queue a write";
     EXPECT_GT(s.partitions, 0u) << "seed " << seed;
     EXPECT_GT(s.clients.transport_errors, 0u) << "seed " << seed;
   }
 }
 
-/// The first seed in [1, 30] whose world catches `variant`, if any.
+/// The first seed in [1, 30] whose world catches the broken node, if any.
 std::optional<run_summary>
-first_catch(master_variant variant, std::string faults)
+first_catch(master_variant variant, std::string faults, cache_variant cache = cache_variant::correct)
 {
   for(std::uint64_t seed = 1; seed <= 30; ++seed) {
     auto o = options(seed, faults, 24h);
     o.master = variant;
+    o.cache = cache;
     auto s = run_world(o);
     if(s.failure)
       return s;
@@ -94,6 +96,38 @@ TEST(sim_world, a_master_whose_disk_lies_about_fsync_is_caught)
   EXPECT_EQ(s->failure->invariant, "master-model");
   EXPECT_NE(s->failure->detail.find("after a restart"), std::string::npos) << explain(*s);
   EXPECT_LE(s->seed, 5u) << "caught, but only after many seeds";
+}
+
+TEST(sim_world, a_cache_whose_wake_never_lands_is_caught)
+{
+  // The seed's bug 2: a write queued while the replayer idles waits for
+  // its idle timer, minutes after the master came back.
+  auto const s = first_catch(master_variant::correct, "default", cache_variant::wake_never_lands);
+  ASSERT_TRUE(s) << "30 seeds and the checker never noticed";
+  EXPECT_EQ(s->failure->invariant, "outbox");
+  EXPECT_NE(s->failure->detail.find("with the master reachable, sending nothing"), std::string::npos) << explain(*s);
+  EXPECT_LE(s->seed, 5u) << "caught, but only after many seeds";
+}
+
+TEST(sim_world, a_cache_that_replays_without_preconditions_is_caught)
+{
+  // The seed's bug 3: an offline write replayed over a newer version.
+  auto const s = first_catch(master_variant::correct, "default", cache_variant::replays_without_preconditions);
+  ASSERT_TRUE(s) << "30 seeds and the checker never noticed";
+  EXPECT_EQ(s->failure->invariant, "master-model");
+  EXPECT_NE(s->failure->detail.find("a replay overwrote a version its outbox entry was not based on"),
+            std::string::npos)
+    << explain(*s);
+  EXPECT_LE(s->seed, 5u) << "caught, but only after many seeds";
+}
+
+TEST(sim_world, a_cache_whose_outbox_does_not_fsync_is_caught)
+{
+  auto const s = first_catch(master_variant::correct, "default", cache_variant::outbox_lies_about_fsync);
+  ASSERT_TRUE(s) << "30 seeds and the checker never noticed";
+  EXPECT_EQ(s->failure->invariant, "outbox");
+  EXPECT_NE(s->failure->detail.find("acknowledged write"), std::string::npos) << explain(*s);
+  EXPECT_LE(s->seed, 8u) << "caught, but only after many seeds";
 }
 
 TEST(sim_world, an_unknown_fault_profile_is_refused)

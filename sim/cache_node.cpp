@@ -1,0 +1,217 @@
+#include "sim/cache_node.hpp"
+
+#include <zddc/cache/handler.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+
+namespace zddc::sim {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+/// The clock of `wake_never_lands`: its sleeps cannot be cancelled, so a
+/// race against a wake signal always waits the sleep out (DESIGN.md §3,
+/// "the trap").
+class uncancellable_clock {
+public:
+  explicit uncancellable_clock(virtual_clock& inner) : inner_(inner) {}
+  env::time_point now() const { return inner_.now(); }
+  boost::asio::awaitable<void>
+  sleep_until(env::time_point t)
+  {
+    co_await inner_.async_sleep_until(
+      t, boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(), boost::asio::use_awaitable));
+  }
+
+private:
+  virtual_clock& inner_;
+};
+
+/// The transport of `replays_without_preconditions`.
+class unguarded_transport {
+public:
+  explicit unguarded_transport(network::endpoint inner) : inner_(std::move(inner)) {}
+  boost::asio::awaitable<result<env::upstream_response>>
+  round_trip(env::upstream_request req, env::body_sink& sink)
+  {
+    if(req.headers.count(cache::outbox_entry_header)) {
+      req.headers.erase(http::field::if_match);
+      req.headers.erase(http::field::if_unmodified_since);
+      req.headers.erase(http::field::if_none_match);
+    }
+    co_return co_await inner_.round_trip(std::move(req), sink);
+  }
+
+private:
+  network::endpoint inner_;
+};
+
+/// The world's clock, by reference.
+class clock_ref {
+public:
+  explicit clock_ref(virtual_clock& c) : c_(&c) {}
+  env::time_point now() const { return c_->now(); }
+  boost::asio::awaitable<void> sleep_until(env::time_point t) { return c_->sleep_until(t); }
+
+private:
+  virtual_clock* c_;
+};
+
+template<class Clock, class Transport>
+struct cache_env {
+  using clock_type = Clock;
+  using filesystem_type = node_filesystem;
+  using transport_type = Transport;
+
+  Clock clock_;
+  node_filesystem fs_;
+  Transport transport_;
+
+  clock_type& clock() { return clock_; }
+  filesystem_type& fs() { return fs_; }
+  transport_type& transport() { return transport_; }
+  struct no_guard {};
+  no_guard commit_guard() { return {}; }
+};
+
+/// One incarnation's role, whatever its (possibly broken) environment.
+class role {
+public:
+  virtual ~role() = default;
+  virtual boost::asio::awaitable<served> serve(core::request& req) = 0;
+  virtual error_code open() = 0;
+  virtual boost::asio::awaitable<void> replay_loop() = 0;
+  virtual void stop() = 0;
+  virtual std::size_t pending() = 0;
+};
+
+template<class Env>
+class role_over final : public role {
+public:
+  role_over(Env env, cache::config config, cache::replay_listener listener)
+    : env_(std::move(env)), handler_(env_, std::move(config), std::move(listener))
+  {
+  }
+  boost::asio::awaitable<served>
+  serve(core::request& req) override
+  {
+    auto r = co_await handler_.handle(req);
+    co_return materialize(std::move(r));
+  }
+  error_code
+  open() override
+  {
+    if(auto ec = handler_.open())
+      return ec;
+    auto all = handler_.box().all(); // every entry must parse
+    return all ? error_code() : all.error();
+  }
+  boost::asio::awaitable<void> replay_loop() override { return handler_.replay().run(); }
+  void stop() override { handler_.replay().stop(); }
+  std::size_t pending() override { return handler_.box().pending_count(); }
+
+private:
+  Env env_;
+  cache::handler<Env> handler_;
+};
+
+} // namespace
+
+struct cache_node::incarnation {
+  std::unique_ptr<role> r;
+};
+
+cache_node::cache_node(std::string name, boost::asio::any_io_executor executor, virtual_clock& clock, trace& log,
+                       network& net, node& master, cache::config config, cache_variant variant)
+  : node(std::move(name)), executor_(std::move(executor)), clock_(clock), trace_(log), net_(net), master_(master),
+    config_(std::move(config)), variant_(variant), disk_([&clock] { return clock.now(); })
+{
+  mark_down(); // restart() brings up the first incarnation
+  (void)restart();
+}
+
+cache_node::~cache_node() = default;
+
+void
+cache_node::crash()
+{
+  if(! up())
+    return;
+  mark_down();
+  if(! disk_.crashed())
+    disk_.crash();
+  incarnations_.back()->r->stop();
+  trace_.record(name(), "crashed");
+  if(crash_listener_)
+    crash_listener_();
+}
+
+error_code
+cache_node::restart()
+{
+  if(disk_.crashed())
+    disk_.restart();
+  mark_up();
+  auto const d = variant_ == cache_variant::outbox_lies_about_fsync ? durability::lies : durability::honest;
+  auto listener = [this](const cache::replay_event& e) {
+    static constexpr const char* names[] = {"replay attempt", "replayed", "conflict", "dropped", "deferred"};
+    std::string line = names[static_cast<int>(e.step)];
+    line += ' ' + e.entry.id + ' ';
+    line += http::to_string(e.entry.method);
+    line += " /";
+    line += e.entry.path.str();
+    if(e.status)
+      line += " -> " + std::to_string(e.status);
+    if(! e.detail.empty() && e.step != cache::replay_step::attempt)
+      line += " (" + e.detail + ")";
+    trace_.record(name(), line);
+  };
+  auto fs = [&] { return node_filesystem(disk_, *this, [this] { crash(); }, d); };
+  auto inc = std::make_unique<incarnation>();
+  auto const endpoint = net_.connect(*this, master_);
+  switch(variant_) {
+  case cache_variant::wake_never_lands:
+    inc->r = std::make_unique<role_over<cache_env<uncancellable_clock, network::endpoint>>>(
+      cache_env<uncancellable_clock, network::endpoint>{uncancellable_clock(clock_), fs(), endpoint}, config_,
+      listener);
+    break;
+  case cache_variant::replays_without_preconditions:
+    inc->r = std::make_unique<role_over<cache_env<clock_ref, unguarded_transport>>>(
+      cache_env<clock_ref, unguarded_transport>{clock_ref(clock_), fs(),
+                                                                             unguarded_transport(endpoint)},
+      config_, listener);
+    break;
+  default:
+    inc->r = std::make_unique<role_over<cache_env<clock_ref, network::endpoint>>>(
+      cache_env<clock_ref, network::endpoint>{clock_ref(clock_), fs(), endpoint}, config_,
+      listener);
+    break;
+  }
+  if(auto ec = inc->r->open())
+    return ec;
+  boost::asio::co_spawn(executor_, inc->r->replay_loop(), [](std::exception_ptr e) {
+    if(e)
+      std::rethrow_exception(e);
+  });
+  incarnations_.push_back(std::move(inc));
+  if(incarnations_.size() > 1)
+    trace_.record(name(), "restarted");
+  return {};
+}
+
+std::size_t
+cache_node::pending() const
+{
+  return incarnations_.empty() ? 0 : incarnations_.back()->r->pending();
+}
+
+boost::asio::awaitable<served>
+cache_node::serve(core::request& req)
+{
+  auto& current = *incarnations_.back()->r;
+  co_return co_await current.serve(req);
+}
+
+} // namespace zddc::sim

@@ -1,0 +1,67 @@
+#pragma once
+/// @file
+/// A cache in the simulated world: the real cache role (cache/handler.hpp)
+/// over an in-memory disk that survives the node's crashes, reaching its
+/// master through the simulated network. Each incarnation opens the outbox
+/// afresh (sweeping what a crash left) and runs its own replay loop; a
+/// crash stops the old loop, and anything of the old incarnation still
+/// suspended meets `errc::crashed`.
+
+#include "sim/memory_filesystem.hpp"
+#include "sim/network.hpp"
+#include "sim/node_filesystem.hpp"
+#include "sim/trace.hpp"
+
+#include <zddc/cache/config.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace zddc::sim {
+
+/// Deliberately broken caches, for showing that the checkers catch them.
+enum class cache_variant {
+  correct,
+  wake_never_lands,             // its clock ignores cancellation: a wake cannot cut a wait short (the seed's bug 2)
+  replays_without_preconditions, // writes reach the master unguarded (the seed's bug 3)
+  outbox_lies_about_fsync,       // sync and sync_dir do nothing
+};
+
+class cache_node final : public node {
+public:
+  cache_node(std::string name, boost::asio::any_io_executor executor, virtual_clock& clock, trace& log,
+             network& net, node& master, cache::config config, cache_variant variant = cache_variant::correct);
+  ~cache_node() override;
+
+  memory_filesystem& disk() noexcept { return disk_; }
+
+  boost::asio::awaitable<served> serve(core::request& req) override;
+
+  void crash();
+  /// Starts a new incarnation; false (with the reason) when the outbox it
+  /// finds does not open — which a crash must never cause.
+  error_code restart();
+  void on_crash(std::function<void()> listener) { crash_listener_ = std::move(listener); }
+
+  /// Pending outbox entries, as the current incarnation counts them.
+  std::size_t pending() const;
+
+private:
+  struct incarnation;
+
+  boost::asio::any_io_executor executor_;
+  virtual_clock& clock_;
+  trace& trace_;
+  network& net_;
+  node& master_;
+  cache::config config_;
+  cache_variant variant_;
+  memory_filesystem disk_;
+  std::vector<std::unique_ptr<incarnation>> incarnations_;
+  std::function<void()> crash_listener_;
+};
+
+} // namespace zddc::sim

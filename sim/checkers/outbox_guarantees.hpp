@@ -1,0 +1,69 @@
+#pragma once
+/// @file
+/// What a cache promises about the writes it acknowledged (DESIGN.md §4):
+///
+/// 1. No acknowledged write is lost: every write a cache answered 202 ends
+///    on the master (a replay the master applied, or recognised as already
+///    applied) or in a conflict entry with its body — and is still in the
+///    outbox after every crash until then.
+/// 5. Liveness: while a cache and its master can reach each other, a cache
+///    with acknowledged writes waiting sends one at least every `bound` —
+///    it does not sit on them until an idle timer fires.
+/// 6. Crash safety: a restarted cache's outbox opens and parses (checked
+///    by the world at each restart), and 1 still holds.
+///
+/// Invariant 2 (no replay clobbers a version its base had not seen) is
+/// judged where the master's versions are known: master_model.
+
+#include "sim/cache_node.hpp"
+#include "sim/checkers/checker.hpp"
+#include "sim/master_node.hpp"
+
+#include <map>
+#include <vector>
+
+namespace zddc::sim {
+
+class outbox_guarantees final : public checker {
+public:
+  outbox_guarantees(const virtual_clock& clock, const master_node& master, std::vector<cache_node*> caches,
+                    env::duration bound);
+
+  void on_sent(const exchange& x) override;
+  void on_served(const exchange& x) override;
+  void on_crash(const node& n) override;
+  void on_restart(const node& n) override;
+  void on_link(const node& a, const node& b, bool up) override;
+  void at_end() override;
+
+  std::uint64_t acknowledged() const noexcept { return acked_.size(); }
+
+private:
+  struct acked_write {
+    cache_node* cache = nullptr;
+    std::string what; // method and path, for messages
+    env::time_point at{};
+    bool settled = false; // the master answered a replay of it
+    bool landed = false;  // ... and holds it
+  };
+  struct cache_state {
+    bool partitioned = false;
+    std::optional<env::time_point> reachable_since;
+    env::time_point last_attempt{};
+  };
+
+  cache_node* cache_of(const node* n) const;
+  void update_reachability(cache_node& c);
+  void check_liveness();
+  /// Whether the entry's directory (pending or conflict) is on the cache's disk.
+  static bool on_disk(cache_node& c, const std::string& id, bool conflict_only);
+
+  const virtual_clock& clock_;
+  const master_node& master_;
+  std::vector<cache_node*> caches_;
+  env::duration bound_;
+  std::map<std::string, acked_write> acked_; // entry id -> what was promised
+  std::map<const cache_node*, cache_state> state_;
+};
+
+} // namespace zddc::sim
