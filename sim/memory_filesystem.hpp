@@ -103,6 +103,12 @@ public:
   void fail_after(std::uint64_t n) { fail_countdown_ = n; }
   /// The n-th next mutating operation crashes the filesystem (n >= 1).
   void crash_after(std::uint64_t n) { crash_countdown_ = n; }
+  /// Cancels a fault armed by `fail_after` or `crash_after` that has not struck.
+  void disarm() noexcept
+  {
+    fail_countdown_.reset();
+    crash_countdown_.reset();
+  }
   /// Mutating operations performed so far.
   std::uint64_t mutations() const noexcept { return mutations_; }
 
