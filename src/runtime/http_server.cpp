@@ -439,6 +439,7 @@ run_http_server(const serve_config& config, role_factory make_role, authenticato
           log(log_level::warn, "accept failed", {{"error", aec.message()}});
           continue;
         }
+        prepare_accepted(socket);
         ++live_connections;
         asio::co_spawn(loop.ioc, run_connection(std::move(socket), shared, loop),
                        [&live_connections](std::exception_ptr e) {
