@@ -8,9 +8,13 @@
 
 #include <zddc/core/bearer.hpp>
 
+#include <zddc/cache/handler.hpp>
 #include <zddc/master/handler.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+
 #include <filesystem>
+#include <sys/stat.h>
 #include <iostream>
 #include <list>
 #include <mutex>
@@ -80,6 +84,72 @@ private:
   std::filesystem::file_time_type seen_{};
 };
 
+// What an operator watching a cache's log needs of the replayer: every
+// attempt, and what came of it.
+void
+log_replay(const cache::replay_event& e)
+{
+  static constexpr std::string_view messages[] = {"outbox: replay attempt", "outbox: replayed", "outbox: conflict",
+                                                  "outbox: dropped", "outbox: deferred"};
+  auto const step = static_cast<std::size_t>(e.step);
+  auto const level = e.step == cache::replay_step::conflict || e.step == cache::replay_step::dropped
+                       ? log_level::warn
+                       : log_level::info;
+  log(level, messages[step],
+      {{"id", e.entry.id},
+       {"method", std::string_view(boost::beast::http::to_string(e.entry.method))},
+       {"path", "/" + std::string(e.entry.path.str())},
+       {"status", e.status},
+       {"detail", e.detail}});
+}
+
+int
+serve_cache(const serve_config& config, posix_filesystem& fs)
+{
+  if(config.threads != 1)
+    log(log_level::warn, "a cache runs one event loop; --threads ignored", {{"threads", config.threads}});
+  auto one_loop = config;
+  one_loop.threads = 1;
+  ::umask(077); // the store and the outbox are this cache's alone: 0700 directories, 0600 files
+  std::mutex commits;
+  std::optional<beast_transport> upstream;
+  std::optional<cache_daemon_env> env;
+  std::optional<cache::handler<cache_daemon_env>> handler;
+  auto make_role = [&](boost::asio::io_context& loop) -> role_function {
+    beast_transport_options options;
+    options.ca_file = config.upstream_ca;
+    upstream.emplace(loop.get_executor(), config.upstream,
+                     config.bearer.empty() ? std::nullopt : std::optional<std::string>(config.bearer), options);
+    env.emplace(loop, fs, commits, *upstream);
+    cache::config c;
+    c.write_bytes_max = config.max_write_bytes;
+    c.retry_min = config.retry_min;
+    c.retry_max = config.retry_max;
+    c.idle_interval = config.replay_interval;
+    handler.emplace(*env, c, log_replay);
+    if(auto ec = handler->open())
+      throw config_error("cannot open the outbox under --root " + config.root + ": " + ec.message());
+    log(log_level::info, "outbox opened", {{"pending", handler->box().pending_count()}});
+    boost::asio::co_spawn(loop, handler->replay().run(), [](std::exception_ptr e) {
+      if(e)
+        log(log_level::error, "the replay loop stopped", {});
+    });
+    return [&](const core::request& req, const core::principal*) { return handler->handle(req); };
+  };
+  // A cache serves one site: local requests are not authenticated; what it
+  // can see is bounded by its own token at the master.
+  authenticator local = [](const boost::beast::http::fields&) -> std::optional<core::principal> {
+    return core::principal::unrestricted("local");
+  };
+  auto on_listening = [&](std::uint16_t port) {
+    std::string const scheme = config.tls_cert.empty() ? "http" : "https";
+    log(log_level::info, "listening",
+        {{"url", scheme + "://" + config.listen_host + ":" + std::to_string(port) + "/"},
+         {"root", config.root}, {"mode", "cache"}, {"upstream", config.upstream}});
+  };
+  return run_http_server(one_loop, make_role, local, on_listening);
+}
+
 int
 serve(const std::vector<std::string>& args)
 {
@@ -90,12 +160,20 @@ serve(const std::vector<std::string>& args)
   }
   auto const& config = invocation.config;
   set_log_level(config.level);
-  if(config.mode != server_mode::master)
-    throw config_error("--mode cache and mirror are not available in this build yet");
+  if(config.mode == server_mode::mirror)
+    throw config_error("--mode mirror is not available in this build yet");
 
+  if(config.mode == server_mode::cache) { // a cache's root is its own store: made when missing
+    std::error_code ec;
+    std::filesystem::create_directories(config.root, ec);
+    if(ec)
+      throw config_error("cannot create --root " + config.root + ": " + ec.message());
+  }
   auto fs = posix_filesystem::open(config.root);
   if(! fs)
     throw config_error("cannot use --root " + config.root + ": " + fs.error().message());
+  if(config.mode == server_mode::cache)
+    return serve_cache(config, *fs);
   std::optional<token_authenticator> tokens;
   {
     // Tokens must never be servable: refuse a state directory inside the root.

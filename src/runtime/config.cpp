@@ -112,7 +112,13 @@ parse_serve_args(const std::vector<std::string>& args)
     ("read-timeout", po::value<std::string>()->default_value("30s"), "longest wait for a request's header or for each body chunk")
     ("idle-timeout", po::value<std::string>()->default_value("60s"), "how long a keep-alive connection may sit idle")
     ("shutdown-timeout", po::value<std::string>()->default_value("10s"), "how long SIGTERM waits for in-flight requests")
-    ("log-level", po::value<std::string>()->default_value("info"), "debug | info | warn | error");
+    ("log-level", po::value<std::string>()->default_value("info"), "debug | info | warn | error")
+    ("upstream", po::value<std::string>(), "cache: the master's URL, http://HOST:PORT or https://... (required)")
+    ("bearer", po::value<std::string>(), "cache: this cache's token at the master (none for a --no-auth master)")
+    ("upstream-ca", po::value<std::string>(), "cache: extra PEM CA certificates to trust for an https upstream")
+    ("retry-min", po::value<std::string>()->default_value("1s"), "cache: first replay retry while writes wait")
+    ("retry-max", po::value<std::string>()->default_value("30s"), "cache: longest wait between replay retries")
+    ("replay-interval", po::value<std::string>()->default_value("5m"), "cache: replay pass when nothing seems to wait");
   // clang-format on
 
   po::variables_map vm;
@@ -193,6 +199,20 @@ parse_serve_args(const std::vector<std::string>& args)
   c.shutdown_timeout = duration("shutdown-timeout");
   if(! parse_log_level(vm["log-level"].as<std::string>(), c.level))
     throw config_error("--log-level must be debug, info, warn or error");
+
+  if(vm.count("upstream"))
+    c.upstream = vm["upstream"].as<std::string>();
+  if(vm.count("bearer"))
+    c.bearer = vm["bearer"].as<std::string>();
+  if(vm.count("upstream-ca"))
+    c.upstream_ca = vm["upstream-ca"].as<std::string>();
+  c.retry_min = duration("retry-min");
+  c.retry_max = duration("retry-max");
+  c.replay_interval = duration("replay-interval");
+  if(c.retry_max < c.retry_min)
+    throw config_error("--retry-max must not be shorter than --retry-min");
+  if(c.mode == server_mode::cache && c.upstream.empty())
+    throw config_error("--mode cache needs --upstream URL (the master)");
   return out;
 }
 

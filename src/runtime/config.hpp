@@ -39,6 +39,14 @@ struct serve_config {
   std::chrono::milliseconds idle_timeout{60'000};    // between keep-alive requests
   std::chrono::milliseconds shutdown_timeout{10'000}; // in-flight requests at SIGTERM
   log_level level = log_level::info;
+
+  // Cache mode.
+  std::string upstream;                    // the master's base URL
+  std::string bearer;                      // this cache's token at the master; empty: none
+  std::string upstream_ca;                 // extra PEM CA file for an https upstream
+  std::chrono::milliseconds retry_min{1'000};       // first replay retry while writes wait
+  std::chrono::milliseconds retry_max{30'000};      // the backoff's ceiling
+  std::chrono::milliseconds replay_interval{300'000}; // a pass when nothing seems to wait
 };
 
 /// Parses `500ms`, `30s`, `5m`, `1h` (a whole number and one unit).

@@ -5,6 +5,7 @@
 /// guard.
 
 #include "runtime/asio_clock.hpp"
+#include "runtime/beast_transport.hpp"
 #include "runtime/posix_filesystem.hpp"
 
 #include <zddc/env/environment.hpp>
@@ -36,5 +37,23 @@ private:
 };
 
 static_assert(env::Environment<daemon_env>);
+
+/// A cache's Environment: a daemon_env that also reaches the master.
+class cache_daemon_env : public daemon_env {
+public:
+  using transport_type = beast_transport;
+
+  cache_daemon_env(boost::asio::io_context& loop, posix_filesystem& fs, std::mutex& commits, beast_transport& upstream)
+    : daemon_env(loop, fs, commits), upstream_(upstream)
+  {
+  }
+
+  beast_transport& transport() noexcept { return upstream_; }
+
+private:
+  beast_transport& upstream_;
+};
+
+static_assert(env::UpstreamEnvironment<cache_daemon_env>);
 
 } // namespace zddc::runtime
