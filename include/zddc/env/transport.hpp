@@ -16,7 +16,8 @@
 ///   replay writes must tolerate that (see cache/outbox).
 /// - HTTP error statuses (4xx, 5xx) are successful round trips.
 /// - The transport owns connections, keep-alive, TLS and socket timeouts; it
-///   never follows redirects and never adds credentials of its own.
+///   never follows redirects, and the only credentials it may send are the
+///   ones it was configured with for this upstream.
 /// - Cancellation (Asio per-operation, e.g. a Clock race) abandons the
 ///   exchange and completes with `operation_aborted`.
 
