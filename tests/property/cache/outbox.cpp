@@ -9,6 +9,7 @@
 // entry, no entry in two states, nothing lost that was not being removed).
 #include <zddc/cache/outbox.hpp>
 
+#include "sim/memory_env.hpp"
 #include "sim/memory_filesystem.hpp"
 #include "sim/memory_request_body.hpp"
 #include "sim/scheduler.hpp"
@@ -25,19 +26,7 @@
 namespace zddc::cache {
 namespace {
 
-struct test_env {
-  using clock_type = sim::virtual_clock;
-  using filesystem_type = sim::memory_filesystem;
-
-  boost::asio::io_context io_;
-  sim::virtual_clock clock_{io_.get_executor()};
-  sim::memory_filesystem fs_{[this] { return clock_.now(); }};
-
-  clock_type& clock() { return clock_; }
-  filesystem_type& fs() { return fs_; }
-  struct no_guard {};
-  no_guard commit_guard() { return {}; }
-};
+using test_env = sim::memory_env;
 
 struct stored {
   std::string body;

@@ -2,6 +2,7 @@
 // crash at every single write step leaving no entry or a whole one.
 #include <zddc/cache/outbox.hpp>
 
+#include "sim/memory_env.hpp"
 #include "sim/memory_filesystem.hpp"
 #include "sim/memory_request_body.hpp"
 #include "sim/scheduler.hpp"
@@ -18,19 +19,7 @@ namespace {
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;
 
-struct test_env {
-  using clock_type = sim::virtual_clock;
-  using filesystem_type = sim::memory_filesystem;
-
-  boost::asio::io_context io_;
-  sim::virtual_clock clock_{io_.get_executor()};
-  sim::memory_filesystem fs_{[this] { return clock_.now(); }};
-
-  clock_type& clock() { return clock_; }
-  filesystem_type& fs() { return fs_; }
-  struct no_guard {};
-  no_guard commit_guard() { return {}; }
-};
+using test_env = sim::memory_env;
 
 core::repo_path
 path(std::string_view s)

@@ -1,6 +1,7 @@
 // The master role through the in-memory filesystem and the virtual clock.
 #include <zddc/master/handler.hpp>
 
+#include "sim/memory_env.hpp"
 #include "sim/memory_filesystem.hpp"
 #include "sim/memory_request_body.hpp"
 #include "sim/virtual_clock.hpp"
@@ -20,20 +21,7 @@ namespace {
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;
 
-struct test_env {
-  using clock_type = sim::virtual_clock;
-  using filesystem_type = sim::memory_filesystem;
-
-  boost::asio::io_context io_;
-  sim::virtual_clock clock_{io_.get_executor()};
-  sim::memory_filesystem fs_{[this] { return clock_.now(); }};
-
-  clock_type& clock() { return clock_; }
-  filesystem_type& fs() { return fs_; }
-  struct no_guard {};
-  no_guard commit_guard() { return {}; }
-};
-static_assert(env::Environment<test_env>);
+using test_env = sim::memory_env;
 
 using response = handler<test_env>::response_type;
 
