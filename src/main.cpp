@@ -3,6 +3,7 @@
 #include "runtime/daemon_env.hpp"
 #include "runtime/http_server.hpp"
 #include "runtime/log.hpp"
+#include "runtime/outbox_cli.hpp"
 #include "runtime/token_cli.hpp"
 #include "runtime/token_store.hpp"
 
@@ -32,6 +33,7 @@ constexpr std::string_view usage =
   "Commands:\n"
   "  serve      run the server (zddc serve --help)\n"
   "  token      issue, list and revoke bearer tokens (zddc token --help)\n"
+  "  outbox     list, show, retry and discard a cache's queued writes (zddc outbox --help)\n"
   "  --version  print the version\n"
   "  --help     print this help\n";
 
@@ -243,6 +245,8 @@ main(int argc, char** argv)
       return serve(args);
     if(command == "token")
       return run_token_command(args, std::cout, std::cerr);
+    if(command == "outbox")
+      return run_outbox_command(args, std::cout, std::cerr);
     std::cerr << "zddc: unknown command '" << command << "' (see zddc --help)\n";
     return 2;
   } catch(const config_error& e) {
