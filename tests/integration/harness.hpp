@@ -81,7 +81,8 @@ run_command(const std::vector<std::string>& argv)
 /// would fill up and stall the daemon mid-request).
 class daemon_process {
 public:
-  explicit daemon_process(std::vector<std::string> args)
+  /// Starts `zddc serve ARGS` listening on `listen` (a free port by default).
+  explicit daemon_process(std::vector<std::string> args, std::string listen = "127.0.0.1:0")
   {
     log_path_ = log_dir_.path() / "daemon.log";
     int const fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -90,7 +91,7 @@ public:
     pid_ = ::fork();
     if(pid_ == 0) {
       ::dup2(fd, 2);
-      std::vector<std::string> full = {ZDDC_BINARY, "serve", "--listen", "127.0.0.1:0"};
+      std::vector<std::string> full = {ZDDC_BINARY, "serve", "--listen", listen};
       full.insert(full.end(), args.begin(), args.end());
       std::vector<char*> argv;
       for(auto& a : full)

@@ -1,0 +1,149 @@
+// Two real daemons on loopback, a master and a cache in front of it: the
+// offline round trip and the conflict, as an operator would see them.
+#include "harness.hpp"
+
+#include "runtime/posix_filesystem.hpp"
+
+#include <zddc/cache/outbox.hpp>
+
+namespace zddc::integration {
+namespace {
+
+/// Waits, polling, until `done()` holds or `timeout` passes.
+template<class Done>
+bool
+eventually(Done done, std::chrono::milliseconds timeout)
+{
+  auto const deadline = std::chrono::steady_clock::now() + timeout;
+  while(! done()) {
+    if(std::chrono::steady_clock::now() >= deadline)
+      return false;
+    ::poll(nullptr, 0, 50);
+  }
+  return true;
+}
+
+std::string
+slurp(const std::filesystem::path& p)
+{
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void
+spit(const std::filesystem::path& p, std::string_view bytes)
+{
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+
+class cache_daemon : public ::testing::Test {
+protected:
+  cache_daemon()
+  {
+    spit(master_root() / "Docs" / "Spec (IFA) - Caf\xC3\xA9 #1.txt", "version one");
+    master_.emplace(std::vector<std::string>{"--root", master_root().string(), "--no-auth"});
+    master_port_ = master_->port();
+    cache_.emplace(std::vector<std::string>{"--mode", "cache", "--root", cache_root().string(), "--upstream",
+                                            "http://127.0.0.1:" + std::to_string(master_port_), "--retry-max",
+                                            "2s"});
+  }
+
+  std::filesystem::path master_root() const { return dir_.path() / "master"; }
+  std::filesystem::path cache_root() const { return dir_.path() / "cache"; }
+
+  void stop_master() { ASSERT_EQ(master_->terminate(10s), 0); }
+  void
+  start_master()
+  {
+    master_.emplace(std::vector<std::string>{"--root", master_root().string(), "--no-auth"},
+                    "127.0.0.1:" + std::to_string(master_port_));
+  }
+
+  /// Entry directories in the cache's outbox.
+  std::vector<std::string>
+  outbox() const
+  {
+    std::vector<std::string> names;
+    if(std::filesystem::exists(cache_root() / ".zddc-outbox"))
+      for(auto const& e : std::filesystem::directory_iterator(cache_root() / ".zddc-outbox"))
+        if(e.is_directory())
+          names.push_back(e.path().filename().string());
+    return names;
+  }
+
+  static constexpr std::string_view spec = "/Docs/Spec%20(IFA)%20-%20Caf%C3%A9%20%231.txt";
+
+  temp_dir dir_;
+  std::optional<daemon_process> master_;
+  std::uint16_t master_port_ = 0;
+  std::optional<daemon_process> cache_;
+};
+
+TEST_F(cache_daemon, reads_pass_through_and_stay_available_offline)
+{
+  client c(cache_->port());
+  auto const online = c.get(std::string(spec));
+  ASSERT_EQ(online.status, http::status::ok);
+  EXPECT_EQ(online.body, "version one");
+  EXPECT_EQ(slurp(cache_root() / "Docs" / "Spec (IFA) - Caf\xC3\xA9 #1.txt"), "version one"); // decoded name
+
+  stop_master();
+  auto const offline = c.get(std::string(spec));
+  EXPECT_EQ(offline.status, http::status::ok);
+  EXPECT_EQ(offline.body, "version one");
+  EXPECT_EQ(offline.headers["Zddc-Cache"], "stale");
+  EXPECT_EQ(c.get("/Docs/never-read.txt").status, http::status::gateway_timeout);
+}
+
+TEST_F(cache_daemon, an_offline_write_answers_202_and_lands_when_the_master_returns)
+{
+  client c(cache_->port());
+  ASSERT_EQ(c.get(std::string(spec)).status, http::status::ok);
+  stop_master();
+
+  auto const queued = c.send(http::verb::put, std::string(spec), {}, "written offline");
+  ASSERT_EQ(queued.status, http::status::accepted) << queued.body;
+  auto const id = std::string(queued.headers["Zddc-Outbox-Entry"]);
+  EXPECT_TRUE(cache::is_outbox_id(id));
+  EXPECT_EQ(outbox(), std::vector<std::string>{id});
+  auto const mode = std::filesystem::status(cache_root() / ".zddc-outbox" / id).permissions();
+  EXPECT_EQ(mode & std::filesystem::perms::all, std::filesystem::perms::owner_all);
+
+  start_master();
+  EXPECT_TRUE(eventually([&] { return outbox().empty(); }, 20s)) << cache_->log();
+  EXPECT_EQ(slurp(master_root() / "Docs" / "Spec (IFA) - Caf\xC3\xA9 #1.txt"), "written offline");
+  EXPECT_NE(cache_->wait_for_log("msg=\"outbox: replayed\"", 1s), "") << cache_->log();
+}
+
+TEST_F(cache_daemon, a_stale_offline_write_becomes_a_conflict_and_the_master_keeps_its_version)
+{
+  client c(cache_->port());
+  ASSERT_EQ(c.get(std::string(spec)).status, http::status::ok);
+  stop_master();
+  spit(master_root() / "Docs" / "Spec (IFA) - Caf\xC3\xA9 #1.txt", "changed on the server");
+  auto const queued = c.send(http::verb::put, std::string(spec), {}, "stale offline edit");
+  ASSERT_EQ(queued.status, http::status::accepted);
+  auto const id = std::string(queued.headers["Zddc-Outbox-Entry"]);
+
+  start_master();
+  ASSERT_TRUE(eventually(
+    [&] {
+      auto const names = outbox();
+      return names.size() == 1 && names.front().starts_with(id + ".conflict-");
+    },
+    20s))
+    << cache_->log();
+  EXPECT_EQ(slurp(master_root() / "Docs" / "Spec (IFA) - Caf\xC3\xA9 #1.txt"), "changed on the server");
+  auto const kept = cache_root() / ".zddc-outbox" / outbox().front();
+  EXPECT_EQ(slurp(kept / "body.bin"), "stale offline edit");
+  EXPECT_EQ(slurp(kept / "master.bin"), "changed on the server");
+
+  auto const [status, listed] = run_command({ZDDC_BINARY, "outbox", "list", "--root", cache_root().string()});
+  EXPECT_EQ(status, 0) << listed;
+  EXPECT_NE(listed.find(id), std::string::npos) << listed;
+  EXPECT_NE(listed.find("conflict"), std::string::npos) << listed;
+}
+
+} // namespace
+} // namespace zddc::integration
