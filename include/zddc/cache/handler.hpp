@@ -69,6 +69,17 @@ private:
   result<std::optional<write_base>> base_for(const core::request& req, const core::repo_path& path);
   boost::asio::awaitable<response_type> serve_local(const core::request& req, bool stale);
 
+  /// What an upstream answer to a read means for the local copy.
+  enum class upstream_verdict {
+    fresh,       // 200: replace the copy
+    current,     // 304: the copy is current
+    gone,        // 403/404/410: purge the copy, answer 404
+    unavailable, // no answer or a 5xx: serve the copy stale
+    other,       // anything else: relay it
+  };
+  /// Classifies `answer` (a read's), noting that the master is back when it answered.
+  upstream_verdict judge(const result<env::upstream_response>& answer);
+
   /// Any answer from the master means it is back: entries need not wait.
   void
   upstream_answered()

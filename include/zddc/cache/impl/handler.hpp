@@ -61,6 +61,26 @@ handler<E>::handle(const core::request& req)
 }
 
 template<env::UpstreamEnvironment E>
+auto
+handler<E>::judge(const result<env::upstream_response>& answer) -> upstream_verdict
+{
+  namespace http = boost::beast::http;
+  if(! answer)
+    return upstream_verdict::unavailable;
+  auto const status = answer->status;
+  if(static_cast<unsigned>(status) >= 500)
+    return upstream_verdict::unavailable;
+  upstream_answered();
+  if(status == http::status::ok)
+    return upstream_verdict::fresh;
+  if(status == http::status::not_modified)
+    return upstream_verdict::current;
+  if(status == http::status::not_found || status == http::status::forbidden || status == http::status::gone)
+    return upstream_verdict::gone;
+  return upstream_verdict::other;
+}
+
+template<env::UpstreamEnvironment E>
 boost::asio::awaitable<typename handler<E>::response_type>
 handler<E>::serve_local(const core::request& req, bool stale)
 {
@@ -90,28 +110,27 @@ handler<E>::read_file(const core::request& req, const core::repo_path& path)
   env::writer_sink<typename store<E>::writer_type> sink(*download, config_.download_bytes_max);
   auto answer = co_await env_.transport().round_trip(std::move(up), sink);
 
-  bool stale = ! answer;
-  if(answer) {
-    auto const status = answer->status;
-    if(static_cast<unsigned>(status) < 500)
-      upstream_answered();
-    if(status == http::status::ok) {
-      std::optional<env::time_point> mtime;
-      if(auto it = answer->headers.find(http::field::last_modified); it != answer->headers.end())
-        mtime = core::parse_http_date(it->value());
-      if(auto ec = local_.install(*download, path, mtime))
-        co_return text(http::status::internal_server_error, "local store: " + ec.message());
-    } else if(status == http::status::not_found || status == http::status::forbidden ||
-              status == http::status::gone) {
-      if(auto ec = local_.purge(path))
-        co_return text(http::status::internal_server_error, "local store: " + ec.message());
-      co_return text(http::status::not_found, "not found");
-    } else if(static_cast<unsigned>(status) >= 500) {
-      stale = true;
-    } else if(status != http::status::not_modified) {
-      co_return relay(*answer); // a redirect to the directory form, an error about the request
-    }
+  auto const verdict = judge(answer);
+  switch(verdict) {
+  case upstream_verdict::fresh: {
+    std::optional<env::time_point> mtime;
+    if(auto it = answer->headers.find(http::field::last_modified); it != answer->headers.end())
+      mtime = core::parse_http_date(it->value());
+    if(auto ec = local_.install(*download, path, mtime))
+      co_return text(http::status::internal_server_error, "local store: " + ec.message());
+    break;
   }
+  case upstream_verdict::gone:
+    if(auto ec = local_.purge(path))
+      co_return text(http::status::internal_server_error, "local store: " + ec.message());
+    co_return text(http::status::not_found, "not found");
+  case upstream_verdict::other:
+    co_return relay(*answer); // a redirect to the directory form, an error about the request
+  case upstream_verdict::current:
+  case upstream_verdict::unavailable:
+    break;
+  }
+  bool const stale = verdict == upstream_verdict::unavailable;
   if(stale && ! *cached)
     co_return text(http::status::gateway_timeout, "the master cannot be reached and nothing is cached here");
   co_return co_await serve_local(req, stale);
@@ -135,29 +154,31 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
   env::string_sink body(listing_bytes_max);
   auto answer = co_await env_.transport().round_trip(std::move(up), body);
 
-  bool stale = ! answer;
-  if(answer) {
-    auto const status = answer->status;
-    if(static_cast<unsigned>(status) < 500)
-      upstream_answered();
-    if(status == http::status::ok) {
-      auto fresh = core::listing_from_json(body.bytes(), dir);
-      if(! fresh)
-        co_return text(http::status::bad_gateway, "the master sent a listing that does not parse");
-      if(auto ec = local_.save_listing(dir, body.bytes()))
-        co_return text(http::status::internal_server_error, "local store: " + ec.message());
-      *stored = std::move(*fresh);
-    } else if(status == http::status::not_found || status == http::status::forbidden ||
-              status == http::status::gone) {
-      if(auto ec = local_.purge_listing(dir))
-        co_return text(http::status::internal_server_error, "local store: " + ec.message());
-      co_return text(http::status::not_found, "not found");
-    } else if(static_cast<unsigned>(status) >= 500) {
-      stale = true;
-    } else if(status != http::status::not_modified || ! *stored) {
-      co_return relay(*answer, body.take());
-    }
+  auto const verdict = judge(answer);
+  switch(verdict) {
+  case upstream_verdict::fresh: {
+    auto fresh = core::listing_from_json(body.bytes(), dir);
+    if(! fresh)
+      co_return text(http::status::bad_gateway, "the master sent a listing that does not parse");
+    if(auto ec = local_.save_listing(dir, body.bytes()))
+      co_return text(http::status::internal_server_error, "local store: " + ec.message());
+    *stored = std::move(*fresh);
+    break;
   }
+  case upstream_verdict::gone:
+    if(auto ec = local_.purge_listing(dir))
+      co_return text(http::status::internal_server_error, "local store: " + ec.message());
+    co_return text(http::status::not_found, "not found");
+  case upstream_verdict::other:
+    co_return relay(*answer, body.take());
+  case upstream_verdict::current:
+    if(! *stored)
+      co_return relay(*answer, body.take()); // a 304 to a question never asked
+    break;
+  case upstream_verdict::unavailable:
+    break;
+  }
+  bool const stale = verdict == upstream_verdict::unavailable;
   if(! *stored)
     co_return text(http::status::gateway_timeout, "the master cannot be reached and this listing is not cached here");
   auto r = master::listing_response<reader_type>(req, **stored, true);
