@@ -61,6 +61,8 @@ public:
 
   replayer<E>& replay() noexcept { return replayer_; }
   outbox<E>& box() noexcept { return box_; }
+  store<E>& local() noexcept { return local_; }
+  const config& settings() const noexcept { return config_; }
 
 private:
   boost::asio::awaitable<response_type> read_file(const core::request& req, const core::repo_path& path);

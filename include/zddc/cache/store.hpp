@@ -102,6 +102,18 @@ public:
     return ec == errc::not_found || ec == errc::not_empty || ec == errc::is_a_directory ? error_code() : ec;
   }
 
+  /// Forgets a local directory and everything below it, or a file; returns
+  /// how many files went.
+  result<std::uint64_t>
+  purge_tree(const core::store_path& p)
+  {
+    tags_.forget_within(p);
+    return env::remove_tree(env_.fs(), p);
+  }
+
+  /// Stamps a local file with the master's modification time.
+  error_code set_mtime(const core::repo_path& p, env::time_point t) { return env_.fs().set_mtime(p, t); }
+
   /// The last listing of `dir` the master sent; nullopt when none is kept.
   result<std::optional<core::listing>>
   listing(const core::repo_path& dir)

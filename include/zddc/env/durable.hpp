@@ -9,6 +9,7 @@
 ///   either its old bytes or all the new ones, never a mix or nothing.
 /// - `make_dirs`: mkdir -p, fsyncing each parent whose entries changed.
 /// - `remove_durably`, `rename_durably`: the operation, then the directories.
+/// - `remove_tree`: rm -r, then the parent directory.
 
 #include <zddc/env/filesystem.hpp>
 
@@ -82,6 +83,38 @@ remove_durably(F& fs, const core::store_path& path)
   if(auto ec = fs.remove(path))
     return ec;
   return fs.sync_dir(path.parent());
+}
+
+/// Removes `path` and, when it is a directory, everything below it; then
+/// syncs its parent. Returns how many regular files were removed. A missing
+/// `path` removes nothing.
+template<Filesystem F>
+result<std::uint64_t>
+remove_tree(F& fs, const core::store_path& path)
+{
+  auto st = fs.stat(path);
+  if(! st)
+    return st.error() == errc::not_found ? result<std::uint64_t>(0) : result<std::uint64_t>(st.error());
+  std::uint64_t files = 0;
+  if(st->kind == file_kind::directory) {
+    auto entries = fs.list(path);
+    if(! entries)
+      return entries.error();
+    for(auto const& e : *entries) {
+      auto const child = path.child(e.name);
+      if(! child)
+        return child.error();
+      auto removed = remove_tree(fs, *child);
+      if(! removed)
+        return removed.error();
+      files += *removed;
+    }
+  } else {
+    files = 1;
+  }
+  if(auto ec = remove_durably(fs, path))
+    return ec;
+  return files;
 }
 
 /// Renames `from` over `to`, durably in both directories.

@@ -86,6 +86,16 @@ public:
     cache_.erase(std::string(path.str()));
   }
 
+  /// Forgets `dir` and everything below it.
+  void
+  forget_within(const core::store_path& dir)
+  {
+    std::erase_if(cache_, [&](auto const& item) {
+      auto const p = core::store_path::parse(item.first);
+      return ! p || p->is_within(dir);
+    });
+  }
+
 private:
   struct entry {
     env::file_stat stat;

@@ -1,0 +1,52 @@
+#pragma once
+/// @file
+/// What a mirror is told at start, and how its subtrees are named.
+///
+/// A subtree is a directory of the master's tree, written as a decoded path
+/// (`/Projects/Spec Docs`, not `/Projects/Spec%20Docs`): it becomes a
+/// `repo_path` here and is never pasted into a URL. `/` is everything.
+
+#include <zddc/core/path.hpp>
+#include <zddc/env/clock.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace zddc::mirror {
+
+struct config {
+  std::vector<core::repo_path> subtrees{core::repo_path()}; // walked on access; `/` by default
+  env::duration min_interval = std::chrono::hours(1);       // between the starts of two walks of one subtree
+  std::size_t parallel = 4;                                 // requests in flight during a walk
+  env::duration progress_every = std::chrono::seconds(10);  // a progress report while a walk runs
+};
+
+/// Parses one subtree: a decoded path with an optional leading and trailing
+/// slash (`/`, `/a/b`, `a/b/`). Fails with the path's error for an empty
+/// segment, `.`/`..`, a reserved name and the like.
+inline result<core::repo_path>
+parse_subtree(std::string_view text)
+{
+  if(text.starts_with('/'))
+    text.remove_prefix(1);
+  if(text.ends_with('/'))
+    text.remove_suffix(1);
+  return core::repo_path::parse(text);
+}
+
+/// The configured subtree that covers `p`: the longest one `p` lies within
+/// (whole segments), or nullopt when none does.
+inline std::optional<core::repo_path>
+covering_subtree(const std::vector<core::repo_path>& subtrees, const core::repo_path& p)
+{
+  std::optional<core::repo_path> best;
+  for(auto const& s : subtrees)
+    if(p.is_within(s) && (! best || s.depth() > best->depth()))
+      best = s;
+  return best;
+}
+
+} // namespace zddc::mirror

@@ -1,0 +1,61 @@
+#pragma once
+/// @file
+/// The mirror role: a cache (cache/handler.hpp) whose requests also start
+/// walks (mirror/scheduler.hpp) that keep whole subtrees current, so they
+/// can be read and browsed when the master cannot be reached.
+///
+/// Every request is answered exactly as the cache answers it; a request
+/// whose path lies under a configured subtree may, in passing, spawn a walk
+/// of that subtree. The walker shares the cache's local store, and reaches
+/// the master with the same bearer: the mirror holds exactly what that
+/// token can read.
+
+#include <zddc/cache/handler.hpp>
+#include <zddc/mirror/config.hpp>
+#include <zddc/mirror/scheduler.hpp>
+#include <zddc/mirror/walker.hpp>
+
+namespace zddc::mirror {
+
+template<env::UpstreamEnvironment E>
+class handler {
+public:
+  using response_type = typename cache::handler<E>::response_type;
+
+  handler(E& env, cache::config upstream, config cfg, boost::asio::any_io_executor executor,
+          cache::replay_listener replays = {}, walk_listener walks = {})
+    : config_(std::move(cfg)), cache_(env, std::move(upstream), std::move(replays)),
+      walker_(env, cache_.local(), cache_.settings(), config_, std::move(walks)),
+      scheduler_(env, walker_, config_, std::move(executor))
+  {
+  }
+
+  /// Opens the cache (outbox, store) and reads the walk state (see
+  /// `scheduler::open`); fails when either cannot be used.
+  error_code
+  open()
+  {
+    if(auto ec = cache_.open())
+      return ec;
+    return scheduler_.open();
+  }
+
+  boost::asio::awaitable<response_type>
+  handle(const core::request& req)
+  {
+    if(auto const target = core::decode(req.target))
+      scheduler_.notice(target->path);
+    return cache_.handle(req);
+  }
+
+  cache::handler<E>& cache() noexcept { return cache_; }
+  scheduler<E>& walks() noexcept { return scheduler_; }
+
+private:
+  config config_;
+  cache::handler<E> cache_;
+  walker<E> walker_;
+  scheduler<E> scheduler_;
+};
+
+} // namespace zddc::mirror

@@ -1,0 +1,370 @@
+#pragma once
+// Implementation of mirror/walker.hpp.
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <exception>
+#include <vector>
+
+namespace zddc::mirror {
+
+namespace detail {
+
+inline std::string
+shown(const core::repo_path& p, bool directory)
+{
+  std::string s = "/";
+  s += p.str();
+  if(directory && ! p.is_root())
+    s += '/';
+  return s;
+}
+
+inline bool
+says_gone(boost::beast::http::status s)
+{
+  namespace http = boost::beast::http;
+  return s == http::status::not_found || s == http::status::forbidden || s == http::status::gone;
+}
+
+} // namespace detail
+
+/// One walk's shared state. Workers run on one executor, one at a time
+/// between suspensions, so nothing here needs a lock.
+template<env::UpstreamEnvironment E>
+struct walker<E>::run {
+  struct task {
+    core::repo_path path;
+    std::optional<core::listing_entry> file; // empty: list the directory
+  };
+
+  run(boost::asio::any_io_executor ex, std::size_t workers, core::repo_path s)
+    : subtree(std::move(s)), wake(std::move(ex), workers)
+  {
+  }
+
+  /// Lets every idle worker look at the queue again.
+  void
+  notify()
+  {
+    for(std::size_t i = 0; i < waiting; ++i)
+      if(! wake.try_send(error_code()))
+        break; // the channel already holds enough wake-ups
+  }
+
+  core::repo_path subtree;
+  std::deque<task> queue;
+  std::size_t busy = 0;    // workers inside a task
+  std::size_t waiting = 0; // workers waiting for a task
+  bool halted = false;     // take no more tasks: the master cannot be reached, or the walker stopped
+  walk_stats stats;
+  env::time_point started{};
+  env::time_point next_progress{};
+  boost::asio::experimental::channel<void(error_code)> wake;
+};
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<walk_stats>
+walker<E>::walk(core::repo_path subtree)
+{
+  namespace asio = boost::asio;
+  auto const ex = co_await asio::this_coro::executor;
+  std::size_t const workers = std::max<std::size_t>(1, config_.parallel);
+  auto r = std::make_shared<run>(ex, workers, std::move(subtree));
+  r->started = env_.clock().now();
+  r->next_progress = r->started + config_.progress_every;
+  r->stats.complete = true;
+  r->queue.push_back({r->subtree, std::nullopt});
+  tell(walk_step::started, *r);
+
+  using worker_op = decltype(asio::co_spawn(ex, work(r), asio::deferred));
+  std::vector<worker_op> ops;
+  for(std::size_t i = 0; i < workers; ++i)
+    ops.push_back(asio::co_spawn(ex, work(r), asio::deferred));
+  auto group = asio::experimental::make_parallel_group(std::move(ops));
+  auto outcome = co_await group.async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+  for(auto const& e : std::get<1>(outcome))
+    if(e)
+      std::rethrow_exception(e);
+
+  if(r->halted || ! r->queue.empty())
+    r->stats.complete = false;
+  r->stats.duration = env_.clock().now() - r->started;
+  tell(walk_step::finished, *r);
+  co_return r->stats;
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<void>
+walker<E>::work(std::shared_ptr<run> r)
+{
+  // Counts a worker out of its task however the task ends. A task that did
+  // not finish (its coroutine was destroyed, or threw) halts the walk, so
+  // the other workers do not go on without it.
+  struct in_task {
+    run& r;
+    bool finished = false;
+    explicit in_task(run& walk) : r(walk) { ++r.busy; }
+    ~in_task()
+    {
+      --r.busy;
+      if(! finished)
+        r.halted = true;
+      r.notify();
+    }
+  };
+
+  for(;;) {
+    if(stopped_)
+      r->halted = true;
+    if(r->queue.empty() || r->halted) {
+      if(r->busy == 0) {
+        r->notify();
+        co_return;
+      }
+      ++r->waiting;
+      co_await r->wake.async_receive(boost::asio::as_tuple(boost::asio::use_awaitable));
+      --r->waiting;
+      continue;
+    }
+    auto t = std::move(r->queue.front());
+    r->queue.pop_front();
+    {
+      in_task guard(*r);
+      if(t.file)
+        co_await fetch_file(*r, t.path, *t.file);
+      else
+        co_await visit_directory(*r, t.path);
+      guard.finished = true;
+    }
+    if(auto const now = env_.clock().now(); now >= r->next_progress) {
+      r->next_progress = now + config_.progress_every;
+      tell(walk_step::progress, *r);
+    }
+  }
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<void>
+walker<E>::visit_directory(run& r, const core::repo_path& dir)
+{
+  namespace http = boost::beast::http;
+  auto stored = local_.listing(dir);
+  if(! stored) {
+    trouble(r, "stored listing of " + detail::shown(dir, true) + ": " + stored.error().message());
+    co_return;
+  }
+  env::upstream_request up;
+  up.target = core::encode(dir, core::target_form::directory);
+  upstream_.authorize(up.headers);
+  up.headers.set(http::field::accept, "application/json");
+  if(*stored)
+    up.headers.set(http::field::if_none_match, master::listing_tag(**stored, true).to_string());
+  env::string_sink body(cache::listing_bytes_max);
+  ++r.stats.requests;
+  auto const answer = co_await env_.transport().round_trip(std::move(up), body);
+  if(! answer) {
+    unreachable(r, "listing " + detail::shown(dir, true) + ": " + answer.error().message());
+    co_return;
+  }
+
+  core::listing upstream;
+  if(answer->status == http::status::ok) {
+    auto fresh = core::listing_from_json(body.bytes(), dir);
+    if(! fresh) {
+      trouble(r, "listing " + detail::shown(dir, true) + " does not parse: " + fresh.error().message());
+      co_return;
+    }
+    if(auto ec = local_.save_listing(dir, body.bytes())) {
+      trouble(r, "saving the listing of " + detail::shown(dir, true) + ": " + ec.message());
+      co_return;
+    }
+    upstream = std::move(*fresh);
+  } else if(answer->status == http::status::not_modified && *stored) {
+    upstream = std::move(**stored);
+  } else if(detail::says_gone(answer->status)) {
+    purge(r, dir);
+    co_return;
+  } else {
+    trouble(r, "listing " + detail::shown(dir, true) + " answered " + std::to_string(static_cast<unsigned>(answer->status)));
+    co_return;
+  }
+
+  ++r.stats.dirs;
+  purge_orphans(r, dir, upstream);
+  for(auto& e : upstream.entries) {
+    auto child = dir.child(e.name); // validated when the listing was parsed
+    if(! child) {
+      trouble(r, "listing " + detail::shown(dir, true) + " names " + e.name + ": " + child.error().message());
+      continue;
+    }
+    if(e.kind == env::file_kind::directory) {
+      r.queue.push_back({std::move(*child), std::nullopt});
+      continue;
+    }
+    ++r.stats.files;
+    if(is_current(*child, e))
+      ++r.stats.unchanged;
+    else
+      r.queue.push_back({std::move(*child), std::move(e)});
+  }
+  r.notify();
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<void>
+walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_entry& listed)
+{
+  namespace http = boost::beast::http;
+  auto const cached = local_.tag(path);
+  if(! cached) {
+    trouble(r, "local copy of " + detail::shown(path, false) + ": " + cached.error().message());
+    co_return;
+  }
+  auto download = local_.begin_download();
+  if(! download) {
+    trouble(r, "local store: " + download.error().message());
+    co_return;
+  }
+  env::upstream_request up;
+  up.target = core::encode(path);
+  upstream_.authorize(up.headers);
+  if(*cached)
+    up.headers.set(http::field::if_none_match, (*cached)->to_string());
+  env::writer_sink<typename cache::store<E>::writer_type> sink(*download, upstream_.download_bytes_max);
+  ++r.stats.requests;
+  auto const answer = co_await env_.transport().round_trip(std::move(up), sink);
+  if(! answer) {
+    if(answer.error() == errc::too_large)
+      trouble(r, detail::shown(path, false) + " is larger than this mirror keeps");
+    else
+      unreachable(r, "fetching " + detail::shown(path, false) + ": " + answer.error().message());
+    co_return;
+  }
+
+  auto const etag = answer->headers.find(http::field::etag);
+  bool const as_listed =
+    listed.etag && etag != answer->headers.end() && etag->value() == listed.etag->to_string();
+  switch(answer->status) {
+  case http::status::ok: {
+    std::optional<env::time_point> mtime;
+    if(as_listed)
+      mtime = listed.mtime;
+    else if(auto lm = answer->headers.find(http::field::last_modified); lm != answer->headers.end())
+      mtime = core::parse_http_date(lm->value());
+    if(auto st = local_.stat(path); st && st->kind == env::file_kind::directory)
+      purge(r, path); // was a directory here; the master now has a file
+    if(auto ec = local_.install(*download, path, mtime)) {
+      trouble(r, "storing " + detail::shown(path, false) + ": " + ec.message());
+      co_return;
+    }
+    ++r.stats.fetched;
+    r.stats.bytes += sink.written();
+    co_return;
+  }
+  case http::status::not_modified:
+    ++r.stats.unchanged;
+    // Same bytes as listed: take the listed mtime, so the next walk need not ask.
+    if(*cached && listed.etag && **cached == *listed.etag)
+      if(auto ec = local_.set_mtime(path, listed.mtime))
+        trouble(r, "stamping " + detail::shown(path, false) + ": " + ec.message());
+    co_return;
+  default:
+    if(detail::says_gone(answer->status))
+      purge(r, path);
+    else
+      trouble(r, "fetching " + detail::shown(path, false) + " answered " +
+                   std::to_string(static_cast<unsigned>(answer->status)));
+    co_return;
+  }
+}
+
+template<env::UpstreamEnvironment E>
+bool
+walker<E>::is_current(const core::repo_path& p, const core::listing_entry& listed)
+{
+  auto const st = local_.stat(p);
+  if(! st || st->kind != env::file_kind::regular || st->size != listed.size || st->mtime != listed.mtime ||
+     ! listed.etag)
+    return false; // a copy that cannot be read is not current: fetching it reports why
+  auto const tag = local_.tag(p);
+  return tag && *tag && **tag == *listed.etag;
+}
+
+template<env::UpstreamEnvironment E>
+void
+walker<E>::purge_orphans(run& r, const core::repo_path& dir, const core::listing& upstream)
+{
+  auto local = env_.fs().list(dir);
+  if(! local) {
+    if(local.error() != errc::not_found)
+      trouble(r, "listing the local copy of " + detail::shown(dir, true) + ": " + local.error().message());
+    return;
+  }
+  for(auto const& mine : *local) {
+    if(core::is_reserved_name(mine.name))
+      continue; // the mirror's own files: listings, spool, outbox, state
+    auto const listed = std::ranges::lower_bound(upstream.entries, mine.name, {}, &core::listing_entry::name);
+    if(listed != upstream.entries.end() && listed->name == mine.name && listed->kind == mine.stat.kind)
+      continue;
+    auto const orphan = dir.store().child(mine.name);
+    if(! orphan) {
+      trouble(r, "a local name in " + detail::shown(dir, true) + " is not a path: " + orphan.error().message());
+      continue;
+    }
+    auto const removed = local_.purge_tree(*orphan);
+    if(! removed) {
+      trouble(r, "purging /" + std::string(orphan->str()) + ": " + removed.error().message());
+      continue;
+    }
+    r.stats.purged += *removed;
+  }
+}
+
+template<env::UpstreamEnvironment E>
+void
+walker<E>::purge(run& r, const core::repo_path& p)
+{
+  if(p.is_root()) {
+    // The master shows this bearer nothing at all: empty the tree, keep the mirror's own files.
+    purge_orphans(r, p, core::listing{p, {}});
+    return;
+  }
+  auto const removed = local_.purge_tree(p);
+  if(! removed) {
+    trouble(r, "purging " + detail::shown(p, false) + ": " + removed.error().message());
+    return;
+  }
+  r.stats.purged += *removed;
+}
+
+template<env::UpstreamEnvironment E>
+void
+walker<E>::trouble(run& r, std::string detail)
+{
+  r.stats.complete = false;
+  tell(walk_step::trouble, r, std::move(detail));
+}
+
+template<env::UpstreamEnvironment E>
+void
+walker<E>::unreachable(run& r, std::string detail)
+{
+  r.halted = true;
+  trouble(r, std::move(detail));
+}
+
+template<env::UpstreamEnvironment E>
+void
+walker<E>::tell(walk_step step, const run& r, std::string detail)
+{
+  if(listener_)
+    listener_(walk_event{step, r.subtree, r.stats, std::move(detail)});
+}
+
+} // namespace zddc::mirror

@@ -1,0 +1,108 @@
+#pragma once
+/// @file
+/// One walk of a subtree: bring the mirror's copy of it in line with what
+/// the master shows this mirror's bearer (DESIGN.md §2, Mirror).
+///
+/// A walk is a pool of `parallel` workers over one queue of tasks, "list
+/// this directory" and "fetch this file"; listing a directory queues its
+/// subdirectories and the files that need fetching, so files of different
+/// directories come down side by side. For each directory:
+/// - its JSON listing is asked for with `If-None-Match` (the stored
+///   listing's tag): 304 means the stored listing is current, 200 replaces
+///   it (kept as `.zddc-listing.json`, so the directory can be browsed
+///   offline);
+/// - a file whose listing entry matches the local copy (size, mtime, and
+///   content ETag) is not requested at all; any other file is fetched with
+///   `If-None-Match` when there is a local copy, and stamped with the
+///   listed mtime when its bytes are the listed ones;
+/// - local entries the listing does not show are purged (files and whole
+///   directories), and so is a directory or file the master answers
+///   403/404/410 for. Nothing else ever purges: a purge needs a complete,
+///   successful listing or the master's own "no".
+///
+/// Names never leave their decoded form: listing entries are decoded
+/// segments, local entries are the names on disk, the two are compared as
+/// they are, and a URL is made only by `core::encode` of a `repo_path`. A
+/// walk therefore cannot store, or purge, a percent-encoded artefact of a
+/// name (the seed's bug 1).
+///
+/// When the master cannot be reached, no worker takes another task and the
+/// walk ends incomplete; a 5xx or an unexpected answer for one directory or
+/// file marks the walk incomplete and leaves that part as it was.
+
+#include <zddc/cache/config.hpp>
+#include <zddc/cache/store.hpp>
+#include <zddc/env/file_bodies.hpp>
+#include <zddc/env/memory_bodies.hpp>
+#include <zddc/master/handler.hpp>
+#include <zddc/mirror/config.hpp>
+#include <zddc/mirror/state.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/channel.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace zddc::mirror {
+
+enum class walk_step {
+  started,  // stats empty
+  progress, // every `progress_every` while the walk runs: stats so far
+  trouble,  // something was left as it was (detail says what); the walk will be incomplete
+  finished, // the walk's final stats
+};
+
+struct walk_event {
+  walk_step step;
+  const core::repo_path& subtree;
+  const walk_stats& stats;
+  std::string detail;
+};
+using walk_listener = std::function<void(const walk_event&)>;
+
+template<env::UpstreamEnvironment E>
+class walker {
+public:
+  walker(E& env, cache::store<E>& local, const cache::config& upstream, const config& cfg,
+         walk_listener listener = {})
+    : env_(env), local_(local), upstream_(upstream), config_(cfg), listener_(std::move(listener))
+  {
+  }
+
+  /// Walks `subtree` and reports what it found. Runs on the caller's executor.
+  boost::asio::awaitable<walk_stats> walk(core::repo_path subtree);
+
+  /// Walks in progress take no further task (a crashed node's walks, in the simulator).
+  void stop() noexcept { stopped_ = true; }
+
+private:
+  struct run;
+
+  boost::asio::awaitable<void> work(std::shared_ptr<run> r);
+  boost::asio::awaitable<void> visit_directory(run& r, const core::repo_path& dir);
+  boost::asio::awaitable<void> fetch_file(run& r, const core::repo_path& path, const core::listing_entry& listed);
+  void purge_orphans(run& r, const core::repo_path& dir, const core::listing& upstream);
+  void purge(run& r, const core::repo_path& p);
+  bool is_current(const core::repo_path& p, const core::listing_entry& listed);
+
+  void trouble(run& r, std::string detail);
+  void unreachable(run& r, std::string detail);
+  void tell(walk_step step, const run& r, std::string detail = {});
+
+  E& env_;
+  cache::store<E>& local_;
+  const cache::config& upstream_;
+  const config& config_;
+  walk_listener listener_;
+  bool stopped_ = false;
+};
+
+} // namespace zddc::mirror
+
+#include <zddc/mirror/impl/walker.hpp>
