@@ -86,8 +86,9 @@ remove_durably(F& fs, const core::store_path& path)
 }
 
 /// Removes `path` and, when it is a directory, everything below it; then
-/// syncs its parent. Returns how many regular files were removed. A missing
-/// `path` removes nothing.
+/// syncs its parent. Returns how many documents went: regular files whose
+/// names are not reserved (a directory's `.zddc-*` companions are not
+/// counted). A missing `path` removes nothing.
 template<Filesystem F>
 result<std::uint64_t>
 remove_tree(F& fs, const core::store_path& path)
@@ -110,7 +111,7 @@ remove_tree(F& fs, const core::store_path& path)
       files += *removed;
     }
   } else {
-    files = 1;
+    files = core::is_reserved_name(path.name()) ? 0 : 1;
   }
   if(auto ec = remove_durably(fs, path))
     return ec;

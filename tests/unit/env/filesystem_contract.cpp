@@ -158,6 +158,23 @@ TYPED_TEST(filesystem_contract, remove_files_and_empty_directories_only)
   EXPECT_EQ(fs.remove(p("d")), errc::not_found);
 }
 
+TYPED_TEST(filesystem_contract, remove_tree_removes_everything_below_and_counts_documents)
+{
+  auto& fs = this->fs_;
+  ASSERT_FALSE(make_dirs(fs, p("t/a/b")));
+  ASSERT_TRUE(atomic_replace(fs, p("t/one"), std::string_view("1")));
+  ASSERT_TRUE(atomic_replace(fs, p("t/a/b/two"), std::string_view("2")));
+  ASSERT_TRUE(atomic_replace(fs, *p("t/a").child(".zddc-listing.json"), std::string_view("{}")));
+  ASSERT_TRUE(atomic_replace(fs, p("kept"), std::string_view("k")));
+  auto const removed = remove_tree(fs, p("t"));
+  ASSERT_TRUE(removed) << removed.error().message();
+  EXPECT_EQ(*removed, 2u); // the reserved companion went too, uncounted
+  EXPECT_EQ(fs.stat(p("t")).error(), errc::not_found);
+  EXPECT_TRUE(fs.stat(p("kept")));
+  EXPECT_EQ(*remove_tree(fs, p("t")), 0u); // already gone
+  EXPECT_EQ(*remove_tree(fs, p("kept")), 1u);
+}
+
 TYPED_TEST(filesystem_contract, make_dir_and_make_dirs)
 {
   auto& fs = this->fs_;

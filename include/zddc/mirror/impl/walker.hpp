@@ -104,18 +104,22 @@ boost::asio::awaitable<void>
 walker<E>::work(std::shared_ptr<run> r)
 {
   // Counts a worker out of its task however the task ends. A task that did
-  // not finish (its coroutine was destroyed, or threw) halts the walk, so
-  // the other workers do not go on without it.
+  // not finish halts the walk. When it threw, the others are told, so the
+  // walk ends and the exception reaches the caller; when its coroutine was
+  // destroyed (the event loop is being torn down), nothing is touched but
+  // the counters.
   struct in_task {
     run& r;
     bool finished = false;
+    int const exceptions = std::uncaught_exceptions();
     explicit in_task(run& walk) : r(walk) { ++r.busy; }
     ~in_task()
     {
       --r.busy;
       if(! finished)
         r.halted = true;
-      r.notify();
+      if(finished || std::uncaught_exceptions() > exceptions)
+        r.notify();
     }
   };
 
