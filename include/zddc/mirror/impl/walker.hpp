@@ -103,24 +103,29 @@ template<env::UpstreamEnvironment E>
 boost::asio::awaitable<void>
 walker<E>::work(std::shared_ptr<run> r)
 {
-  // Counts a worker out of its task however the task ends. A task that did
-  // not finish halts the walk. When it threw, the others are told, so the
-  // walk ends and the exception reaches the caller; when its coroutine was
-  // destroyed (the event loop is being torn down), nothing is touched but
-  // the counters.
+  // Counts a worker into and out of its task, and into and out of waiting
+  // for one, however that ends. A task that did not finish (it threw, or its
+  // coroutine was destroyed: the simulator abandoning a crashed world) halts
+  // the walk, and the waiting workers are woken to see that, so every worker
+  // ends and the walk completes. While an event loop is torn down, Asio
+  // destroys the waiting workers first, so `waiting` is then 0 and nothing
+  // touches the channel.
   struct in_task {
     run& r;
     bool finished = false;
-    int const exceptions = std::uncaught_exceptions();
     explicit in_task(run& walk) : r(walk) { ++r.busy; }
     ~in_task()
     {
       --r.busy;
       if(! finished)
         r.halted = true;
-      if(finished || std::uncaught_exceptions() > exceptions)
-        r.notify();
+      r.notify();
     }
+  };
+  struct parked {
+    run& r;
+    explicit parked(run& walk) : r(walk) { ++r.waiting; }
+    ~parked() { --r.waiting; }
   };
 
   for(;;) {
@@ -131,9 +136,8 @@ walker<E>::work(std::shared_ptr<run> r)
         r->notify();
         co_return;
       }
-      ++r->waiting;
+      parked const wait(*r);
       co_await r->wake.async_receive(boost::asio::as_tuple(boost::asio::use_awaitable));
-      --r->waiting;
       continue;
     }
     auto t = std::move(r->queue.front());
