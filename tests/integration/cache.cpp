@@ -9,34 +9,6 @@
 namespace zddc::integration {
 namespace {
 
-/// Waits, polling, until `done()` holds or `timeout` passes.
-template<class Done>
-bool
-eventually(Done done, std::chrono::milliseconds timeout)
-{
-  auto const deadline = std::chrono::steady_clock::now() + timeout;
-  while(! done()) {
-    if(std::chrono::steady_clock::now() >= deadline)
-      return false;
-    ::poll(nullptr, 0, 50);
-  }
-  return true;
-}
-
-std::string
-slurp(const std::filesystem::path& p)
-{
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void
-spit(const std::filesystem::path& p, std::string_view bytes)
-{
-  std::filesystem::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << bytes;
-}
-
 class cache_daemon : public ::testing::Test {
 protected:
   cache_daemon()

@@ -173,6 +173,36 @@ private:
   std::uint16_t port_ = 0;
 };
 
+/// Waits, polling, until `done()` holds or `timeout` passes.
+template<class Done>
+bool
+eventually(Done done, std::chrono::milliseconds timeout)
+{
+  auto const deadline = std::chrono::steady_clock::now() + timeout;
+  while(! done()) {
+    if(std::chrono::steady_clock::now() >= deadline)
+      return false;
+    ::poll(nullptr, 0, 50);
+  }
+  return true;
+}
+
+/// A file's bytes ("" when it cannot be read).
+inline std::string
+slurp(const std::filesystem::path& p)
+{
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// Writes `bytes` to `p`, making its directory first.
+inline void
+spit(const std::filesystem::path& p, std::string_view bytes)
+{
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+
 struct reply {
   http::status status = http::status::unknown;
   http::fields headers;
