@@ -1,5 +1,7 @@
 #include "runtime/config.hpp"
 
+#include <zddc/mirror/config.hpp>
+
 #include <boost/program_options.hpp>
 
 #include <charconv>
@@ -28,6 +30,45 @@ env_or(const char* name, std::string fallback)
 {
   auto const* v = std::getenv(name);
   return v && *v ? std::string(v) : std::move(fallback);
+}
+
+// The mirror's flags. Given in another mode they are refused rather than
+// ignored: a walk the operator asked for and silently never gets is worse
+// than a daemon that does not start.
+void
+read_mirror_options(const po::variables_map& vm, serve_config& c)
+{
+  if(c.mode != server_mode::mirror) {
+    for(auto const* name : {"mirror-subtree", "mirror-min-interval", "mirror-parallel"})
+      if(! vm[name].defaulted())
+        throw config_error(std::string("--") + name + " applies only to --mode mirror");
+    return;
+  }
+  c.mirror_subtrees.clear();
+  for(auto const& value : vm["mirror-subtree"].as<std::vector<std::string>>()) {
+    for(std::size_t begin = 0;;) {
+      auto const comma = value.find(',', begin);
+      auto const item = std::string_view(value).substr(begin, comma - begin);
+      // A leading slash is required here (parse_subtree would take `a/b`):
+      // it turns a name that holds a comma, which this syntax cannot carry,
+      // into an error rather than into two other subtrees.
+      auto const subtree = mirror::parse_subtree(item);
+      if(! item.starts_with('/') || ! subtree)
+        throw config_error("--mirror-subtree: '" + std::string(item) +
+                           "' is not a subtree; write decoded paths from the root, like /Projects/X, separated by commas");
+      c.mirror_subtrees.push_back(*subtree);
+      if(comma == std::string::npos)
+        break;
+      begin = comma + 1;
+    }
+  }
+  auto const interval = parse_duration(vm["mirror-min-interval"].as<std::string>());
+  if(! interval)
+    throw config_error("--mirror-min-interval must be a duration like 0s, 30s, 5m or 1h");
+  c.mirror_min_interval = *interval;
+  c.mirror_parallel = vm["mirror-parallel"].as<unsigned>();
+  if(c.mirror_parallel < 1 || c.mirror_parallel > 64)
+    throw config_error("--mirror-parallel must be between 1 and 64");
 }
 
 } // namespace
@@ -96,7 +137,9 @@ parse_serve_args(const std::vector<std::string>& args)
   po::options_description desc(
     "Usage: zddc serve [options]\n\n"
     "Every option can also be set as an environment variable: --max-write-bytes\n"
-    "is ZDDC_MAX_WRITE_BYTES. The command line wins over the environment.\n\nOptions");
+    "is ZDDC_MAX_WRITE_BYTES. The command line wins over the environment.\n"
+    "Options marked cache: apply to --mode cache and mirror; those marked mirror:\n"
+    "are refused in any other mode.\n\nOptions");
   // clang-format off
   desc.add_options()
     ("help,h", "print this help and exit")
@@ -118,7 +161,11 @@ parse_serve_args(const std::vector<std::string>& args)
     ("upstream-ca", po::value<std::string>(), "cache: extra PEM CA certificates to trust for an https upstream")
     ("retry-min", po::value<std::string>()->default_value("1s"), "cache: first replay retry while writes wait")
     ("retry-max", po::value<std::string>()->default_value("30s"), "cache: longest wait between replay retries")
-    ("replay-interval", po::value<std::string>()->default_value("5m"), "cache: replay pass when nothing seems to wait");
+    ("replay-interval", po::value<std::string>()->default_value("5m"), "cache: replay pass when nothing seems to wait")
+    ("mirror-subtree", po::value<std::vector<std::string>>()->default_value({"/"}, "/"),
+     "mirror: a subtree to keep current, as a decoded path (/Projects/Spec Docs); repeat the flag or separate with commas; / is everything")
+    ("mirror-min-interval", po::value<std::string>()->default_value("1h"), "mirror: least time between the starts of two walks of one subtree (0s: every request)")
+    ("mirror-parallel", po::value<unsigned>()->default_value(4), "mirror: upstream requests in flight during a walk (1-64)");
   // clang-format on
 
   po::variables_map vm;
@@ -211,8 +258,9 @@ parse_serve_args(const std::vector<std::string>& args)
   c.replay_interval = duration("replay-interval");
   if(c.retry_max < c.retry_min)
     throw config_error("--retry-max must not be shorter than --retry-min");
-  if(c.mode == server_mode::cache && c.upstream.empty())
-    throw config_error("--mode cache needs --upstream URL (the master)");
+  if(c.mode != server_mode::master && c.upstream.empty())
+    throw config_error("--mode " + mode + " needs --upstream URL (the master)");
+  read_mirror_options(vm, c);
   return out;
 }
 

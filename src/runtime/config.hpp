@@ -7,6 +7,8 @@
 
 #include "runtime/log.hpp"
 
+#include <zddc/core/path.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -47,6 +49,11 @@ struct serve_config {
   std::chrono::milliseconds retry_min{1'000};       // first replay retry while writes wait
   std::chrono::milliseconds retry_max{30'000};      // the backoff's ceiling
   std::chrono::milliseconds replay_interval{300'000}; // a pass when nothing seems to wait
+
+  // Mirror mode: a cache that also walks. The three flags are refused in other modes.
+  std::vector<core::repo_path> mirror_subtrees{core::repo_path()}; // walked on access; `/` = everything
+  std::chrono::milliseconds mirror_min_interval{3'600'000};        // between the starts of two walks of a subtree
+  unsigned mirror_parallel = 4;                                    // upstream requests in flight during a walk
 };
 
 /// Parses `500ms`, `30s`, `5m`, `1h` (a whole number and one unit).

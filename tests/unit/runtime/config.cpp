@@ -10,6 +10,24 @@ namespace {
 
 using namespace std::chrono_literals;
 
+core::repo_path
+subtree(std::string_view decoded)
+{
+  return *core::repo_path::parse(decoded);
+}
+
+/// The reason parse_serve_args gives for `args`, or "" when it accepts them.
+std::string
+reason_for(const std::vector<std::string>& args)
+{
+  try {
+    parse_serve_args(args);
+  } catch(const config_error& e) {
+    return e.what();
+  }
+  return {};
+}
+
 TEST(config, durations_and_sizes)
 {
   EXPECT_EQ(parse_duration("500ms"), 500ms);
@@ -56,23 +74,96 @@ TEST(config, every_flag_has_an_environment_twin_and_the_command_line_wins)
 
 TEST(config, bad_values_fail_with_a_one_line_reason)
 {
-  auto reason = [](std::vector<std::string> args) {
-    try {
-      parse_serve_args(args);
-    } catch(const config_error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
-  EXPECT_EQ(reason({}), "--root is required");
-  EXPECT_NE(reason({"--root", "/r", "--mode", "proxy"}).find("--mode"), std::string::npos);
-  EXPECT_NE(reason({"--root", "/r", "--listen", "8080"}).find("--listen"), std::string::npos);
-  EXPECT_NE(reason({"--root", "/r", "--read-timeout", "soon"}).find("--read-timeout"), std::string::npos);
-  EXPECT_NE(reason({"--root", "/r", "--threads", "0"}).find("--threads"), std::string::npos);
-  EXPECT_NE(reason({"--root", "/r", "--tls-cert", "c.pem"}).find("--tls-key"), std::string::npos);
-  EXPECT_NE(reason({"--root", "/r", "--bogus"}).find("bogus"), std::string::npos);
-  for(auto const& r : {reason({"--root", "/r", "--bogus"}), reason({})})
+  EXPECT_EQ(reason_for({}), "--root is required");
+  EXPECT_NE(reason_for({"--root", "/r", "--mode", "proxy"}).find("--mode"), std::string::npos);
+  EXPECT_NE(reason_for({"--root", "/r", "--listen", "8080"}).find("--listen"), std::string::npos);
+  EXPECT_NE(reason_for({"--root", "/r", "--read-timeout", "soon"}).find("--read-timeout"), std::string::npos);
+  EXPECT_NE(reason_for({"--root", "/r", "--threads", "0"}).find("--threads"), std::string::npos);
+  EXPECT_NE(reason_for({"--root", "/r", "--tls-cert", "c.pem"}).find("--tls-key"), std::string::npos);
+  EXPECT_NE(reason_for({"--root", "/r", "--bogus"}).find("bogus"), std::string::npos);
+  for(auto const& r : {reason_for({"--root", "/r", "--bogus"}), reason_for({})})
     EXPECT_EQ(r.find('\n'), std::string::npos);
+}
+
+TEST(config, mirror_mode_needs_an_upstream_and_defaults_to_everything_hourly)
+{
+  EXPECT_NE(reason_for({"--root", "/r", "--mode", "mirror"}).find("--upstream"), std::string::npos);
+  auto const c = parse_serve_args({"--root", "/r", "--mode", "mirror", "--upstream", "http://m:8080"}).config;
+  EXPECT_EQ(c.mode, server_mode::mirror);
+  EXPECT_EQ(c.mirror_subtrees, std::vector<core::repo_path>{core::repo_path()});
+  EXPECT_EQ(c.mirror_min_interval, 1h);
+  EXPECT_EQ(c.mirror_parallel, 4u);
+}
+
+TEST(config, mirror_subtrees_are_decoded_paths_repeated_or_comma_separated)
+{
+  auto const c = parse_serve_args({"--root", "/r", "--mode", "mirror", "--upstream", "http://m", "--mirror-subtree",
+                                   "/Projects/Spec Docs (IFA),/Vendors/vendorA/", "--mirror-subtree",
+                                   "/Site Office (\xC3\x81rea Norte)/Photos 100%", "--mirror-min-interval", "0s",
+                                   "--mirror-parallel", "1"})
+                  .config;
+  std::vector<core::repo_path> const expected{subtree("Projects/Spec Docs (IFA)"), subtree("Vendors/vendorA"),
+                                              subtree("Site Office (\xC3\x81rea Norte)/Photos 100%")};
+  EXPECT_EQ(c.mirror_subtrees, expected); // `100%` is a name, never decoded again
+  EXPECT_EQ(c.mirror_min_interval, 0ms);  // zero: every request may start a walk (tests)
+  EXPECT_EQ(c.mirror_parallel, 1u);
+  auto const everything =
+    parse_serve_args({"--root", "/r", "--mode", "mirror", "--upstream", "http://m", "--mirror-subtree", "/"}).config;
+  EXPECT_EQ(everything.mirror_subtrees, std::vector<core::repo_path>{core::repo_path()});
+}
+
+TEST(config, mirror_flags_have_environment_twins_and_the_command_line_wins)
+{
+  ::setenv("ZDDC_MIRROR_SUBTREE", "/a,/b", 1);
+  ::setenv("ZDDC_MIRROR_MIN_INTERVAL", "5m", 1);
+  ::setenv("ZDDC_MIRROR_PARALLEL", "8", 1);
+  auto const from_env = parse_serve_args({"--root", "/r", "--mode", "mirror", "--upstream", "http://m"}).config;
+  auto const overridden = parse_serve_args({"--root", "/r", "--mode", "mirror", "--upstream", "http://m",
+                                            "--mirror-subtree", "/c", "--mirror-parallel", "2"})
+                            .config;
+  ::unsetenv("ZDDC_MIRROR_SUBTREE");
+  ::unsetenv("ZDDC_MIRROR_MIN_INTERVAL");
+  ::unsetenv("ZDDC_MIRROR_PARALLEL");
+  EXPECT_EQ(from_env.mirror_subtrees, (std::vector<core::repo_path>{subtree("a"), subtree("b")}));
+  EXPECT_EQ(from_env.mirror_min_interval, 5min);
+  EXPECT_EQ(from_env.mirror_parallel, 8u);
+  EXPECT_EQ(overridden.mirror_subtrees, std::vector<core::repo_path>{subtree("c")});
+  EXPECT_EQ(overridden.mirror_min_interval, 5min);
+  EXPECT_EQ(overridden.mirror_parallel, 2u);
+}
+
+TEST(config, bad_mirror_flags_fail_with_a_one_line_reason)
+{
+  std::vector<std::string> const mirror{"--root", "/r", "--mode", "mirror", "--upstream", "http://m"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = mirror;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return reason_for(args);
+  };
+  for(auto bad : {"/a//b", "/a/../b", "/.zddc-outbox", "/a,", ",/a", "Projects/X", "/Panel A, B", "/a\x01/b"}) {
+    auto const r = with({"--mirror-subtree", bad});
+    EXPECT_NE(r.find("--mirror-subtree"), std::string::npos) << bad;
+    EXPECT_EQ(r.find('\n'), std::string::npos) << bad;
+  }
+  EXPECT_NE(with({"--mirror-min-interval", "soon"}).find("--mirror-min-interval"), std::string::npos);
+  EXPECT_NE(with({"--mirror-min-interval", "-1s"}).find("--mirror-min-interval"), std::string::npos);
+  EXPECT_NE(with({"--mirror-parallel", "0"}).find("--mirror-parallel"), std::string::npos);
+  EXPECT_NE(with({"--mirror-parallel", "65"}).find("--mirror-parallel"), std::string::npos);
+}
+
+TEST(config, mirror_flags_are_refused_outside_mirror_mode)
+{
+  std::pair<std::string, std::string> const given[] = {
+    {"--mirror-subtree", "/a"}, {"--mirror-min-interval", "1m"}, {"--mirror-parallel", "2"}};
+  for(auto const& [flag, value] : given) {
+    EXPECT_EQ(reason_for({"--root", "/r", flag, value}), flag + " applies only to --mode mirror");
+    EXPECT_EQ(reason_for({"--root", "/r", "--mode", "cache", "--upstream", "http://m", flag, value}),
+              flag + " applies only to --mode mirror");
+  }
+  ::setenv("ZDDC_MIRROR_PARALLEL", "2", 1);
+  auto const from_env = reason_for({"--root", "/r"});
+  ::unsetenv("ZDDC_MIRROR_PARALLEL");
+  EXPECT_EQ(from_env, "--mirror-parallel applies only to --mode mirror");
 }
 
 TEST(config, help_lists_every_flag)
@@ -80,7 +171,8 @@ TEST(config, help_lists_every_flag)
   auto const inv = parse_serve_args({"--help"});
   ASSERT_TRUE(inv.help);
   for(auto flag : {"--mode", "--root", "--listen", "--threads", "--max-write-bytes", "--no-auth", "--state-dir",
-                   "--tls-cert", "--tls-key", "--read-timeout", "--idle-timeout", "--shutdown-timeout", "--log-level"})
+                   "--tls-cert", "--tls-key", "--read-timeout", "--idle-timeout", "--shutdown-timeout", "--log-level",
+                   "--upstream", "--bearer", "--mirror-subtree", "--mirror-min-interval", "--mirror-parallel"})
     EXPECT_NE(inv.help_text.find(flag), std::string::npos) << flag;
 }
 
