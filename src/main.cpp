@@ -11,10 +11,14 @@
 
 #include <zddc/cache/handler.hpp>
 #include <zddc/master/handler.hpp>
+#include <zddc/mirror/handler.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <sys/stat.h>
 #include <iostream>
 #include <list>
@@ -105,41 +109,109 @@ log_replay(const cache::replay_event& e)
        {"detail", e.detail}});
 }
 
+using cache_role = cache::handler<cache_daemon_env>;
+using mirror_role = mirror::handler<cache_daemon_env>;
+
+cache_role& cache_of(cache_role& role) { return role; }
+cache_role& cache_of(mirror_role& role) { return role.cache(); }
+
+// What an operator watching a mirror's log needs of its walks: when each
+// starts and ends, how far it got, and whatever it had to leave as it was.
+void
+log_walk(const mirror::walk_event& e)
+{
+  static constexpr std::string_view messages[] = {"mirror: walk started", "mirror: walk progress",
+                                                  "mirror: walk trouble", "mirror: walk finished"};
+  auto const& s = e.stats;
+  log(e.step == mirror::walk_step::trouble ? log_level::warn : log_level::info,
+      messages[static_cast<std::size_t>(e.step)],
+      {{"subtree", "/" + std::string(e.subtree.str())},
+       {"complete", s.complete ? "true" : "false"}, // so far, until the walk has finished
+       {"dirs", s.dirs},
+       {"files", s.files},
+       {"fetched", s.fetched},
+       {"unchanged", s.unchanged},
+       {"purged", s.purged},
+       {"requests", s.requests},
+       {"bytes", s.bytes},
+       {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(s.duration).count()},
+       {"detail", e.detail}});
+}
+
+// What a cache or a mirror found on its disk at start.
+void
+report_opened(cache_role& role)
+{
+  log(log_level::info, "outbox opened", {{"pending", role.box().pending_count()}});
+}
+
+void
+report_opened(mirror_role& role)
+{
+  report_opened(role.cache());
+  // A state file that does not parse costs only an early walk: say so, go on.
+  if(auto const problem = role.walks().state_problem())
+    log(log_level::warn, "mirror: state file unusable, replaced by an empty state",
+        {{"file", mirror::state_file_name},
+         {"error", problem == errc::protocol_error ? "not a mirror state document" : problem.message()}});
+}
+
+// One loop's cache or mirror: the transport to the master, the Environment
+// over it, and the role. The loop's role function owns it, so the server
+// destroys it after the coroutines suspended on its channels and sockets,
+// and before the loop whose services those belong to (see loop_state in
+// runtime/http_server.cpp).
+template<class Role>
+struct downstream_node {
+  downstream_node(boost::asio::io_context& loop, posix_filesystem& fs, std::mutex& commits,
+                  const serve_config& config, beast_transport_options options)
+    : upstream(loop.get_executor(), config.upstream,
+               config.bearer.empty() ? std::nullopt : std::optional<std::string>(config.bearer), std::move(options)),
+      env(loop, fs, commits, upstream)
+  {
+  }
+
+  beast_transport upstream;
+  cache_daemon_env env;
+  std::optional<Role> role;
+};
+
+// What a cache and a mirror share: one event loop holding the transport to
+// the master, the role (made by `make` over it) and the outbox's replay
+// loop. Local requests are not authenticated: such a node serves one site,
+// and what it can see is bounded by its own token at the master.
+template<class Role, class Make>
 int
-serve_cache(const serve_config& config, posix_filesystem& fs)
+serve_downstream(const serve_config& config, posix_filesystem& fs, std::string_view mode, Make make)
 {
   if(config.threads != 1)
-    log(log_level::warn, "a cache runs one event loop; --threads ignored", {{"threads", config.threads}});
+    log(log_level::warn, "a cache or mirror runs one event loop; --threads ignored", {{"threads", config.threads}});
   auto one_loop = config;
   one_loop.threads = 1;
-  ::umask(077); // the store and the outbox are this cache's alone: 0700 directories, 0600 files
+  ::umask(077); // the store and the outbox are this node's alone: 0700 directories, 0600 files
   std::mutex commits;
-  std::optional<beast_transport> upstream;
-  std::optional<cache_daemon_env> env;
-  std::optional<cache::handler<cache_daemon_env>> handler;
   auto make_role = [&](boost::asio::io_context& loop) -> role_function {
     beast_transport_options options;
     options.ca_file = config.upstream_ca;
-    upstream.emplace(loop.get_executor(), config.upstream,
-                     config.bearer.empty() ? std::nullopt : std::optional<std::string>(config.bearer), options);
-    env.emplace(loop, fs, commits, *upstream);
+    // A walk keeps --mirror-parallel connections busy: keep them all for reuse.
+    options.idle_connections_max = std::max<std::size_t>(options.idle_connections_max, config.mirror_parallel);
+    auto node = std::make_shared<downstream_node<Role>>(loop, fs, commits, config, std::move(options));
     cache::config c;
     c.write_bytes_max = config.max_write_bytes;
     c.retry_min = config.retry_min;
     c.retry_max = config.retry_max;
     c.idle_interval = config.replay_interval;
-    handler.emplace(*env, c, log_replay);
-    if(auto ec = handler->open())
-      throw config_error("cannot open the outbox under --root " + config.root + ": " + ec.message());
-    log(log_level::info, "outbox opened", {{"pending", handler->box().pending_count()}});
-    boost::asio::co_spawn(loop, handler->replay().run(), [](std::exception_ptr e) {
+    make(node->role, node->env, std::move(c), loop);
+    if(auto ec = node->role->open())
+      throw config_error("cannot open the " + std::string(mode) + "'s store under --root " + config.root + ": " +
+                         ec.message());
+    report_opened(*node->role);
+    boost::asio::co_spawn(loop, cache_of(*node->role).replay().run(), [](std::exception_ptr e) {
       if(e)
         log(log_level::error, "the replay loop stopped", {});
     });
-    return [&](const core::request& req, const core::principal*) { return handler->handle(req); };
+    return [node](const core::request& req, const core::principal*) { return node->role->handle(req); };
   };
-  // A cache serves one site: local requests are not authenticated; what it
-  // can see is bounded by its own token at the master.
   authenticator local = [](const boost::beast::http::fields&) -> std::optional<core::principal> {
     return core::principal::unrestricted("local");
   };
@@ -147,9 +219,40 @@ serve_cache(const serve_config& config, posix_filesystem& fs)
     std::string const scheme = config.tls_cert.empty() ? "http" : "https";
     log(log_level::info, "listening",
         {{"url", scheme + "://" + config.listen_host + ":" + std::to_string(port) + "/"},
-         {"root", config.root}, {"mode", "cache"}, {"upstream", config.upstream}});
+         {"root", config.root}, {"mode", mode}, {"upstream", config.upstream}});
   };
   return run_http_server(one_loop, make_role, local, on_listening);
+}
+
+int
+serve_cache(const serve_config& config, posix_filesystem& fs)
+{
+  return serve_downstream<cache_role>(
+    config, fs, "cache",
+    [](std::optional<cache_role>& role, cache_daemon_env& env, cache::config c, boost::asio::io_context&) {
+      role.emplace(env, std::move(c), log_replay);
+    });
+}
+
+int
+serve_mirror(const serve_config& config, posix_filesystem& fs)
+{
+  mirror::config m;
+  m.subtrees = config.mirror_subtrees;
+  m.min_interval = config.mirror_min_interval;
+  m.parallel = config.mirror_parallel;
+  std::string subtrees;
+  for(auto const& s : m.subtrees)
+    subtrees += (subtrees.empty() ? "/" : ",/") + std::string(s.str());
+  log(log_level::info, "mirror: walks on access",
+      {{"subtrees", subtrees},
+       {"min_interval_ms", config.mirror_min_interval.count()},
+       {"parallel", config.mirror_parallel}});
+  return serve_downstream<mirror_role>(
+    config, fs, "mirror",
+    [&m](std::optional<mirror_role>& role, cache_daemon_env& env, cache::config c, boost::asio::io_context& loop) {
+      role.emplace(env, std::move(c), m, loop.get_executor(), log_replay, log_walk);
+    });
 }
 
 int
@@ -162,10 +265,7 @@ serve(const std::vector<std::string>& args)
   }
   auto const& config = invocation.config;
   set_log_level(config.level);
-  if(config.mode == server_mode::mirror)
-    throw config_error("--mode mirror is not available in this build yet");
-
-  if(config.mode == server_mode::cache) { // a cache's root is its own store: made when missing
+  if(config.mode != server_mode::master) { // a cache's or mirror's root is its own store: made when missing
     std::error_code ec;
     std::filesystem::create_directories(config.root, ec);
     if(ec)
@@ -176,6 +276,8 @@ serve(const std::vector<std::string>& args)
     throw config_error("cannot use --root " + config.root + ": " + fs.error().message());
   if(config.mode == server_mode::cache)
     return serve_cache(config, *fs);
+  if(config.mode == server_mode::mirror)
+    return serve_mirror(config, *fs);
   std::optional<token_authenticator> tokens;
   {
     // Tokens must never be servable: refuse a state directory inside the root.

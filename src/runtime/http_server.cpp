@@ -77,10 +77,28 @@ struct shared_state {
   std::atomic<bool> stopping{false};
 };
 
+// An io_context whose pending work can be destroyed ahead of the context
+// itself (see ~loop_state).
+class loop_context : public asio::io_context {
+public:
+  using asio::io_context::io_context;
+  using asio::execution_context::shutdown;
+};
+
 struct loop_state {
-  asio::io_context ioc{1};
+  loop_context ioc{1};
   role_function role;
   std::set<beast::tcp_stream*> idle; // connections waiting for a request; loop-local
+
+  // A role may own I/O objects of this loop (a cache's channels, its
+  // transport's sockets). They must outlive the coroutines suspended on
+  // them, and go before the loop's services that they belong to: so first
+  // destroy the pending work, then the role, then the loop.
+  ~loop_state()
+  {
+    ioc.shutdown();
+    role = nullptr;
+  }
 };
 
 daemon_response

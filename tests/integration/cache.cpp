@@ -117,5 +117,13 @@ TEST_F(cache_daemon, a_stale_offline_write_becomes_a_conflict_and_the_master_kee
   EXPECT_NE(listed.find("conflict"), std::string::npos) << listed;
 }
 
+TEST_F(cache_daemon, shuts_down_gracefully_on_sigterm)
+{
+  client c(cache_->port());
+  ASSERT_EQ(c.get(std::string(spec)).status, http::status::ok);
+  EXPECT_EQ(cache_->terminate(10s), 0) << cache_->log(); // the replay loop waiting on its channel does not hold it up
+  EXPECT_NE(cache_->log().find("msg=stopped"), std::string::npos);
+}
+
 } // namespace
 } // namespace zddc::integration
