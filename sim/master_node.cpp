@@ -68,15 +68,21 @@ master_node::restart()
     trace_.record(name(), "restarted");
 }
 
+const core::principal*
+master_node::principal_of(const http::fields& headers) const
+{
+  if(auto it = headers.find(http::field::authorization); it != headers.end())
+    if(auto token = core::bearer_from_authorization(it->value()))
+      if(auto p = options_.tokens.find(*token); p != options_.tokens.end())
+        return &p->second;
+  return nullptr;
+}
+
 boost::asio::awaitable<served>
 master_node::serve(core::request& req)
 {
   auto& current = *incarnations_.back();
-  const core::principal* who = nullptr;
-  if(auto it = req.headers.find(http::field::authorization); it != req.headers.end())
-    if(auto token = core::bearer_from_authorization(it->value()))
-      if(auto p = options_.tokens.find(*token); p != options_.tokens.end())
-        who = &p->second;
+  auto const* who = principal_of(req.headers);
   if(options_.variant == master_variant::ignores_if_unmodified_since)
     req.headers.erase(http::field::if_unmodified_since);
   auto r = co_await current.handler.handle(req, who);

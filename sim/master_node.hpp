@@ -48,6 +48,9 @@ public:
 
   boost::asio::awaitable<served> serve(core::request& req) override;
 
+  /// The principal a request's bearer token names; nullptr when it names none.
+  const core::principal* principal_of(const boost::beast::http::fields& headers) const;
+
   /// Stops the node now; what was not synced is gone. Idempotent.
   void crash();
   /// Starts a new incarnation on what the disk kept.

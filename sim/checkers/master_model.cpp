@@ -167,16 +167,23 @@ master_model::on_served(const exchange& x)
   auto const target = core::decode(x.target);
   if(! target)
     return;
+  auto const* who = master_.principal_of(x.request_headers);
+  if(! who) {
+    if(x.response.status != http::status::unauthorized)
+      fail(request_line(x) + ": answered " + std::to_string(static_cast<unsigned>(x.response.status)) +
+           " to a request without a valid token");
+    return;
+  }
   switch(x.method) {
   case http::verb::put:
   case http::verb::delete_:
-    judge_write(x, target->path, base);
+    judge_write(x, target->path, base, *who);
     break;
   case http::verb::get:
     if(target->form == core::target_form::directory)
-      judge_listing(x, target->path);
+      judge_listing(x, target->path, *who);
     else
-      judge_read(x, target->path);
+      judge_read(x, target->path, *who);
     break;
   default:
     break;
@@ -184,7 +191,8 @@ master_model::on_served(const exchange& x)
 }
 
 void
-master_model::judge_write(const exchange& x, const core::repo_path& path, const std::optional<cache::write_base>& base)
+master_model::judge_write(const exchange& x, const core::repo_path& path, const std::optional<cache::write_base>& base,
+                          const core::principal& who)
 {
   auto const key = std::string(path.str());
   auto const it = files_.find(key);
@@ -205,6 +213,10 @@ master_model::judge_write(const exchange& x, const core::repo_path& path, const 
     return;
   }
   if(status >= 200 && status < 300) {
+    if(! core::may_write(who, path)) {
+      fail(request_line(x) + ": applied for " + who.name + ", whose grants do not let it write there");
+      return;
+    }
     if(expected == outcome::precondition_failed) {
       fail(request_line(x) + ": applied although its precondition failed; it replaced " + describe(was) +
            (mtime ? " last modified " + core::format_http_date(*mtime) : std::string()));
@@ -247,10 +259,16 @@ master_model::judge_write(const exchange& x, const core::repo_path& path, const 
 }
 
 void
-master_model::judge_read(const exchange& x, const core::repo_path& path)
+master_model::judge_read(const exchange& x, const core::repo_path& path, const core::principal& who)
 {
   auto const it = files_.find(std::string(path.str()));
   auto const status = x.response.status;
+  if(! core::may_read(who, path)) {
+    if(status != http::status::not_found && status != http::status::moved_permanently)
+      fail(request_line(x) + ": answered " + std::to_string(static_cast<unsigned>(status)) + " to " + who.name +
+           ", whose grants do not cover it: outside a grant must look absent");
+    return;
+  }
   if(status == http::status::ok) {
     if(it == files_.end()) {
       fail(request_line(x) + ": served a file the model does not have");
@@ -273,10 +291,14 @@ master_model::judge_read(const exchange& x, const core::repo_path& path)
 }
 
 void
-master_model::judge_listing(const exchange& x, const core::repo_path& dir)
+master_model::judge_listing(const exchange& x, const core::repo_path& dir, const core::principal& who)
 {
   if(x.response.status != http::status::ok)
     return;
+  if(! core::is_visible(who, dir)) {
+    fail(request_line(x) + ": listed a directory " + who.name + " may not see");
+    return;
+  }
   auto const content_type = header(x.response.headers, http::field::content_type);
   if(! content_type || ! content_type->starts_with("application/json"))
     return;
@@ -295,6 +317,8 @@ master_model::judge_listing(const exchange& x, const core::repo_path& dir)
     auto const child = dir.child(e.name);
     if(! child)
       continue; // reserved names are never listed
+    if(! core::is_visible(who, *child) || (e.stat.kind == env::file_kind::regular && ! core::may_read(who, *child)))
+      continue; // outside the caller's grants: as if absent
     core::listing_entry le{e.name, e.stat.kind, e.stat.size, e.stat.mtime, std::nullopt};
     if(e.stat.kind == env::file_kind::regular)
       le.etag = tag_of(on_disk(*child).value_or(""));

@@ -16,8 +16,11 @@
 ///   happened or not, but whole (no torn or partial file).
 /// - Reads: a GET answers the model's current bytes, with the ETag of those
 ///   bytes; a 304 only when the client's tag is current.
-/// - Listings: a JSON listing names exactly the visible entries of the
-///   directory, each with its kind, size, mtime and content ETag.
+/// - Listings: a JSON listing names exactly the entries of the directory
+///   the caller may see, each with its kind, size, mtime and content ETag.
+/// - Isolation (invariant 7): what a caller's grants do not cover looks
+///   absent (404, unlisted), a write there is never applied, and a request
+///   without a valid token is answered 401.
 /// - Replays: a write a cache replays from its outbox (it names the entry)
 ///   may only replace the version the entry was based on, whatever headers
 ///   reached the master (`replay_base` reads the base off the cache's disk).
@@ -59,9 +62,10 @@ private:
   using state = std::optional<std::string>; // a file's bytes, or absent
 
   void load_from_disk();
-  void judge_write(const exchange& x, const core::repo_path& path, const std::optional<cache::write_base>& base);
-  void judge_read(const exchange& x, const core::repo_path& path);
-  void judge_listing(const exchange& x, const core::repo_path& dir);
+  void judge_write(const exchange& x, const core::repo_path& path, const std::optional<cache::write_base>& base,
+                   const core::principal& who);
+  void judge_read(const exchange& x, const core::repo_path& path, const core::principal& who);
+  void judge_listing(const exchange& x, const core::repo_path& dir, const core::principal& who);
   void compare_disk(std::string_view when, const std::map<std::string, std::vector<state>>* also_allowed);
   state on_disk(const core::repo_path& path) const;
   void remember(const core::repo_path& path);

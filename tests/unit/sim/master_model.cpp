@@ -27,6 +27,7 @@ protected:
     x.to = &master_;
     x.method = http::verb::put;
     x.target = core::encode(*core::repo_path::parse(path));
+    x.request_headers.set(http::field::authorization, "Bearer token-c1");
     if(precondition != http::field::unknown)
       x.request_headers.set(precondition, value);
     x.request_body = std::move(body);
@@ -48,7 +49,9 @@ protected:
   boost::asio::io_context io_;
   virtual_clock clock_{io_.get_executor()};
   trace trace_{clock_};
-  master_node master_{"master", clock_, trace_, {}};
+  core::principal vendor_{"vendor", {{*core::repo_path::parse("Vendor"), core::access::write}}};
+  master_node master_{"master", clock_, trace_,
+                      {.tokens = {{"token-c1", core::principal::unrestricted("c1")}, {"token-vendor", vendor_}}}};
   checker_set checkers_{clock_};
   master_model* model_ = nullptr;
   std::uint64_t id_ = 0;
@@ -107,6 +110,42 @@ TEST_F(master_model_checker, a_write_in_flight_at_a_crash_may_have_happened_or_n
   checkers_.on_restart(master_);
   ASSERT_TRUE(checkers_.first_violation());
   EXPECT_NE(checkers_.first_violation()->detail.find("after a restart"), std::string::npos);
+}
+
+TEST_F(master_model_checker, a_file_served_outside_the_callers_grant_is_a_violation)
+{
+  auto x = put("a.txt", "", http::field::unknown, "");
+  x.method = http::verb::get;
+  x.request_headers.set(http::field::authorization, "Bearer token-vendor");
+  checkers_.on_delivered(x);
+  x.response.body = "version one";
+  checkers_.on_served(x); // 200, the file's bytes: to someone who may only see /Vendor
+  ASSERT_TRUE(checkers_.first_violation());
+  EXPECT_NE(checkers_.first_violation()->detail.find("answered 200 to vendor, whose grants do not cover it"),
+            std::string::npos)
+    << checkers_.first_violation()->detail;
+}
+
+TEST_F(master_model_checker, a_write_applied_outside_the_callers_grant_is_a_violation)
+{
+  auto x = put("a.txt", "vendor's", http::field::unknown, "");
+  x.request_headers.set(http::field::authorization, "Bearer token-vendor");
+  master_.disk().write_file_direct(*core::repo_path::parse("a.txt"), "vendor's");
+  answer(x, http::status::no_content);
+  ASSERT_TRUE(checkers_.first_violation());
+  EXPECT_NE(checkers_.first_violation()->detail.find("whose grants do not let it write there"), std::string::npos);
+}
+
+TEST_F(master_model_checker, anything_but_401_without_a_valid_token_is_a_violation)
+{
+  auto x = put("a.txt", "", http::field::unknown, "");
+  x.method = http::verb::get;
+  x.request_headers.set(http::field::authorization, "Bearer forged");
+  checkers_.on_delivered(x);
+  x.response.body = "version one";
+  checkers_.on_served(x);
+  ASSERT_TRUE(checkers_.first_violation());
+  EXPECT_NE(checkers_.first_violation()->detail.find("without a valid token"), std::string::npos);
 }
 
 } // namespace
