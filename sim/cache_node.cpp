@@ -1,5 +1,8 @@
 #include "sim/cache_node.hpp"
 
+#include "sim/role_events.hpp"
+#include "sim/upstream_env.hpp"
+
 #include <zddc/cache/handler.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -48,33 +51,8 @@ private:
   network::endpoint inner_;
 };
 
-/// The world's clock, by reference.
-class clock_ref {
-public:
-  explicit clock_ref(virtual_clock& c) : c_(&c) {}
-  env::time_point now() const { return c_->now(); }
-  boost::asio::awaitable<void> sleep_until(env::time_point t) { return c_->sleep_until(t); }
-
-private:
-  virtual_clock* c_;
-};
-
 template<class Clock, class Transport>
-struct cache_env {
-  using clock_type = Clock;
-  using filesystem_type = node_filesystem;
-  using transport_type = Transport;
-
-  Clock clock_;
-  node_filesystem fs_;
-  Transport transport_;
-
-  clock_type& clock() { return clock_; }
-  filesystem_type& fs() { return fs_; }
-  transport_type& transport() { return transport_; }
-  struct no_guard {};
-  no_guard commit_guard() { return {}; }
-};
+using cache_env = upstream_env<Clock, node_filesystem, Transport>;
 
 /// One incarnation's role, whatever its (possibly broken) environment.
 class role {
@@ -125,7 +103,7 @@ struct cache_node::incarnation {
 
 cache_node::cache_node(std::string name, boost::asio::any_io_executor executor, virtual_clock& clock, trace& log,
                        network& net, node& master, cache::config config, cache_variant variant)
-  : node(std::move(name)), executor_(std::move(executor)), clock_(clock), trace_(log), net_(net), master_(master),
+  : caching_node(std::move(name)), executor_(std::move(executor)), clock_(clock), trace_(log), net_(net), master_(master),
     config_(std::move(config)), variant_(variant), disk_([&clock] { return clock.now(); })
 {
   mark_down(); // restart() brings up the first incarnation
@@ -144,8 +122,7 @@ cache_node::crash()
     disk_.crash();
   incarnations_.back()->r->stop();
   trace_.record(name(), "crashed");
-  if(crash_listener_)
-    crash_listener_();
+  tell_crashed();
 }
 
 error_code
@@ -155,19 +132,7 @@ cache_node::restart()
     disk_.restart();
   mark_up();
   auto const d = variant_ == cache_variant::outbox_lies_about_fsync ? durability::lies : durability::honest;
-  auto listener = [this](const cache::replay_event& e) {
-    static constexpr const char* names[] = {"replay attempt", "replayed", "conflict", "dropped", "deferred"};
-    std::string line = names[static_cast<int>(e.step)];
-    line += ' ' + e.entry.id + ' ';
-    line += http::to_string(e.entry.method);
-    line += " /";
-    line += e.entry.path.str();
-    if(e.status)
-      line += " -> " + std::to_string(e.status);
-    if(! e.detail.empty() && e.step != cache::replay_step::attempt)
-      line += " (" + e.detail + ")";
-    trace_.record(name(), line);
-  };
+  auto listener = [this](const cache::replay_event& e) { trace_.record(name(), describe(e)); };
   auto fs = [&] { return node_filesystem(disk_, *this, [this] { crash(); }, d); };
   auto inc = std::make_unique<incarnation>();
   auto const endpoint = net_.connect(*this, master_);

@@ -7,7 +7,7 @@
 /// crash stops the old loop, and anything of the old incarnation still
 /// suspended meets `errc::crashed`.
 
-#include "sim/memory_filesystem.hpp"
+#include "sim/caching_node.hpp"
 #include "sim/network.hpp"
 #include "sim/node_filesystem.hpp"
 #include "sim/trace.hpp"
@@ -30,24 +30,20 @@ enum class cache_variant {
   outbox_lies_about_fsync,       // sync and sync_dir do nothing
 };
 
-class cache_node final : public node {
+class cache_node final : public caching_node {
 public:
   cache_node(std::string name, boost::asio::any_io_executor executor, virtual_clock& clock, trace& log,
              network& net, node& master, cache::config config, cache_variant variant = cache_variant::correct);
   ~cache_node() override;
 
-  memory_filesystem& disk() noexcept { return disk_; }
+  memory_filesystem& disk() noexcept override { return disk_; }
 
   boost::asio::awaitable<served> serve(core::request& req) override;
 
-  void crash();
-  /// Starts a new incarnation; false (with the reason) when the outbox it
-  /// finds does not open — which a crash must never cause.
-  error_code restart();
-  void on_crash(std::function<void()> listener) { crash_listener_ = std::move(listener); }
-
-  /// Pending outbox entries, as the current incarnation counts them.
-  std::size_t pending() const;
+  void crash() override;
+  /// Starts a new incarnation; fails when the outbox it finds does not open.
+  error_code restart() override;
+  std::size_t pending() const override;
 
 private:
   struct incarnation;
@@ -61,7 +57,6 @@ private:
   cache_variant variant_;
   memory_filesystem disk_;
   std::vector<std::unique_ptr<incarnation>> incarnations_;
-  std::function<void()> crash_listener_;
 };
 
 } // namespace zddc::sim

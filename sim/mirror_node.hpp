@@ -1,0 +1,89 @@
+#pragma once
+/// @file
+/// A mirror in the simulated world: the real mirror role
+/// (mirror/handler.hpp) — a cache whose requests also start walks of their
+/// subtree — over an in-memory disk that survives the node's crashes,
+/// reaching its master through the simulated network.
+///
+/// As with caches (cache_node.hpp), each incarnation opens what the disk
+/// holds afresh (the outbox, the store and the walk state file) and runs
+/// its own replay loop; a crash stops the old incarnation's replay loop and
+/// its walks, and whatever of it is still suspended meets `errc::crashed`.
+/// Walks are traced as they start, progress, meet trouble and finish.
+
+#include "sim/caching_node.hpp"
+#include "sim/network.hpp"
+#include "sim/trace.hpp"
+
+#include <zddc/cache/config.hpp>
+#include <zddc/mirror/config.hpp>
+#include <zddc/mirror/walker.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace zddc::sim {
+
+/// Deliberately broken mirrors, for showing that the checkers catch them.
+enum class mirror_variant {
+  correct,
+  /// The seed's bug 1, at the only place it can still happen — under the
+  /// Filesystem seam: every path segment is stored under its URL
+  /// percent-encoding, while `list()` hands back the names on disk as they
+  /// are. A walk then sees its own files as orphans and purges them.
+  keys_disk_by_encoded_name,
+};
+
+class mirror_node final : public caching_node {
+public:
+  mirror_node(std::string name, boost::asio::any_io_executor executor, virtual_clock& clock, trace& log,
+              network& net, node& master, cache::config upstream, mirror::config config,
+              mirror_variant variant = mirror_variant::correct);
+  ~mirror_node() override;
+
+  memory_filesystem& disk() noexcept override { return disk_; }
+  const mirror::config& settings() const noexcept { return config_; }
+
+  boost::asio::awaitable<served> serve(core::request& req) override;
+
+  void crash() override;
+  /// Starts a new incarnation; fails when the outbox or the walk state file
+  /// it finds does not open or parse.
+  error_code restart() override;
+  std::size_t pending() const override;
+
+  /// Walks `subtree` on the current incarnation now, whatever the interval
+  /// says; nullopt at once when a walk of it is already in flight.
+  boost::asio::awaitable<std::optional<mirror::walk_stats>> walk_now(core::repo_path subtree);
+  /// Whether the current incarnation is walking `subtree`.
+  bool walking(const core::repo_path& subtree) const;
+  /// Whether any incarnation, crashed ones included, still has a walk in flight.
+  bool walking() const;
+  /// Starts no more walks, and lets those in flight end after their current
+  /// task (for tearing a world down without abandoning a walk midway).
+  void stop_walks();
+
+  /// Called with every walk event of the current incarnation (after it is traced).
+  void on_walk(mirror::walk_listener listener) { walk_listener_ = std::move(listener); }
+
+private:
+  struct incarnation;
+
+  boost::asio::any_io_executor executor_;
+  virtual_clock& clock_;
+  trace& trace_;
+  network& net_;
+  node& master_;
+  cache::config upstream_;
+  mirror::config config_;
+  mirror_variant variant_;
+  memory_filesystem disk_;
+  std::vector<std::unique_ptr<incarnation>> incarnations_; // back() is current
+  mirror::walk_listener walk_listener_;
+};
+
+} // namespace zddc::sim
