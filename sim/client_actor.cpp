@@ -4,6 +4,7 @@
 #include <zddc/core/listing.hpp>
 #include <zddc/env/memory_bodies.hpp>
 
+#include <algorithm>
 #include <array>
 #include <iterator>
 
@@ -21,9 +22,10 @@ boost::asio::awaitable<void>
 client_actor::run(node& server, std::vector<core::repo_path> files, std::vector<core::repo_path> dirs,
                   env::time_point until)
 {
-  files_.insert(files.begin(), files.end());
-  dirs_.insert(dirs.begin(), dirs.end());
-  dirs_.insert(core::repo_path());
+  auto const in_scope = [this](const core::repo_path& p) { return p.is_within(options_.scope); };
+  std::ranges::copy_if(files, std::inserter(files_, files_.end()), in_scope);
+  std::ranges::copy_if(dirs, std::inserter(dirs_, dirs_.end()), in_scope);
+  dirs_.insert(options_.scope);
   auto upstream = net_.connect(*this, server);
   for(;;) {
     co_await clock_.sleep_until(clock_.now() + rng_.around(options_.think_mean));
@@ -175,7 +177,7 @@ client_actor::write(network::endpoint& upstream, const core::repo_path& p, int h
   } else if(status == http::status::created || status == http::status::no_content) {
     ++stats_.acknowledged;
     files_.insert(p);
-    for(auto d = p.parent(); ! d.is_root(); d = d.parent())
+    for(auto d = p.parent(); d != options_.scope && d.is_within(options_.scope); d = d.parent())
       dirs_.insert(d);
     learn(p, a.head->headers);
   } else {

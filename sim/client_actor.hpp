@@ -26,13 +26,14 @@ class client_actor final : public node {
 public:
   struct options {
     std::string token;                 // sent as a bearer credential
+    core::repo_path scope{};           // where the person works: nothing outside it is asked for
     env::duration think_mean = std::chrono::minutes(4);
   };
 
   client_actor(std::string name, network& net, virtual_clock& clock, rng& random, trace& log, options opts);
 
   /// Works against `server` until `until`; `files`/`dirs` are what the
-  /// person knows exists at the start.
+  /// person knows exists at the start (those within the scope count).
   boost::asio::awaitable<void> run(node& server, std::vector<core::repo_path> files,
                                    std::vector<core::repo_path> dirs, env::time_point until);
 

@@ -3,6 +3,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -67,17 +68,30 @@ parse_cache_variant(std::string_view s)
   return std::nullopt;
 }
 
+std::optional<sim::mirror_variant>
+parse_mirror_variant(std::string s)
+{
+  std::ranges::replace(s, '_', '-'); // keys_disk_by_encoded_name, as the enum spells it, is fine too
+  if(s == "correct")
+    return sim::mirror_variant::correct;
+  if(s == "keys-disk-by-encoded-name")
+    return sim::mirror_variant::keys_disk_by_encoded_name;
+  return std::nullopt;
+}
+
 std::string
 reproduce(const sim::run_summary& s, const po::variables_map& vm)
 {
   std::ostringstream out;
   out << "zddc-sim --seed " << s.seed << " --days " << vm["days"].as<double>() << " --faults "
       << vm["faults"].as<std::string>() << " --clients " << vm["clients"].as<std::size_t>() << " --caches "
-      << vm["caches"].as<std::size_t>();
+      << vm["caches"].as<std::size_t>() << " --mirrors " << vm["mirrors"].as<std::size_t>();
   if(auto const& v = vm["broken-master"].as<std::string>(); v != "correct")
     out << " --broken-master " << v;
   if(auto const& v = vm["broken-cache"].as<std::string>(); v != "correct")
     out << " --broken-cache " << v;
+  if(auto const& v = vm["broken-mirror"].as<std::string>(); v != "correct")
+    out << " --broken-mirror " << v;
   out << " --trace";
   return out.str();
 }
@@ -85,8 +99,15 @@ reproduce(const sim::run_summary& s, const po::variables_map& vm)
 void
 print(const sim::run_summary& s, double wall_ms)
 {
+  std::uint64_t complete = 0, fetched = 0, purged = 0;
+  for(auto const& w : s.walks) {
+    complete += w.stats.complete;
+    fetched += w.stats.fetched;
+    purged += w.stats.purged;
+  }
   std::printf("seed %llu: %s hash=%s events=%llu exchanges=%llu writes=%llu acked=%llu queued=%llu 412=%llu "
-              "transport-errors=%llu crashes=%llu+%llu partitions=%llu edits=%llu (%.0f ms)\n",
+              "transport-errors=%llu crashes=%llu+%llu+%llu partitions=%llu edits=%llu walks=%llu/%zu "
+              "fetched=%llu purged=%llu (%.0f ms)\n",
               static_cast<unsigned long long>(s.seed), s.failure ? "FAILED" : "ok",
               sim::to_hex(s.trace_hash).c_str(), static_cast<unsigned long long>(s.events),
               static_cast<unsigned long long>(s.exchanges), static_cast<unsigned long long>(s.clients.writes),
@@ -94,8 +115,10 @@ print(const sim::run_summary& s, double wall_ms)
               static_cast<unsigned long long>(s.clients.conflicts),
               static_cast<unsigned long long>(s.clients.transport_errors),
               static_cast<unsigned long long>(s.master_crashes), static_cast<unsigned long long>(s.cache_crashes),
-              static_cast<unsigned long long>(s.partitions),
-              static_cast<unsigned long long>(s.external_edits), wall_ms);
+              static_cast<unsigned long long>(s.mirror_crashes), static_cast<unsigned long long>(s.partitions),
+              static_cast<unsigned long long>(s.external_edits), static_cast<unsigned long long>(complete),
+              s.walks.size(), static_cast<unsigned long long>(fetched), static_cast<unsigned long long>(purged),
+              wall_ms);
 }
 
 } // namespace
@@ -105,9 +128,10 @@ main(int argc, char** argv)
 {
   po::options_description opts(
     "Usage: zddc-sim [--seed N | --seeds A..B] [options]\n\n"
-    "Runs simulated worlds (a master over the fixture, caches in front of it, clients, a\n"
-    "person editing on the master's disk, faults) under virtual time, one per seed, and\n"
-    "checks the invariants.\n"
+    "Runs simulated worlds (a master over the fixture, caches and mirrors in front of it,\n"
+    "clients, a person editing on the master's disk, faults) under virtual time, one per\n"
+    "seed, and checks the invariants. A result line counts crashes as master+caches+mirrors\n"
+    "and walks as complete/finished.\n"
     "The same seed and options always give the same run and the same trace hash.\n\nOptions");
   std::string profile_help = "fault profile:";
   for(auto const& p : sim::fault_profiles())
@@ -121,13 +145,19 @@ main(int argc, char** argv)
     ("clients", po::value<std::size_t>()->default_value(4),
      "people at work: the first half against the master, the rest against the caches")
     ("caches", po::value<std::size_t>()->default_value(1), "caches in front of the master")
+    ("mirrors", po::value<std::size_t>()->default_value(1),
+     "mirrors in front of the master, one person at each; the odd ones walk / with a full token, "
+     "the even ones walk /Vendors with a token for /Vendors/vendorA only")
     ("trace", "print every event of the run as it happens")
     ("broken-master", po::value<std::string>()->default_value("correct"),
      "a deliberately broken master, to see the checkers catch it: "
      "correct | ignores-if-unmodified-since | lies-about-fsync")
     ("broken-cache", po::value<std::string>()->default_value("correct"),
      "a deliberately broken cache: correct | wake-never-lands | replays-without-preconditions | "
-     "outbox-lies-about-fsync");
+     "outbox-lies-about-fsync")
+    ("broken-mirror", po::value<std::string>()->default_value("correct"),
+     "a deliberately broken mirror: correct | keys-disk-by-encoded-name (the seed's bug 1: names "
+     "stored percent-encoded under the filesystem seam, listed as stored)");
 
   po::variables_map vm;
   try {
@@ -159,9 +189,11 @@ main(int argc, char** argv)
   auto const days = vm["days"].as<double>();
   auto const variant = parse_variant(vm["broken-master"].as<std::string>());
   auto const cache_variant = parse_cache_variant(vm["broken-cache"].as<std::string>());
-  if(! sim::find_fault_profile(vm["faults"].as<std::string>()) || ! variant || ! cache_variant || ! (days > 0)) {
-    std::cerr << "zddc-sim: unknown --faults, --broken-master or --broken-cache, or --days not positive "
-                 "(see --help)\n";
+  auto const mirror_variant = parse_mirror_variant(vm["broken-mirror"].as<std::string>());
+  if(! sim::find_fault_profile(vm["faults"].as<std::string>()) || ! variant || ! cache_variant || ! mirror_variant ||
+     ! (days > 0)) {
+    std::cerr << "zddc-sim: unknown --faults, --broken-master, --broken-cache or --broken-mirror, or --days not "
+                 "positive (see --help)\n";
     return 2;
   }
 
@@ -170,8 +202,10 @@ main(int argc, char** argv)
   base.faults = vm["faults"].as<std::string>();
   base.clients = vm["clients"].as<std::size_t>();
   base.caches = vm["caches"].as<std::size_t>();
+  base.mirrors = vm["mirrors"].as<std::size_t>();
   base.master = *variant;
   base.cache = *cache_variant;
+  base.mirror = *mirror_variant;
   base.echo = vm.count("trace") ? &std::cout : nullptr;
 
   std::uint64_t failed = 0;

@@ -3,6 +3,8 @@
 #include "fixtures/generator.hpp"
 #include "fixtures/write.hpp"
 #include "sim/checkers/master_model.hpp"
+#include "sim/checkers/mirror_convergence.hpp"
+#include "sim/checkers/name_encoding.hpp"
 #include "sim/checkers/outbox_guarantees.hpp"
 #include "sim/external_editor.hpp"
 #include "sim/scheduler.hpp"
@@ -13,6 +15,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <array>
 #include <exception>
 #include <memory>
@@ -49,7 +52,7 @@ constexpr std::array profiles{
                 .partition_max = 30min,
                 .edit_every = 20min},
   fault_profile{.name = "crash",
-                .about = "master crashes, at an instant or inside a filesystem step",
+                .about = "crashes of the master, the caches and the mirrors, at an instant or inside a filesystem step",
                 .link = calm_links,
                 .crash_every = 3h,
                 .crash_mid_step = 0.5,
@@ -69,6 +72,14 @@ constexpr std::array profiles{
                 .edit_every = 20min},
 };
 
+/// What an even mirror's token may read and write: one vendor's folder of
+/// the fixture (beside `vendorAB`, which it must not see).
+core::repo_path
+vendor_grant()
+{
+  return *core::repo_path::parse("Vendors/vendorA");
+}
+
 /// Rethrows what a spawned coroutine threw, out of the run loop: a bug in
 /// the world must stop the run, not vanish (asio::detached would drop it).
 void
@@ -83,11 +94,18 @@ public:
   explicit world(const world_options& options);
   world(const world&) = delete;
   world& operator=(const world&) = delete;
-  /// Ends every coroutine while the nodes they refer to still live: drops
-  /// what waits on the clock, runs what was already posted, until nothing
-  /// is left (what it runs can only wait again, and be dropped again).
+  /// Ends every coroutine while the nodes they refer to still live. Walks
+  /// in flight are wound down first: a walk whose worker coroutine were
+  /// destroyed instead would never end (its pool waits for every worker)
+  /// and would outlive its mirror. Then it drops what waits on the clock,
+  /// runs what was already posted, until nothing is left (what it runs can
+  /// only wait again, and be dropped again).
   ~world()
   {
+    for(auto& m : mirrors_)
+      m->stop_walks();
+    run_while(io_, clock_, [this] { return std::ranges::any_of(mirrors_, [](auto& m) { return m->walking(); }); },
+              clock_.now() + 24h);
     do
       clock_.abandon();
     while(io_.restart(), io_.poll() > 0);
@@ -96,11 +114,13 @@ public:
 
 private:
   boost::asio::awaitable<void> restart_master_later();
-  boost::asio::awaitable<void> restart_cache_later(cache_node& c);
+  boost::asio::awaitable<void> restart_later(caching_node& c);
   boost::asio::awaitable<void> partitions(env::time_point until);
   void set_link(node& a, node& b, bool up);
   std::optional<cache::write_base> replay_base(const exchange& x);
   boost::asio::awaitable<void> crashes(env::time_point until);
+  void final_walks();
+  std::optional<mirror::walk_stats> walk_to_completion(mirror_node& m, const core::repo_path& subtree);
   void spawn(boost::asio::awaitable<void> work) { boost::asio::co_spawn(io_, std::move(work), rethrow); }
 
   world_options options_;
@@ -114,14 +134,22 @@ private:
   std::unique_ptr<master_node> master_;
   master_model* model_ = nullptr;
   outbox_guarantees* outbox_checker_ = nullptr;
+  name_encoding* encoding_ = nullptr;
+  mirror_convergence* convergence_ = nullptr;
   std::vector<std::unique_ptr<cache_node>> caches_;
+  std::vector<std::unique_ptr<mirror_node>> mirrors_;
+  std::vector<core::principal> mirror_bearers_; // what each mirror's token may do
+  std::vector<caching_node*> caching_;          // the caches, then the mirrors
   std::vector<std::unique_ptr<client_actor>> clients_;
   std::vector<node*> servers_; // what each client works against
   std::unique_ptr<external_editor> editor_;
   fixtures::fixture_plan fixture_;
   std::uint64_t crashes_ = 0;
   std::uint64_t cache_crashes_ = 0;
+  std::uint64_t mirror_crashes_ = 0;
   std::uint64_t partitions_ = 0;
+  std::vector<walk_record> walks_;
+  bool final_phase_ = false; // the world's last walks are running
 };
 
 const fault_profile&
@@ -148,6 +176,12 @@ world::world(const world_options& options)
     auto const name = "cache" + std::to_string(i);
     m.tokens.emplace("token-" + name, core::principal::unrestricted(name));
   }
+  for(std::size_t i = 1; i <= options.mirrors; ++i) {
+    auto const name = "mirror" + std::to_string(i);
+    mirror_bearers_.push_back(i % 2 == 1 ? core::principal::unrestricted(name)
+                                         : core::principal{name, {core::grant{vendor_grant(), core::access::write}}});
+    m.tokens.emplace("token-" + name, mirror_bearers_.back());
+  }
   master_ = std::make_unique<master_node>("master", clock_, trace_, std::move(m));
   if(auto ec = fixtures::write_fixture(master_->disk(), fixture_))
     throw std::runtime_error("writing the fixture: " + ec.message());
@@ -158,15 +192,25 @@ world::world(const world_options& options)
     c.bearer = "token-" + name;
     caches_.push_back(std::make_unique<cache_node>(name, io_.get_executor(), clock_, trace_, net_, *master_,
                                                    std::move(c), options.cache));
+    caching_.push_back(caches_.back().get());
+  }
+  for(std::size_t i = 1; i <= options.mirrors; ++i) {
+    auto const name = "mirror" + std::to_string(i);
+    mirror::config c;
+    c.subtrees = {i % 2 == 1 ? core::repo_path() : vendor_grant().parent()};
+    c.min_interval = options.mirror_min_interval;
+    mirrors_.push_back(std::make_unique<mirror_node>(name, io_.get_executor(), clock_, trace_, net_, *master_,
+                                                     cache::config{.bearer = "token-" + name}, std::move(c),
+                                                     options.mirror));
+    caching_.push_back(mirrors_.back().get());
   }
   model_ = &static_cast<master_model&>(checkers_.add(
     std::make_unique<master_model>(*master_, [this](const exchange& x) { return replay_base(x); })));
-  std::vector<cache_node*> caches;
-  for(auto& c : caches_)
-    caches.push_back(c.get());
   auto const liveness_bound = cache::config{}.retry_max + profile_.link.timeout + 30s;
   outbox_checker_ = &static_cast<outbox_guarantees&>(
-    checkers_.add(std::make_unique<outbox_guarantees>(clock_, *master_, caches, liveness_bound)));
+    checkers_.add(std::make_unique<outbox_guarantees>(clock_, *master_, caching_, liveness_bound)));
+  encoding_ = &static_cast<name_encoding&>(checkers_.add(std::make_unique<name_encoding>(*master_, caching_)));
+  convergence_ = &static_cast<mirror_convergence&>(checkers_.add(std::make_unique<mirror_convergence>(*master_)));
 
   net_.set_profile(profile_.link);
   net_.set_observer(&checkers_);
@@ -179,8 +223,21 @@ world::world(const world_options& options)
     c->on_crash([this, node = c.get()] {
       ++cache_crashes_;
       checkers_.on_crash(*node);
-      spawn(restart_cache_later(*node));
+      spawn(restart_later(*node));
     });
+  for(auto& mirror : mirrors_) {
+    mirror->on_crash([this, node = mirror.get()] {
+      ++mirror_crashes_;
+      checkers_.on_crash(*node);
+      spawn(restart_later(*node));
+    });
+    mirror->on_walk([this, node = mirror.get()](const mirror::walk_event& e) {
+      if(e.step != mirror::walk_step::finished)
+        return;
+      walks_.push_back(walk_record{node->name(), e.subtree, e.stats, final_phase_});
+      encoding_->scan(*node);
+    });
+  }
   for(std::size_t i = 1; i <= options.clients; ++i) {
     auto const name = "c" + std::to_string(i);
     clients_.push_back(std::make_unique<client_actor>(name, net_, clock_, rng_, trace_,
@@ -188,6 +245,13 @@ world::world(const world_options& options)
     bool const direct = caches_.empty() || i <= (options.clients + 1) / 2;
     servers_.push_back(direct ? static_cast<node*>(master_.get())
                               : static_cast<node*>(caches_[(i - 1) % caches_.size()].get()));
+  }
+  for(std::size_t i = 1; i <= options.mirrors; ++i) {
+    auto const name = "mc" + std::to_string(i); // a person at mirror i
+    auto const scope = i % 2 == 1 ? core::repo_path() : vendor_grant(); // what the mirror's token may write
+    clients_.push_back(std::make_unique<client_actor>(
+      name, net_, clock_, rng_, trace_, client_actor::options{.token = "token-" + name, .scope = scope}));
+    servers_.push_back(mirrors_[i - 1].get());
   }
   if(profile_.edit_every > env::duration::zero())
     editor_ = std::make_unique<external_editor>(*master_, clock_, rng_, trace_, checkers_, profile_.edit_every);
@@ -199,8 +263,8 @@ world::replay_base(const exchange& x)
   auto const id = x.request_headers.find(cache::outbox_entry_header);
   if(id == x.request_headers.end())
     return std::nullopt;
-  for(auto& c : caches_) {
-    if(c.get() != x.from)
+  for(auto* c : caching_) {
+    if(c != x.from)
       continue;
     auto const dir = core::store_path::parse(std::string(cache::outbox_directory) + "/" + std::string(id->value()));
     if(! dir)
@@ -225,11 +289,13 @@ world::set_link(node& a, node& b, bool up)
 }
 
 boost::asio::awaitable<void>
-world::restart_cache_later(cache_node& c)
+world::restart_later(caching_node& c)
 {
   co_await clock_.sleep_until(clock_.now() + rng_.between(profile_.downtime_min, profile_.downtime_max));
   if(auto ec = c.restart())
-    checkers_.violated("crash-safety", c.name() + "'s outbox does not open after a crash: " + ec.message());
+    checkers_.violated("crash-safety", c.name() + "'s outbox" +
+                                         (dynamic_cast<mirror_node*>(&c) ? " or walk state" : "") +
+                                         " does not open after a crash: " + ec.message());
   checkers_.on_restart(c);
 }
 
@@ -248,8 +314,8 @@ world::partitions(env::time_point until)
   for(std::size_t i = 0; i < clients_.size(); ++i)
     if(servers_[i] == master_.get())
       edge.push_back(clients_[i].get());
-  for(auto& c : caches_)
-    edge.push_back(c.get());
+  for(auto* c : caching_)
+    edge.push_back(c);
   if(edge.empty())
     co_return;
   for(;;) {
@@ -271,11 +337,11 @@ world::crashes(env::time_point until)
     co_await clock_.sleep_until(clock_.now() + rng_.around(profile_.crash_every));
     if(clock_.now() >= until)
       co_return;
-    auto const victim = rng_.index(caches_.size() + 1); // 0: the master
-    node& n = victim == 0 ? static_cast<node&>(*master_) : *caches_[victim - 1];
+    auto const victim = rng_.index(caching_.size() + 1); // 0: the master
+    node& n = victim == 0 ? static_cast<node&>(*master_) : *caching_[victim - 1];
     if(! n.up())
       continue;
-    auto& disk = victim == 0 ? master_->disk() : caches_[victim - 1]->disk();
+    auto& disk = victim == 0 ? master_->disk() : caching_[victim - 1]->disk();
     if(rng_.chance(profile_.crash_mid_step)) {
       auto const steps = rng_.uniform(1, 40);
       disk.crash_after(steps);
@@ -283,8 +349,48 @@ world::crashes(env::time_point until)
     } else if(victim == 0) {
       master_->crash();
     } else {
-      caches_[victim - 1]->crash();
+      caching_[victim - 1]->crash();
     }
+  }
+}
+
+std::optional<mirror::walk_stats>
+world::walk_to_completion(mirror_node& m, const core::repo_path& subtree)
+{
+  auto const limit = clock_.now() + 1h;
+  auto const healthy = [this] { return ! checkers_.first_violation(); };
+  // A walk a person's request started may still be running: it ends first.
+  run_while(io_, clock_, [&] { return healthy() && m.walking(subtree); }, limit);
+  std::optional<std::optional<mirror::walk_stats>> out;
+  boost::asio::co_spawn(io_, m.walk_now(subtree), [&out](std::exception_ptr e, std::optional<mirror::walk_stats> s) {
+    rethrow(e);
+    out = std::move(s);
+  });
+  run_while(io_, clock_, [&] { return healthy() && ! out; }, limit);
+  if(! healthy())
+    return std::nullopt;
+  if(! out || ! *out) {
+    checkers_.violated("convergence", m.name() + "'s final walk of /" + std::string(subtree.str()) +
+                                        (out ? " could not start: another was still in flight an hour later"
+                                             : " did not end within an hour of calm"));
+    return std::nullopt;
+  }
+  return **out;
+}
+
+void
+world::final_walks()
+{
+  final_phase_ = true;
+  master_->disk().disarm(); // a fault armed during the day and never struck does not happen
+  for(auto* c : caching_)
+    c->disk().disarm();
+  for(std::size_t i = 0; i < mirrors_.size() && ! checkers_.first_violation(); ++i) {
+    auto& m = *mirrors_[i];
+    convergence_->before_final_walks(m);
+    for(auto const& subtree : m.settings().subtrees)
+      if(auto const stats = walk_to_completion(m, subtree))
+        convergence_->judge(m, mirror_bearers_[i], subtree, *stats);
   }
 }
 
@@ -315,8 +421,8 @@ world::run()
           std::vector<node*> all;
           for(auto& c : clients_)
             all.push_back(c.get());
-          for(auto& c : caches_)
-            all.push_back(c.get());
+          for(auto* c : caching_)
+            all.push_back(c);
           return all;
         }())
       if(net_.partitioned(*edge, *master_))
@@ -325,11 +431,12 @@ world::run()
   }
   if(healthy()) {
     ZDDC_ASSERT(master_->up());
-    for(auto& c : caches_)
+    for(auto* c : caching_)
       ZDDC_ASSERT(c->up());
     checkers_.at_end();
   }
-
+  if(healthy())
+    final_walks();
 
   run_summary s;
   s.seed = options_.seed;
@@ -338,6 +445,8 @@ world::run()
   s.exchanges = net_.exchanges();
   s.master_crashes = crashes_;
   s.cache_crashes = cache_crashes_;
+  s.mirror_crashes = mirror_crashes_;
+  s.walks = walks_;
   s.queued = outbox_checker_->acknowledged();
   s.partitions = partitions_;
   s.external_edits = editor_ ? editor_->edits() : 0;

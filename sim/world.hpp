@@ -2,13 +2,22 @@
 /// @file
 /// A world: nodes on a simulated network under virtual time, driven by one
 /// seed, watched by the checkers (FoundationDB's simulation, TigerBeetle's
-/// VOPR). It holds a master over the fixture, caches in front of it, people
-/// working against both through clients, a person editing on the master's
-/// disk, and a fault injector that partitions links, loses messages and
-/// crashes the master and the caches — at an instant (wherever their work is
-/// suspended) or in the middle of a filesystem step. After the day, the
-/// world heals (links calm, partitions gone, every node up) and settles for
-/// an hour: what was promised must then have happened.
+/// VOPR). It holds a master over the fixture, caches and mirrors in front of
+/// it, people working against all of them through clients, a person editing
+/// on the master's disk, and a fault injector that partitions links, loses
+/// messages and crashes the master, the caches and the mirrors — at an
+/// instant (wherever their work is suspended) or in the middle of a
+/// filesystem step. After the day, the world heals (links calm, partitions
+/// gone, every node up) and settles for an hour: what was promised must
+/// then have happened. Last, with nothing else running, each mirror walks
+/// its subtrees once more and must then equal the master as its bearer
+/// sees it.
+///
+/// Mirrors: the odd ones (`mirror1`, `mirror3`, ...) hold an unrestricted
+/// token and walk `/`; the even ones hold a vendor's token (read and write
+/// on `/Vendors/vendorA` only) and walk `/Vendors`, so what a walk sees is
+/// bounded by its bearer. One person works against each mirror, within what
+/// its token may write.
 ///
 /// `run_world` is a pure function of its options: same seed, same trace hash.
 
@@ -16,6 +25,7 @@
 #include "sim/checkers/checker.hpp"
 #include "sim/client_actor.hpp"
 #include "sim/master_node.hpp"
+#include "sim/mirror_node.hpp"
 
 #include <iosfwd>
 #include <optional>
@@ -49,9 +59,20 @@ struct world_options {
   std::string faults = "default";
   std::size_t clients = 4;  // the first half work against the master, the rest against the caches
   std::size_t caches = 1;
+  std::size_t mirrors = 1;  // each with one person working against it
+  env::duration mirror_min_interval = std::chrono::minutes(20); // several walks in a quarter day
   master_variant master = master_variant::correct;
   cache_variant cache = cache_variant::correct;
+  mirror_variant mirror = mirror_variant::correct;
   std::ostream* echo = nullptr; // every trace event, as it happens
+};
+
+/// A walk a mirror finished.
+struct walk_record {
+  std::string mirror_name;
+  core::repo_path subtree;
+  mirror::walk_stats stats;
+  bool final = false; // one of the world's last walks, with nothing else running
 };
 
 struct run_summary {
@@ -61,11 +82,13 @@ struct run_summary {
   std::uint64_t exchanges = 0;
   std::uint64_t master_crashes = 0;
   std::uint64_t cache_crashes = 0;
+  std::uint64_t mirror_crashes = 0;
   std::uint64_t queued = 0; // writes caches answered 202
   std::uint64_t partitions = 0;
   std::uint64_t external_edits = 0;
   std::uint64_t writes_judged = 0;
   client_stats clients;
+  std::vector<walk_record> walks; // every walk a mirror finished, in order, the final ones last
   env::duration simulated{};
   std::optional<violation> failure;
   std::vector<std::string> trace_tail; // the last events, when it failed

@@ -29,14 +29,14 @@ tag_of(std::string_view bytes)
 } // namespace
 
 outbox_guarantees::outbox_guarantees(const virtual_clock& clock, const master_node& master,
-                                     std::vector<cache_node*> caches, env::duration bound)
+                                     std::vector<caching_node*> caches, env::duration bound)
   : checker("outbox"), clock_(clock), master_(master), caches_(std::move(caches)), bound_(bound)
 {
   for(auto* c : caches_)
     update_reachability(*c);
 }
 
-cache_node*
+caching_node*
 outbox_guarantees::cache_of(const node* n) const
 {
   for(auto* c : caches_)
@@ -46,7 +46,7 @@ outbox_guarantees::cache_of(const node* n) const
 }
 
 void
-outbox_guarantees::update_reachability(cache_node& c)
+outbox_guarantees::update_reachability(caching_node& c)
 {
   auto& s = state_[&c];
   bool const reachable = c.up() && master_.up() && ! s.partitioned;
@@ -153,7 +153,7 @@ outbox_guarantees::check_liveness()
 }
 
 bool
-outbox_guarantees::on_disk(cache_node& c, const std::string& id, bool conflict_only)
+outbox_guarantees::on_disk(caching_node& c, const std::string& id, bool conflict_only)
 {
   auto const dir = *core::store_path::parse(cache::outbox_directory);
   auto const entries = c.disk().list(dir);

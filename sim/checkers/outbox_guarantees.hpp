@@ -1,6 +1,7 @@
 #pragma once
 /// @file
-/// What a cache promises about the writes it acknowledged (DESIGN.md §4):
+/// What a cache promises about the writes it acknowledged (DESIGN.md §4);
+/// a mirror is a cache here too:
 ///
 /// 1. No acknowledged write is lost: every write a cache answered 202 ends
 ///    on the master (a replay the master applied, or recognised as already
@@ -15,7 +16,7 @@
 /// Invariant 2 (no replay clobbers a version its base had not seen) is
 /// judged where the master's versions are known: master_model.
 
-#include "sim/cache_node.hpp"
+#include "sim/caching_node.hpp"
 #include "sim/checkers/checker.hpp"
 #include "sim/master_node.hpp"
 
@@ -26,7 +27,7 @@ namespace zddc::sim {
 
 class outbox_guarantees final : public checker {
 public:
-  outbox_guarantees(const virtual_clock& clock, const master_node& master, std::vector<cache_node*> caches,
+  outbox_guarantees(const virtual_clock& clock, const master_node& master, std::vector<caching_node*> caches,
                     env::duration bound);
 
   void on_sent(const exchange& x) override;
@@ -40,7 +41,7 @@ public:
 
 private:
   struct acked_write {
-    cache_node* cache = nullptr;
+    caching_node* cache = nullptr;
     std::string what; // method and path, for messages
     env::time_point at{};
     bool settled = false; // the master answered a replay of it
@@ -52,18 +53,18 @@ private:
     env::time_point last_attempt{};
   };
 
-  cache_node* cache_of(const node* n) const;
-  void update_reachability(cache_node& c);
+  caching_node* cache_of(const node* n) const;
+  void update_reachability(caching_node& c);
   void check_liveness();
   /// Whether the entry's directory (pending or conflict) is on the cache's disk.
-  static bool on_disk(cache_node& c, const std::string& id, bool conflict_only);
+  static bool on_disk(caching_node& c, const std::string& id, bool conflict_only);
 
   const virtual_clock& clock_;
   const master_node& master_;
-  std::vector<cache_node*> caches_;
+  std::vector<caching_node*> caches_;
   env::duration bound_;
   std::map<std::string, acked_write> acked_; // entry id -> what was promised
-  std::map<const cache_node*, cache_state> state_;
+  std::map<const caching_node*, cache_state> state_;
 };
 
 } // namespace zddc::sim
