@@ -58,8 +58,12 @@ public:
   result<writer_type> begin_download() { return env_.fs().create_temp(spool()); }
 
   /// Moves a complete download into place, stamped with the master's time.
+  /// `tag`, when given, is the content tag of the bytes downloaded (the
+  /// master's, for a body it sent whole): remembered, so the copy is not
+  /// read again to learn it.
   error_code
-  install(writer_type& download, const core::repo_path& p, std::optional<env::time_point> mtime)
+  install(writer_type& download, const core::repo_path& p, std::optional<env::time_point> mtime,
+          std::optional<core::entity_tag> tag = std::nullopt)
   {
     auto& fs = env_.fs();
     if(auto ec = download.sync())
@@ -69,7 +73,13 @@ public:
     if(auto ec = env::rename_durably(fs, download.path(), p))
       return ec;
     tags_.forget(p);
-    return mtime ? fs.set_mtime(p, *mtime) : error_code();
+    if(mtime)
+      if(auto ec = fs.set_mtime(p, *mtime))
+        return ec;
+    if(tag)
+      if(auto st = fs.stat(p))
+        tags_.remember(p, *st, *tag, env_.clock().now());
+    return {};
   }
 
   /// Copies an open file (an outbox body) into place.

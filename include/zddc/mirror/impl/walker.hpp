@@ -267,7 +267,7 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
       mtime = core::parse_http_date(lm->value());
     if(auto st = local_.stat(path); st && st->kind == env::file_kind::directory)
       purge(r, path); // was a directory here; the master now has a file
-    if(auto ec = local_.install(*download, path, mtime)) {
+    if(auto ec = local_.install(*download, path, mtime, as_listed ? listed.etag : std::nullopt)) {
       trouble(r, "storing " + detail::shown(path, false) + ": " + ec.message());
       co_return;
     }
