@@ -145,7 +145,6 @@ public:
   virtual std::size_t pending() = 0;
   virtual boost::asio::awaitable<std::optional<mirror::walk_stats>> walk_now(core::repo_path subtree) = 0;
   virtual bool walking(const core::repo_path& subtree) = 0;
-  virtual void stop_walks() = 0;
 };
 
 template<class Env>
@@ -189,7 +188,6 @@ public:
     return handler_.walks().walk_now(std::move(subtree));
   }
   bool walking(const core::repo_path& subtree) override { return handler_.walks().in_flight(subtree); }
-  void stop_walks() override { handler_.walks().stop(); }
 
 private:
   Env env_;
@@ -282,23 +280,6 @@ bool
 mirror_node::walking(const core::repo_path& subtree) const
 {
   return ! incarnations_.empty() && incarnations_.back()->r->walking(subtree);
-}
-
-bool
-mirror_node::walking() const
-{
-  for(auto const& inc : incarnations_)
-    for(auto const& subtree : config_.subtrees)
-      if(inc->r->walking(subtree))
-        return true;
-  return false;
-}
-
-void
-mirror_node::stop_walks()
-{
-  for(auto& inc : incarnations_)
-    inc->r->stop_walks();
 }
 
 boost::asio::awaitable<served>

@@ -61,11 +61,6 @@ public:
   boost::asio::awaitable<std::optional<mirror::walk_stats>> walk_now(core::repo_path subtree);
   /// Whether the current incarnation is walking `subtree`.
   bool walking(const core::repo_path& subtree) const;
-  /// Whether any incarnation, crashed ones included, still has a walk in flight.
-  bool walking() const;
-  /// Starts no more walks, and lets those in flight end after their current
-  /// task (for tearing a world down without abandoning a walk midway).
-  void stop_walks();
 
   /// Called with every walk event of the current incarnation (after it is traced).
   void on_walk(mirror::walk_listener listener) { walk_listener_ = std::move(listener); }

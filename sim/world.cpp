@@ -15,7 +15,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include <algorithm>
 #include <array>
 #include <exception>
 #include <memory>
@@ -94,18 +93,11 @@ public:
   explicit world(const world_options& options);
   world(const world&) = delete;
   world& operator=(const world&) = delete;
-  /// Ends every coroutine while the nodes they refer to still live. Walks
-  /// in flight are wound down first: a walk whose worker coroutine were
-  /// destroyed instead would never end (its pool waits for every worker)
-  /// and would outlive its mirror. Then it drops what waits on the clock,
-  /// runs what was already posted, until nothing is left (what it runs can
-  /// only wait again, and be dropped again).
+  /// Ends every coroutine while the nodes they refer to still live: drops
+  /// what waits on the clock, runs what was already posted, until nothing
+  /// is left (what it runs can only wait again, and be dropped again).
   ~world()
   {
-    for(auto& m : mirrors_)
-      m->stop_walks();
-    run_while(io_, clock_, [this] { return std::ranges::any_of(mirrors_, [](auto& m) { return m->walking(); }); },
-              clock_.now() + 24h);
     do
       clock_.abandon();
     while(io_.restart(), io_.poll() > 0);

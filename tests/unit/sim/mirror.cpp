@@ -102,7 +102,9 @@ TEST(sim_mirror, worlds_with_two_mirrors_keep_every_invariant_through_faults)
 TEST(sim_mirror, a_mirror_that_keys_its_disk_by_encoded_names_is_caught)
 {
   // The seed's bug 1, under the filesystem seam: names stored percent-encoded,
-  // listed as stored, so a walk purges what it fetched.
+  // listed as stored, so a walk purges what it fetched. (Caught in the middle
+  // of a walk: the world is torn down with the walk abandoned, which must end
+  // cleanly too.)
   std::optional<run_summary> caught;
   for(std::uint64_t seed = 1; seed <= 5 && ! caught; ++seed) {
     auto o = options(seed, "default");
