@@ -213,7 +213,11 @@ exchange(Stream& stream, beast::flat_buffer& buffer, http::request<http::buffer_
       break;
   }
 
-  // Receive the body, handing each piece to the sink as it arrives.
+  // Receive the body, handing each piece to the sink as it arrives. Beast
+  // reads as much as the buffer has room for (at least 512 bytes), and the
+  // room left after a header is small: without the reserve a large body
+  // came in ~512-byte reads, each its own write to the sink.
+  buffer.reserve(body_chunk_bytes);
   auto& res = parser->get();
   while(! parser->is_done()) {
     res.body().data = chunk.data();

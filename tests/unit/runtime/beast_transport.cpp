@@ -272,6 +272,34 @@ TEST(beast_transport, get_streams_the_body_to_the_sink_in_order)
   EXPECT_TRUE(seen.keep_alive());
 }
 
+TEST(beast_transport, a_large_body_reaches_the_sink_in_large_pieces)
+{
+  asio::io_context io;
+  upstream up(io);
+  beast_transport transport(io.get_executor(), up.url(), std::nullopt, quick_options());
+  auto const body = pattern(4 << 20);
+  spawn(io, [&]() -> asio::awaitable<void> {
+    auto s = co_await up.accept();
+    beast::flat_buffer buffer;
+    co_await read_request(s, buffer);
+    co_await write_text(s, ok(body));
+  });
+  std::optional<round_trip_result> got;
+  recording_sink sink;
+  spawn(io, [&]() -> asio::awaitable<void> {
+    auto req = request(http::verb::get, "/big.pdf");
+    got = co_await transport.round_trip(std::move(req), sink);
+    up.close();
+  });
+  drive(io);
+
+  ASSERT_TRUE(got && *got) << (got ? got->error().message() : "no result");
+  EXPECT_EQ(sink.bytes, body);
+  // Each piece is a write to a file in the cache: 8 KiB on average at the
+  // least (the transport reads up to 64 KiB at a time), not 512 B.
+  EXPECT_LE(sink.chunks, body.size() / (8 * 1024)) << sink.chunks << " pieces";
+}
+
 TEST(beast_transport, put_streams_a_large_body_with_content_length)
 {
   asio::io_context io;
