@@ -103,8 +103,8 @@ struct cache_node::incarnation {
 
 cache_node::cache_node(std::string name, boost::asio::any_io_executor executor, virtual_clock& clock, trace& log,
                        network& net, node& master, cache::config config, cache_variant variant)
-  : caching_node(std::move(name)), executor_(std::move(executor)), clock_(clock), trace_(log), net_(net), master_(master),
-    config_(std::move(config)), variant_(variant), disk_([&clock] { return clock.now(); })
+  : caching_node(std::move(name), std::move(executor), clock, log, net, master), config_(std::move(config)),
+    variant_(variant)
 {
   mark_down(); // restart() brings up the first incarnation
   (void)restart();
@@ -113,24 +113,15 @@ cache_node::cache_node(std::string name, boost::asio::any_io_executor executor, 
 cache_node::~cache_node() = default;
 
 void
-cache_node::crash()
+cache_node::stop_current()
 {
-  if(! up())
-    return;
-  mark_down();
-  if(! disk_.crashed())
-    disk_.crash();
   incarnations_.back()->r->stop();
-  trace_.record(name(), "crashed");
-  tell_crashed();
 }
 
 error_code
 cache_node::restart()
 {
-  if(disk_.crashed())
-    disk_.restart();
-  mark_up();
+  revive();
   auto const d = variant_ == cache_variant::outbox_lies_about_fsync ? durability::lies : durability::honest;
   auto listener = [this](const cache::replay_event& e) { trace_.record(name(), describe(e)); };
   auto fs = [&] { return node_filesystem(disk_, *this, [this] { crash(); }, d); };

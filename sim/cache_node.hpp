@@ -36,11 +36,9 @@ public:
              network& net, node& master, cache::config config, cache_variant variant = cache_variant::correct);
   ~cache_node() override;
 
-  memory_filesystem& disk() noexcept override { return disk_; }
 
   boost::asio::awaitable<served> serve(core::request& req) override;
 
-  void crash() override;
   /// Starts a new incarnation; fails when the outbox it finds does not open.
   error_code restart() override;
   std::size_t pending() const override;
@@ -48,14 +46,10 @@ public:
 private:
   struct incarnation;
 
-  boost::asio::any_io_executor executor_;
-  virtual_clock& clock_;
-  trace& trace_;
-  network& net_;
-  node& master_;
+  void stop_current() override;
+
   cache::config config_;
   cache_variant variant_;
-  memory_filesystem disk_;
   std::vector<std::unique_ptr<incarnation>> incarnations_;
 };
 

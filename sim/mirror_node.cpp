@@ -206,9 +206,8 @@ struct mirror_node::incarnation {
 mirror_node::mirror_node(std::string name, boost::asio::any_io_executor executor, virtual_clock& clock, trace& log,
                          network& net, node& master, cache::config upstream, mirror::config config,
                          mirror_variant variant)
-  : caching_node(std::move(name)), executor_(std::move(executor)), clock_(clock), trace_(log), net_(net),
-    master_(master), upstream_(std::move(upstream)), config_(std::move(config)), variant_(variant),
-    disk_([&clock] { return clock.now(); })
+  : caching_node(std::move(name), std::move(executor), clock, log, net, master), upstream_(std::move(upstream)),
+    config_(std::move(config)), variant_(variant)
 {
   mark_down(); // restart() brings up the first incarnation
   (void)restart();
@@ -217,24 +216,15 @@ mirror_node::mirror_node(std::string name, boost::asio::any_io_executor executor
 mirror_node::~mirror_node() = default;
 
 void
-mirror_node::crash()
+mirror_node::stop_current()
 {
-  if(! up())
-    return;
-  mark_down();
-  if(! disk_.crashed())
-    disk_.crash();
   incarnations_.back()->r->stop();
-  trace_.record(name(), "crashed");
-  tell_crashed();
 }
 
 error_code
 mirror_node::restart()
 {
-  if(disk_.crashed())
-    disk_.restart();
-  mark_up();
+  revive();
   auto replays = [this](const cache::replay_event& e) { trace_.record(name(), describe(e)); };
   auto walks = [this, current = node::incarnation()](const mirror::walk_event& e) {
     trace_.record(name(), describe(e));

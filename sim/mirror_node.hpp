@@ -45,12 +45,10 @@ public:
               mirror_variant variant = mirror_variant::correct);
   ~mirror_node() override;
 
-  memory_filesystem& disk() noexcept override { return disk_; }
   const mirror::config& settings() const noexcept { return config_; }
 
   boost::asio::awaitable<served> serve(core::request& req) override;
 
-  void crash() override;
   /// Starts a new incarnation; fails when the outbox or the walk state file
   /// it finds does not open or parse.
   error_code restart() override;
@@ -68,15 +66,11 @@ public:
 private:
   struct incarnation;
 
-  boost::asio::any_io_executor executor_;
-  virtual_clock& clock_;
-  trace& trace_;
-  network& net_;
-  node& master_;
+  void stop_current() override;
+
   cache::config upstream_;
   mirror::config config_;
   mirror_variant variant_;
-  memory_filesystem disk_;
   std::vector<std::unique_ptr<incarnation>> incarnations_; // back() is current
   mirror::walk_listener walk_listener_;
 };
