@@ -24,31 +24,9 @@ threads=${THREADS:-1}             # client threads (wrk -t, driver --client-thre
 server_threads=${SERVER_THREADS:-1}
 
 # --- what is needed -------------------------------------------------------
+source scripts/bench-common.sh
 scripts/install-deps.sh
-nginx_bin=$(command -v nginx || true)
-[[ -z $nginx_bin && -x /usr/sbin/nginx ]] && nginx_bin=/usr/sbin/nginx
-missing=()
-[[ -z $nginx_bin ]] && missing+=(nginx)
-command -v wrk >/dev/null || missing+=(wrk)
-command -v curl >/dev/null || missing+=(curl)
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "bench-master: installing ${missing[*]}" >&2
-  sudo=""
-  [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  # Debian starts a freshly installed nginx on port 80; forbid service starts
-  # for the install unless the machine already does.
-  policy_created=""
-  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
-    $sudo chmod 755 /usr/sbin/policy-rc.d
-    policy_created=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  [[ -n $policy_created ]] && $sudo rm -f /usr/sbin/policy-rc.d
-  nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-fi
+bench_install nginx wrk curl -- nginx wrk curl
 
 cmake --preset bench >/dev/null
 cmake --build --preset bench --target zddc zddc-fixture zddc-bench-master >&2
@@ -56,100 +34,19 @@ bin=build/bench
 zddc=$bin/src/zddc
 driver=$bin/bench/zddc-bench-master
 
-# --- cleanup of everything started here -------------------------------------
-work=$(mktemp -d "${TMPDIR:-/tmp}/zddc-bench-XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Pin servers and client apart when there are cores to do so.
+bench_workdir bench
+bench_pinning
 cores=$(nproc)
-server_pin=() client_pin=() pinning=""
-if [[ $cores -ge 2 ]] && command -v taskset >/dev/null; then
-  server_cpus=0
-  [[ $cores -gt 2 ]] && server_cpus=0-$((cores - 2))
-  server_pin=(taskset -c "$server_cpus")
-  client_pin=(taskset -c "$((cores - 1))")
-  pinning=", servers pinned to cpu $server_cpus, client to cpu $((cores - 1))"
-fi
-
-# Waits up to 20 s for a condition, checking every 50 ms.
-wait_for() {
-  local deadline=$((SECONDS + 20))
-  until "$@"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.05
-  done
-}
+pinning=${pinning:+, $pinning}
 
 # --- the fixture and the two servers -----------------------------------------
 root=$work/root
 $bin/fixtures/zddc-fixture --out "$root" >/dev/null
 chmod -R a+rX "$work" # nginx workers may run as another user
 
-"${server_pin[@]}" "$zddc" serve --root "$root" --no-auth --state-dir "$work/state" \
-  --listen 127.0.0.1:0 --threads "$server_threads" 2>"$work/zddc.log" &
-pids+=($!)
-zddc_listening() { grep -q 'url=http://127.0.0.1:' "$work/zddc.log"; }
-wait_for zddc_listening || { cat "$work/zddc.log" >&2; echo "bench-master: zddc did not start" >&2; exit 1; }
-zddc_port=$(sed -nE 's/.*url=http:\/\/127\.0\.0\.1:([0-9]+)\/.*/\1/p' "$work/zddc.log" | head -1)
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-nginx_user=""
-[[ $(id -u) -eq 0 ]] && nginx_user="user $(id -un);"
-mkdir -p "$work/nginx-temp"
-nginx_port=""
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-  port=$((20000 + RANDOM % 40000))
-  port_free "$port" || continue
-  cat >"$work/nginx.conf" <<EOF
-daemon off;
-$nginx_user
-worker_processes $server_threads;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log $work/nginx-access.log;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 60s;
-  keepalive_requests 100000000;
-  client_body_temp_path $work/nginx-temp/body;
-  proxy_temp_path $work/nginx-temp/proxy;
-  fastcgi_temp_path $work/nginx-temp/fastcgi;
-  uwsgi_temp_path $work/nginx-temp/uwsgi;
-  scgi_temp_path $work/nginx-temp/scgi;
-  types { application/pdf pdf; text/plain txt; }
-  default_type application/octet-stream;
-  server {
-    listen 127.0.0.1:$port;
-    root $root;
-  }
-}
-EOF
-  "${server_pin[@]}" "$nginx_bin" -p "$work" -c "$work/nginx.conf" -e "$work/nginx-error.log" &
-  pid=$!
-  nginx_up() { curl -s -o /dev/null "http://127.0.0.1:$port/" || ! kill -0 "$pid" 2>/dev/null; }
-  wait_for nginx_up || true
-  if kill -0 "$pid" 2>/dev/null; then
-    pids+=("$pid")
-    nginx_port=$port
-    break
-  fi
-  wait "$pid" 2>/dev/null || true # lost the port to someone else: another one
-done
-[[ -n $nginx_port ]] || { cat "$work/nginx-error.log" >&2; echo "bench-master: nginx did not start" >&2; exit 1; }
+bench_zddc "$work/zddc.log" "${server_pin[@]}" "$zddc" serve --root "$root" --no-auth --state-dir "$work/state" \
+  --threads "$server_threads"
+bench_nginx "$root" "$server_threads"
 
 # --- one small file for wrk: the median of the fixture's small files ----------
 mapfile -t small < <("$driver" --list-small | sort -n)

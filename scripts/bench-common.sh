@@ -1,0 +1,143 @@
+# Sourced by the scripts/bench-*.sh comparisons: installing the tools they
+# compare against, a temporary directory and everything started in it
+# stopped on exit, pinning servers and clients apart, waiting on a
+# condition, and nginx serving a tree. Sets, for the caller: $work, $pids,
+# $nginx_bin, $server_pin, $client_pin, $pinning and (bench_nginx) $nginx_port.
+
+# Installs the Debian packages named (apt-get, as root) when any command
+# before `--` is missing: `bench_install cmd... -- package...`.
+bench_install() {
+  local need=()
+  while [[ $1 != -- ]]; do
+    command -v "$1" >/dev/null || [[ $1 == nginx && -x /usr/sbin/nginx ]] || need+=("$1")
+    shift
+  done
+  shift
+  [[ ${#need[@]} -eq 0 ]] && return 0
+  echo "bench: installing $*" >&2
+  local sudo="" policy_created=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  # Debian starts a freshly installed nginx on port 80; forbid service starts
+  # for the install unless the machine already does.
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod 755 /usr/sbin/policy-rc.d
+    policy_created=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  [[ -n $policy_created ]] && $sudo rm -f /usr/sbin/policy-rc.d
+  return 0
+}
+
+# Makes $work (removed on exit) and stops every pid in $pids on exit.
+bench_workdir() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/zddc-$1-XXXXXX")
+  pids=()
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+bench_cleanup() {
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+
+# With two or more cores, servers run on all but the last and the client on
+# the last: prefix commands with "${server_pin[@]}" or "${client_pin[@]}".
+bench_pinning() {
+  local cores server_cpus=0
+  cores=$(nproc)
+  server_pin=() client_pin=() pinning=""
+  if [[ $cores -ge 2 ]] && command -v taskset >/dev/null; then
+    [[ $cores -gt 2 ]] && server_cpus=0-$((cores - 2))
+    server_pin=(taskset -c "$server_cpus")
+    client_pin=(taskset -c "$((cores - 1))")
+    pinning="servers pinned to cpu $server_cpus, client to cpu $((cores - 1))"
+  fi
+}
+
+# Waits up to $LIMIT (default 20) seconds for a command to succeed, checking every 20 ms.
+wait_for() {
+  local deadline=$((SECONDS + ${LIMIT:-20}))
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.02
+  done
+}
+
+# Starts nginx (foreground, pinned like a server, logs and pid in $work)
+# over ROOT on a free loopback port: `bench_nginx ROOT WORKERS [SERVER DIRECTIVES]`.
+# Sets $nginx_port.
+bench_nginx() {
+  local root=$1 workers=$2 directives=${3:-} nginx_user="" port pid
+  nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+  [[ $(id -u) -eq 0 ]] && nginx_user="user $(id -un);"
+  mkdir -p "$work/nginx-temp"
+  nginx_port=""
+  port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    port=$((20000 + RANDOM % 40000))
+    port_free "$port" || continue
+    cat >"$work/nginx.conf" <<EOF
+daemon off;
+$nginx_user
+worker_processes $workers;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log $work/nginx-access.log;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 60s;
+  keepalive_requests 100000000;
+  client_body_temp_path $work/nginx-temp/body;
+  proxy_temp_path $work/nginx-temp/proxy;
+  fastcgi_temp_path $work/nginx-temp/fastcgi;
+  uwsgi_temp_path $work/nginx-temp/uwsgi;
+  scgi_temp_path $work/nginx-temp/scgi;
+  types { application/pdf pdf; text/plain txt; }
+  default_type application/octet-stream;
+  server {
+    listen 127.0.0.1:$port;
+    root $root;
+    $directives
+  }
+}
+EOF
+    "${server_pin[@]}" "$nginx_bin" -p "$work" -c "$work/nginx.conf" -e "$work/nginx-error.log" &
+    pid=$!
+    nginx_up() { curl -s -o /dev/null "http://127.0.0.1:$port/" || ! kill -0 "$pid" 2>/dev/null; }
+    wait_for nginx_up || true
+    if kill -0 "$pid" 2>/dev/null; then
+      pids+=("$pid")
+      nginx_port=$port
+      return 0
+    fi
+    wait "$pid" 2>/dev/null || true # lost the port to someone else: another one
+  done
+  cat "$work/nginx-error.log" >&2
+  echo "bench: nginx did not start" >&2
+  exit 1
+}
+
+# Starts `zddc serve ARGS` (any prefix such as a pin before the binary) with
+# --listen 127.0.0.1:0, its log in LOG: `bench_zddc LOG CMD...`. Sets
+# $zddc_pid and $zddc_port.
+bench_zddc() {
+  local log=$1
+  shift
+  "$@" --listen 127.0.0.1:0 2>"$log" &
+  zddc_pid=$!
+  pids+=("$zddc_pid")
+  zddc_listening() { grep -qs 'url=http://127.0.0.1:' "$log"; }
+  wait_for zddc_listening || { cat "$log" >&2; echo "bench: zddc did not start" >&2; exit 1; }
+  zddc_port=$(sed -nE 's/.*url=http:\/\/127\.0\.0\.1:([0-9]+)\/.*/\1/p' "$log" | head -1)
+}
