@@ -16,6 +16,7 @@
 #include "sim/master_node.hpp"
 #include "sim/network.hpp"
 #include "sim/scheduler.hpp"
+#include "sim/upstream_env.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -32,21 +33,7 @@ namespace {
 using namespace zddc;
 using namespace std::chrono_literals;
 
-struct mirror_env {
-  using clock_type = sim::virtual_clock;
-  using filesystem_type = sim::memory_filesystem;
-  using transport_type = sim::network::endpoint;
-
-  sim::virtual_clock& clock_;
-  sim::memory_filesystem& fs_;
-  sim::network::endpoint upstream_;
-
-  clock_type& clock() { return clock_; }
-  filesystem_type& fs() { return fs_; }
-  transport_type& transport() { return upstream_; }
-  struct no_guard {};
-  no_guard commit_guard() { return {}; }
-};
+using mirror_env = sim::upstream_env<sim::clock_ref, sim::memory_filesystem, sim::network::endpoint>;
 
 struct measured {
   mirror::walk_stats stats;
@@ -98,8 +85,8 @@ private:
   sim::network net_{clock_, rng_, trace_};
   sim::master_node master_{"master", clock_, trace_, {.tokens = {{"t", core::principal::unrestricted("mirror")}}}};
   sim::node mirror_node_{"mirror"};
-  sim::memory_filesystem disk_{[this] { return clock_.now(); }};
-  mirror_env env_{clock_, disk_, net_.connect(mirror_node_, master_)};
+  mirror_env env_{sim::clock_ref(clock_), sim::memory_filesystem([this] { return clock_.now(); }),
+                  net_.connect(mirror_node_, master_)};
   mirror::handler<mirror_env> mirror_{env_, cache::config{.bearer = "t"}, mirror::config{}, io_.get_executor()};
 };
 
