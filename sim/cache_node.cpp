@@ -54,19 +54,8 @@ private:
 template<class Clock, class Transport>
 using cache_env = upstream_env<Clock, node_filesystem, Transport>;
 
-/// One incarnation's role, whatever its (possibly broken) environment.
-class role {
-public:
-  virtual ~role() = default;
-  virtual boost::asio::awaitable<served> serve(core::request& req) = 0;
-  virtual error_code open() = 0;
-  virtual boost::asio::awaitable<void> replay_loop() = 0;
-  virtual void stop() = 0;
-  virtual std::size_t pending() = 0;
-};
-
 template<class Env>
-class role_over final : public role {
+class role_over final : public caching_role {
 public:
   role_over(Env env, cache::config config, cache::replay_listener listener)
     : env_(std::move(env)), handler_(env_, std::move(config), std::move(listener))
@@ -97,10 +86,6 @@ private:
 
 } // namespace
 
-struct cache_node::incarnation {
-  std::unique_ptr<role> r;
-};
-
 cache_node::cache_node(std::string name, boost::asio::any_io_executor executor, virtual_clock& clock, trace& log,
                        network& net, node& master, cache::config config, cache_variant variant)
   : caching_node(std::move(name), std::move(executor), clock, log, net, master), config_(std::move(config)),
@@ -112,12 +97,6 @@ cache_node::cache_node(std::string name, boost::asio::any_io_executor executor, 
 
 cache_node::~cache_node() = default;
 
-void
-cache_node::stop_current()
-{
-  incarnations_.back()->r->stop();
-}
-
 error_code
 cache_node::restart()
 {
@@ -125,49 +104,27 @@ cache_node::restart()
   auto const d = variant_ == cache_variant::outbox_lies_about_fsync ? durability::lies : durability::honest;
   auto listener = [this](const cache::replay_event& e) { trace_.record(name(), describe(e)); };
   auto fs = [&] { return node_filesystem(disk_, *this, [this] { crash(); }, d); };
-  auto inc = std::make_unique<incarnation>();
+  std::unique_ptr<caching_role> role;
   auto const endpoint = net_.connect(*this, master_);
   switch(variant_) {
   case cache_variant::wake_never_lands:
-    inc->r = std::make_unique<role_over<cache_env<uncancellable_clock, network::endpoint>>>(
+    role = std::make_unique<role_over<cache_env<uncancellable_clock, network::endpoint>>>(
       cache_env<uncancellable_clock, network::endpoint>{uncancellable_clock(clock_), fs(), endpoint}, config_,
       listener);
     break;
   case cache_variant::replays_without_preconditions:
-    inc->r = std::make_unique<role_over<cache_env<clock_ref, unguarded_transport>>>(
+    role = std::make_unique<role_over<cache_env<clock_ref, unguarded_transport>>>(
       cache_env<clock_ref, unguarded_transport>{clock_ref(clock_), fs(),
                                                                              unguarded_transport(endpoint)},
       config_, listener);
     break;
   default:
-    inc->r = std::make_unique<role_over<cache_env<clock_ref, network::endpoint>>>(
+    role = std::make_unique<role_over<cache_env<clock_ref, network::endpoint>>>(
       cache_env<clock_ref, network::endpoint>{clock_ref(clock_), fs(), endpoint}, config_,
       listener);
     break;
   }
-  if(auto ec = inc->r->open())
-    return ec;
-  boost::asio::co_spawn(executor_, inc->r->replay_loop(), [](std::exception_ptr e) {
-    if(e)
-      std::rethrow_exception(e);
-  });
-  incarnations_.push_back(std::move(inc));
-  if(incarnations_.size() > 1)
-    trace_.record(name(), "restarted");
-  return {};
-}
-
-std::size_t
-cache_node::pending() const
-{
-  return incarnations_.empty() ? 0 : incarnations_.back()->r->pending();
-}
-
-boost::asio::awaitable<served>
-cache_node::serve(core::request& req)
-{
-  auto& current = *incarnations_.back()->r;
-  co_return co_await current.serve(req);
+  return launch(std::move(role));
 }
 
 } // namespace zddc::sim

@@ -37,20 +37,12 @@ public:
   ~cache_node() override;
 
 
-  boost::asio::awaitable<served> serve(core::request& req) override;
-
   /// Starts a new incarnation; fails when the outbox it finds does not open.
   error_code restart() override;
-  std::size_t pending() const override;
 
 private:
-  struct incarnation;
-
-  void stop_current() override;
-
   cache::config config_;
   cache_variant variant_;
-  std::vector<std::unique_ptr<incarnation>> incarnations_;
 };
 
 } // namespace zddc::sim

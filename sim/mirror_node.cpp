@@ -134,21 +134,15 @@ private:
 
 static_assert(env::Filesystem<encoded_name_filesystem>);
 
-/// One incarnation's role, whatever its (possibly broken) environment.
-class role {
+/// A mirror's role: a cache's, and its walks.
+class mirror_role : public caching_role {
 public:
-  virtual ~role() = default;
-  virtual boost::asio::awaitable<served> serve(core::request& req) = 0;
-  virtual error_code open() = 0;
-  virtual boost::asio::awaitable<void> replay_loop() = 0;
-  virtual void stop() = 0;
-  virtual std::size_t pending() = 0;
   virtual boost::asio::awaitable<std::optional<mirror::walk_stats>> walk_now(core::repo_path subtree) = 0;
   virtual bool walking(const core::repo_path& subtree) = 0;
 };
 
 template<class Env>
-class role_over final : public role {
+class role_over final : public mirror_role {
 public:
   role_over(Env env, cache::config upstream, mirror::config config, boost::asio::any_io_executor executor,
             cache::replay_listener replays, mirror::walk_listener walks)
@@ -199,10 +193,6 @@ using mirror_env = upstream_env<clock_ref, Filesystem, network::endpoint>;
 
 } // namespace
 
-struct mirror_node::incarnation {
-  std::unique_ptr<role> r;
-};
-
 mirror_node::mirror_node(std::string name, boost::asio::any_io_executor executor, virtual_clock& clock, trace& log,
                          network& net, node& master, cache::config upstream, mirror::config config,
                          mirror_variant variant)
@@ -214,12 +204,6 @@ mirror_node::mirror_node(std::string name, boost::asio::any_io_executor executor
 }
 
 mirror_node::~mirror_node() = default;
-
-void
-mirror_node::stop_current()
-{
-  incarnations_.back()->r->stop();
-}
 
 error_code
 mirror_node::restart()
@@ -233,50 +217,28 @@ mirror_node::restart()
   };
   node_filesystem fs(disk_, *this, [this] { crash(); });
   auto const endpoint = net_.connect(*this, master_);
-  auto inc = std::make_unique<incarnation>();
+  std::unique_ptr<caching_role> role;
   if(variant_ == mirror_variant::keys_disk_by_encoded_name)
-    inc->r = std::make_unique<role_over<mirror_env<encoded_name_filesystem>>>(
+    role = std::make_unique<role_over<mirror_env<encoded_name_filesystem>>>(
       mirror_env<encoded_name_filesystem>{clock_ref(clock_), encoded_name_filesystem(std::move(fs)), endpoint},
       upstream_, config_, executor_, replays, walks);
   else
-    inc->r = std::make_unique<role_over<mirror_env<node_filesystem>>>(
+    role = std::make_unique<role_over<mirror_env<node_filesystem>>>(
       mirror_env<node_filesystem>{clock_ref(clock_), std::move(fs), endpoint}, upstream_, config_, executor_,
       replays, walks);
-  if(auto ec = inc->r->open())
-    return ec;
-  boost::asio::co_spawn(executor_, inc->r->replay_loop(), [](std::exception_ptr e) {
-    if(e)
-      std::rethrow_exception(e);
-  });
-  incarnations_.push_back(std::move(inc));
-  if(incarnations_.size() > 1)
-    trace_.record(name(), "restarted");
-  return {};
-}
-
-std::size_t
-mirror_node::pending() const
-{
-  return incarnations_.empty() ? 0 : incarnations_.back()->r->pending();
+  return launch(std::move(role));
 }
 
 boost::asio::awaitable<std::optional<mirror::walk_stats>>
 mirror_node::walk_now(core::repo_path subtree)
 {
-  return incarnations_.back()->r->walk_now(std::move(subtree));
+  return static_cast<mirror_role&>(current()).walk_now(std::move(subtree)); // a mirror launches only mirror roles
 }
 
 bool
 mirror_node::walking(const core::repo_path& subtree) const
 {
-  return ! incarnations_.empty() && incarnations_.back()->r->walking(subtree);
-}
-
-boost::asio::awaitable<served>
-mirror_node::serve(core::request& req)
-{
-  auto& current = *incarnations_.back()->r;
-  co_return co_await current.serve(req);
+  return has_incarnation() && static_cast<mirror_role&>(current()).walking(subtree);
 }
 
 } // namespace zddc::sim

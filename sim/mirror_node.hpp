@@ -47,12 +47,9 @@ public:
 
   const mirror::config& settings() const noexcept { return config_; }
 
-  boost::asio::awaitable<served> serve(core::request& req) override;
-
   /// Starts a new incarnation; fails when the outbox or the walk state file
   /// it finds does not open or parse.
   error_code restart() override;
-  std::size_t pending() const override;
 
   /// Walks `subtree` on the current incarnation now, whatever the interval
   /// says; nullopt at once when a walk of it is already in flight.
@@ -64,14 +61,9 @@ public:
   void on_walk(mirror::walk_listener listener) { walk_listener_ = std::move(listener); }
 
 private:
-  struct incarnation;
-
-  void stop_current() override;
-
   cache::config upstream_;
   mirror::config config_;
   mirror_variant variant_;
-  std::vector<std::unique_ptr<incarnation>> incarnations_; // back() is current
   mirror::walk_listener walk_listener_;
 };
 
