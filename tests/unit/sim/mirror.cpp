@@ -1,6 +1,7 @@
 // Mirrors in whole worlds: they converge, their walks do real work and then
 // little, they keep every invariant through faults, and the seed's bug 1
 // (names kept on disk percent-encoded) is caught.
+#include "explain.hpp"
 #include "sim/checkers/mirror_convergence.hpp"
 #include "sim/scheduler.hpp"
 #include "sim/world.hpp"
@@ -15,6 +16,8 @@
 namespace zddc::sim {
 namespace {
 
+using test_support::explain;
+
 using namespace std::chrono_literals;
 
 world_options
@@ -26,17 +29,6 @@ options(std::uint64_t seed, std::string faults, std::size_t mirrors = 1)
   o.length = 6h;
   o.mirrors = mirrors;
   return o;
-}
-
-std::string
-explain(const run_summary& s)
-{
-  if(! s.failure)
-    return "no violation";
-  std::string out = s.failure->invariant + " at " + s.failure_time + ": " + s.failure->detail + "\n";
-  for(auto const& line : s.trace_tail)
-    out += "  " + line + "\n";
-  return out;
 }
 
 std::vector<walk_record>

@@ -1,10 +1,13 @@
 // Whole worlds: determinism, activity, and checkers that catch broken masters.
+#include "explain.hpp"
 #include "sim/world.hpp"
 
 #include <gtest/gtest.h>
 
 namespace zddc::sim {
 namespace {
+
+using test_support::explain;
 
 using namespace std::chrono_literals;
 
@@ -16,17 +19,6 @@ options(std::uint64_t seed, std::string faults, env::duration length = 6h)
   o.faults = std::move(faults);
   o.length = length;
   return o;
-}
-
-std::string
-explain(const run_summary& s)
-{
-  if(! s.failure)
-    return "no violation";
-  std::string out = s.failure->invariant + " at " + s.failure_time + ": " + s.failure->detail + "\n";
-  for(auto const& line : s.trace_tail)
-    out += "  " + line + "\n";
-  return out;
 }
 
 TEST(sim_world, the_same_seed_gives_the_same_run)
