@@ -24,7 +24,7 @@
 
 #include <exception>
 #include <optional>
-#include <set>
+#include <map>
 
 namespace zddc::mirror {
 
@@ -104,24 +104,19 @@ private:
     return last == state_.subtrees.end() || env_.clock().now() - last->second.last_walk >= config_.min_interval;
   }
 
-  void
-  begin(const core::repo_path& subtree)
-  {
-    in_flight_.insert(subtree);
-    started_[subtree] = env_.clock().now();
-  }
+  void begin(const core::repo_path& subtree) { in_flight_.emplace(subtree, env_.clock().now()); }
 
   boost::asio::awaitable<std::optional<walk_stats>>
   run_walk(core::repo_path subtree)
   {
     struct done_with {
-      std::set<core::repo_path>& in_flight;
+      std::map<core::repo_path, env::time_point>& in_flight;
       const core::repo_path& subtree;
       ~done_with() { in_flight.erase(subtree); }
     } const release{in_flight_, subtree};
     auto stats = co_await walker_.walk(subtree);
     auto& record = state_.subtrees[subtree];
-    record.last_walk = started_[subtree];
+    record.last_walk = in_flight_.at(subtree);
     record.last = stats;
     if(auto ec = save_state(env_.fs(), state_))
       problem_ = ec;
@@ -133,8 +128,7 @@ private:
   const config& config_;
   boost::asio::any_io_executor executor_;
   mirror_state state_;
-  std::map<core::repo_path, env::time_point> started_; // walks in flight: when they began
-  std::set<core::repo_path> in_flight_;
+  std::map<core::repo_path, env::time_point> in_flight_; // walks in flight: when each began
   error_code problem_;
   bool stopped_ = false;
 };
