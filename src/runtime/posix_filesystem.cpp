@@ -23,6 +23,8 @@ from_errno(int e)
   case ENOTDIR: return errc::not_a_directory;
   case EISDIR: return errc::is_a_directory;
   case ENOTEMPTY: return errc::not_empty;
+  case ENOSPC:
+  case EDQUOT: return errc::no_space;
   case EXDEV:   // RESOLVE_BENEATH: the path would leave the root
   case ELOOP:   // too many links, or a magic link
     return errc::escapes_root;

@@ -157,7 +157,7 @@ public:
 
 private:
   static core::store_path spool() { return *core::store_path::parse(spool_directory); }
-  static core::store_path sidecar(const core::repo_path& dir) { return *dir.store().child(listing_sidecar); }
+  static core::store_path sidecar(const core::repo_path& dir) { return dir.reserved_child(listing_sidecar); }
 
   E& env_;
   master::content_tags<filesystem_type> tags_;

@@ -21,7 +21,7 @@ using result = boost::system::result<T, error_code>;
 
 /// ZDDC's own operating errors. The filesystem seam reports the conditions
 /// listed here with these values on every implementation, so core code can
-/// compare against them; an error without an entry here (EIO, ENOSPC, ...) is
+/// compare against them; an error without an entry here (EIO, EROFS, ...) is
 /// passed through in the system category and means "the storage failed".
 enum class errc {
   /// The path names nothing.
@@ -38,6 +38,8 @@ enum class errc {
   escapes_root,
   /// A body exceeded the configured limit; nothing was kept.
   too_large,
+  /// The storage is full (ENOSPC, EDQUOT).
+  no_space,
   /// The simulated node crashed during the operation (simulator only).
   crashed,
   /// The upstream could not be reached: refused, reset, unreachable, partitioned.

@@ -19,8 +19,11 @@
 ///
 /// Every segment is checked by `validate_segment`: not empty, not `.` or
 /// `..`, no `/` or `\`, no control character (C0, DEL, C1), valid UTF-8
-/// (no overlong forms, surrogates or code points past U+10FFFF), at most
-/// `segment_bytes_max` bytes; and for a `repo_path`, not reserved.
+/// (no overlong forms, surrogates or code points past U+10FFFF), no
+/// bidirectional override or isolate control (U+202A–U+202E, U+2066–U+2069:
+/// they make `exe.gnp` display as `png.exe`), at most `segment_bytes_max`
+/// bytes; and for a `repo_path`, not reserved, and the whole path within
+/// `repo_path_bytes_max` / `repo_path_depth_max`.
 
 #include <zddc/core/error.hpp>
 
@@ -35,6 +38,16 @@ namespace zddc::core {
 inline constexpr std::size_t segment_bytes_max = 255; // NAME_MAX on Linux
 inline constexpr std::size_t path_bytes_max = 3072;   // leaves room for a root under PATH_MAX
 inline constexpr std::size_t path_depth_max = 64;     // segments; deeper trees are refused
+
+/// The longest name the server gives its own files (listing sidecars, temp
+/// files, outbox entries).
+inline constexpr std::size_t reserved_name_bytes_max = 64;
+/// A client path leaves room below it for one reserved name, so the
+/// server's own files beside any client path can always be named: a listing
+/// sidecar in the deepest, longest directory a client may address is still
+/// a valid `store_path`.
+inline constexpr std::size_t repo_path_bytes_max = path_bytes_max - 1 - reserved_name_bytes_max;
+inline constexpr std::size_t repo_path_depth_max = path_depth_max - 1;
 
 /// Names starting with this (ASCII case-insensitively) belong to the server.
 inline constexpr std::string_view reserved_prefix = ".zddc";
@@ -57,7 +70,8 @@ enum class path_errc {
   reserved_name,
   /// A segment longer than `segment_bytes_max`.
   segment_too_long,
-  /// A path longer than `path_bytes_max` or deeper than `path_depth_max`.
+  /// A path longer or deeper than its type allows (`path_bytes_max`,
+  /// `path_depth_max`; less for a `repo_path`).
   path_too_long,
   /// A request target that is not an origin-form URL path (`/a/b?q`), or has
   /// malformed percent-encoding.
@@ -137,8 +151,17 @@ public:
   friend std::strong_ordering operator<=>(const store_path&, const store_path&) = default;
 
 private:
+  struct limits {
+    bool allow_reserved;
+    std::size_t bytes_max;
+    std::size_t depth_max;
+  };
+  static constexpr limits store_limits{true, path_bytes_max, path_depth_max};
+  static constexpr limits repo_limits{false, repo_path_bytes_max, repo_path_depth_max};
+
   explicit store_path(std::string joined) : joined_(std::move(joined)) {}
-  static result<store_path> parse_impl(std::string_view joined, bool allow_reserved);
+  static result<store_path> parse_impl(std::string_view joined, limits);
+  result<store_path> child_impl(std::string_view name, limits) const;
   friend class repo_path;
 
   std::string joined_;
@@ -155,6 +178,12 @@ public:
 
   result<repo_path>
   child(std::string_view name) const;
+
+  /// The server's own file `name` (reserved, at most
+  /// `reserved_name_bytes_max` bytes) in this directory. Cannot fail: a
+  /// `repo_path` always leaves room for it.
+  store_path
+  reserved_child(std::string_view name) const;
 
   repo_path
   parent() const

@@ -70,6 +70,11 @@ TEST(path, refuses_each_invalid_segment_class)
   EXPECT_EQ(segment_error("\xF4\x90\x80\x80"), path_errc::invalid_utf8);  // > U+10FFFF
   EXPECT_EQ(segment_error("\xC3"), path_errc::invalid_utf8);              // truncated
   EXPECT_EQ(segment_error("\xFF"), path_errc::invalid_utf8);
+  EXPECT_EQ(segment_error("x\xE2\x80\xAEgnp.exe"), path_errc::control_character); // U+202E RLO
+  EXPECT_EQ(segment_error("\xE2\x80\xAA"), path_errc::control_character);        // U+202A LRE
+  EXPECT_EQ(segment_error("\xE2\x81\xA6x"), path_errc::control_character);       // U+2066 LRI
+  EXPECT_EQ(segment_error("\xE2\x81\xA9"), path_errc::control_character);        // U+2069 PDI
+  EXPECT_FALSE(segment_error("\xE2\x80\xA9 \xE2\x80\xAF \xE2\x81\xA5 \xE2\x81\xAA")); // neighbours stay
   EXPECT_EQ(segment_error(".zddc-outbox"), path_errc::reserved_name);
   EXPECT_EQ(segment_error(".ZDDC-Listing.json"), path_errc::reserved_name);
   EXPECT_EQ(segment_error(std::string(segment_bytes_max + 1, 'a')), path_errc::segment_too_long);
@@ -87,6 +92,33 @@ TEST(path, parse_refuses_malformed_joins)
   for(std::size_t i = 0; i <= path_depth_max; ++i)
     deep += (i ? "/d" : "d");
   EXPECT_EQ(repo_path::parse(deep).error(), path_errc::path_too_long);
+}
+
+// The seed-independent crash of issue 12: a listing sidecar appended to a
+// directory at the path limit could not be formed, and was dereferenced.
+TEST(path, a_repo_path_always_leaves_room_for_a_reserved_name)
+{
+  std::string deep = "d";
+  for(std::size_t i = 1; i < repo_path_depth_max; ++i)
+    deep += "/d";
+  auto at_depth = repo_path::parse(deep);
+  ASSERT_TRUE(at_depth);
+  EXPECT_EQ(at_depth->child("d").error(), path_errc::path_too_long);
+  EXPECT_EQ(repo_path::parse(deep + "/d").error(), path_errc::path_too_long);
+  EXPECT_TRUE(store_path::parse(deep + "/d")); // the store's own files may go one deeper
+  EXPECT_EQ(at_depth->reserved_child(".zddc-listing.json").str(), deep + "/.zddc-listing.json");
+
+  std::string longest(segment_bytes_max, 'n');
+  while(longest.size() + 1 + segment_bytes_max <= repo_path_bytes_max)
+    longest += "/" + std::string(segment_bytes_max, 'n');
+  longest += "/" + std::string(repo_path_bytes_max - longest.size() - 1, 'n');
+  ASSERT_EQ(longest.size(), repo_path_bytes_max);
+  auto at_length = repo_path::parse(longest);
+  ASSERT_TRUE(at_length) << at_length.error().message();
+  EXPECT_EQ(at_length->child("x").error(), path_errc::path_too_long);
+  EXPECT_EQ(repo_path::parse(longest + "x").error(), path_errc::path_too_long);
+  auto const name = std::string(".zddc-") + std::string(reserved_name_bytes_max - 6, 't');
+  EXPECT_EQ(at_length->reserved_child(name).str().size(), path_bytes_max);
 }
 
 TEST(path, store_path_admits_reserved_names_repo_path_does_not)

@@ -85,6 +85,11 @@ check_utf8_text(std::string_view s) noexcept
     }
     if(len == 2 && c == 0xc2 && b1 <= 0x9f)
       return path_errc::control_character; // C1 controls U+0080..U+009F
+    if(len == 3 && c == 0xe2) {
+      auto const b2 = static_cast<unsigned char>(s[i + 2]);
+      if((b1 == 0x80 && b2 >= 0xaa && b2 <= 0xae) || (b1 == 0x81 && b2 >= 0xa6 && b2 <= 0xa9))
+        return path_errc::control_character; // bidi overrides U+202A..E, isolates U+2066..9
+    }
     i += len;
   }
   return {};
@@ -132,20 +137,20 @@ validate_segment(std::string_view segment, bool allow_reserved) noexcept
 }
 
 inline result<store_path>
-store_path::parse_impl(std::string_view joined, bool allow_reserved)
+store_path::parse_impl(std::string_view joined, limits lim)
 {
   if(joined.empty())
     return store_path();
-  if(joined.size() > path_bytes_max)
+  if(joined.size() > lim.bytes_max)
     return error_code(path_errc::path_too_long);
   std::size_t depth = 0;
   std::size_t start = 0;
   for(;;) {
     auto const slash = joined.find('/', start);
     auto const seg = joined.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    if(auto ec = validate_segment(seg, allow_reserved))
+    if(auto ec = validate_segment(seg, lim.allow_reserved))
       return ec;
-    if(++depth > path_depth_max)
+    if(++depth > lim.depth_max)
       return error_code(path_errc::path_too_long);
     if(slash == std::string_view::npos)
       break;
@@ -157,15 +162,21 @@ store_path::parse_impl(std::string_view joined, bool allow_reserved)
 inline result<store_path>
 store_path::parse(std::string_view joined)
 {
-  return parse_impl(joined, true);
+  return parse_impl(joined, store_limits);
 }
 
 inline result<store_path>
 store_path::child(std::string_view name) const
 {
-  if(auto ec = validate_segment(name, true))
+  return child_impl(name, store_limits);
+}
+
+inline result<store_path>
+store_path::child_impl(std::string_view name, limits lim) const
+{
+  if(auto ec = validate_segment(name, lim.allow_reserved))
     return ec;
-  if(depth() + 1 > path_depth_max || joined_.size() + 1 + name.size() > path_bytes_max)
+  if(depth() + 1 > lim.depth_max || joined_.size() + 1 + name.size() > lim.bytes_max)
     return error_code(path_errc::path_too_long);
   if(joined_.empty())
     return store_path(std::string(name));
@@ -232,7 +243,7 @@ store_path::has_reserved_segment() const noexcept
 inline result<repo_path>
 repo_path::parse(std::string_view joined)
 {
-  auto p = store_path::parse_impl(joined, false);
+  auto p = store_path::parse_impl(joined, store_path::repo_limits);
   if(! p)
     return p.error();
   return repo_path(std::move(*p));
@@ -241,12 +252,21 @@ repo_path::parse(std::string_view joined)
 inline result<repo_path>
 repo_path::child(std::string_view name) const
 {
-  if(is_reserved_name(name))
-    return error_code(path_errc::reserved_name);
-  auto p = path_.child(name);
+  auto p = path_.child_impl(name, store_path::repo_limits);
   if(! p)
     return p.error();
   return repo_path(std::move(*p));
+}
+
+inline store_path
+repo_path::reserved_child(std::string_view name) const
+{
+  ZDDC_ASSERT(is_reserved_name(name) && name.size() <= reserved_name_bytes_max);
+  auto p = path_.child(name);
+  // A repo_path is at most repo_path_bytes_max long and repo_path_depth_max
+  // deep, which leaves exactly this much room.
+  ZDDC_ASSERT(p.has_value());
+  return std::move(*p);
 }
 
 } // namespace zddc::core

@@ -52,6 +52,8 @@ write_failure(error_code ec)
     return text<Reader>(http::status::forbidden, "forbidden: " + ec.message());
   if(ec == errc::not_found)
     return not_found<Reader>();
+  if(ec == errc::no_space)
+    return text<Reader>(http::status::insufficient_storage, "insufficient storage: " + ec.message());
   return text<Reader>(http::status::internal_server_error, "storage error: " + ec.message());
 }
 
@@ -220,6 +222,7 @@ handler<E>::read_file(const core::request& req, const core::repo_path& path)
   r.headers.set(http::field::etag, tag->to_string());
   r.headers.set(http::field::last_modified, core::format_http_date(file.mtime));
   r.headers.set(http::field::content_type, core::media_type_for(path.name()));
+  core::set_document_headers(r.headers, path.name());
   r.headers.set(http::field::accept_ranges, "bytes");
   r.headers.set(http::field::cache_control, "no-cache");
 
