@@ -175,7 +175,7 @@ memory_filesystem::create_temp(const core::store_path& dir)
     return d.error();
   if(auto ec = mutate())
     return ec;
-  auto name = ".zddc-tmp-" + std::to_string(next_temp_++);
+  auto name = std::string(env::temp_name_prefix) + std::to_string(next_temp_++);
   auto path = dir.child(name);
   ZDDC_ASSERT(path.has_value());
   auto n = make_node(env::file_kind::regular);

@@ -255,6 +255,19 @@ serve_mirror(const serve_config& config, posix_filesystem& fs)
     });
 }
 
+// A crash mid-write leaves a temp file under a reserved name, invisible to
+// clients; anything older than a live write could be goes at start.
+void
+sweep_temps_left_by_a_crash(posix_filesystem& fs)
+{
+  auto const now = std::chrono::time_point_cast<env::duration>(std::chrono::system_clock::now());
+  auto const swept = env::sweep_stale_temps(fs, core::store_path(), now - env::temp_stale_after);
+  if(! swept)
+    log(log_level::warn, "could not sweep stale temp files", {{"error", swept.error().message()}});
+  else if(*swept)
+    log(log_level::info, "removed temp files left by an earlier crash", {{"count", *swept}});
+}
+
 int
 serve(const std::vector<std::string>& args)
 {
@@ -274,6 +287,7 @@ serve(const std::vector<std::string>& args)
   auto fs = posix_filesystem::open(config.root);
   if(! fs)
     throw config_error("cannot use --root " + config.root + ": " + fs.error().message());
+  sweep_temps_left_by_a_crash(*fs);
   if(config.mode == server_mode::cache)
     return serve_cache(config, *fs);
   if(config.mode == server_mode::mirror)

@@ -141,19 +141,57 @@ posix_filesystem::open(const std::string& root)
   return posix_filesystem(unique_fd(fd));
 }
 
-result<unique_fd>
-posix_filesystem::open_beneath(std::string_view path, std::uint64_t flags) const
+namespace {
+
+// openat2(2), retried on EINTR/EAGAIN; the descriptor, or -errno.
+int
+openat2_raw(int at, const char* path, std::uint64_t flags, std::uint64_t resolve)
 {
   struct open_how how {};
   how.flags = flags | O_CLOEXEC;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  auto const p = path_or_dot(path);
+  how.resolve = resolve;
   for(;;) {
-    auto const fd = ::syscall(SYS_openat2, root_.get(), p.c_str(), &how, sizeof how);
+    auto const fd = ::syscall(SYS_openat2, at, path, &how, sizeof how);
     if(fd >= 0)
-      return unique_fd(static_cast<int>(fd));
+      return static_cast<int>(fd);
     if(errno != EINTR && errno != EAGAIN)
-      return last_error();
+      return -errno;
+  }
+}
+
+} // namespace
+
+result<unique_fd>
+posix_filesystem::open_beneath(std::string_view path, std::uint64_t flags) const
+{
+  // The common case, a path without symlinks, costs one call.
+  auto const whole = path_or_dot(path);
+  int const fd = openat2_raw(root_.get(), whole.c_str(), flags, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+  if(fd >= 0)
+    return unique_fd(fd);
+  if(fd != -ELOOP)
+    return from_errno(-fd);
+
+  // A symlink on the way: walk one segment at a time, each resolved beneath
+  // the directory that holds it. A link may point anywhere below its own
+  // directory, never above it, so it cannot carry a request out of the
+  // subtree a grant names (nor out of the root).
+  unique_fd dir;
+  int at = root_.get();
+  std::size_t start = 0;
+  for(;;) {
+    auto const slash = path.find('/', start);
+    bool const last = slash == std::string_view::npos;
+    std::string const segment(path.substr(start, last ? std::string_view::npos : slash - start));
+    int const next = openat2_raw(at, segment.c_str(), last ? flags : O_PATH | O_DIRECTORY,
+                                 RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+    if(next < 0)
+      return from_errno(-next);
+    dir = unique_fd(next);
+    if(last)
+      return dir;
+    at = dir.get();
+    start = slash + 1;
   }
 }
 
@@ -201,17 +239,19 @@ posix_filesystem::create_temp(const core::store_path& dir)
     return dfd.error();
   thread_local std::mt19937_64 random{std::random_device{}()};
   for(int attempt = 0; attempt < 8; ++attempt) {
-    auto name = ".zddc-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(++*temp_counter_) + "-" +
+    auto name = std::string(env::temp_name_prefix) + std::to_string(::getpid()) + "-" + std::to_string(++*temp_counter_) + "-" +
                 std::to_string(random() % 1'000'000);
+    // Name the file before creating it: a directory at the path limit has
+    // no room for it, and nothing may be left open or on disk then.
+    auto path = dir.child(name);
+    if(! path)
+      return path.error();
     int const fd = ::openat(dfd->get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
     if(fd < 0) {
       if(errno == EEXIST)
         continue;
       return last_error();
     }
-    auto path = dir.child(name);
-    if(! path)
-      return path.error();
     return writer_type(unique_fd(fd), std::move(*dfd), std::move(name), std::move(*path));
   }
   return error_code(errc::already_exists);

@@ -3,10 +3,14 @@
 /// The production Filesystem (env/filesystem.hpp): POSIX calls under one
 /// root directory.
 ///
-/// Confinement: every path is resolved by `openat2(root, path,
-/// RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)` (Linux 5.6+), so the kernel
-/// refuses any resolution that would leave the root — an absolute symlink,
-/// or one climbing out with `..` — while symlinks that stay inside work.
+/// Confinement: every path is resolved with `openat2(..., RESOLVE_BENEATH)`
+/// (Linux 5.6+). A path without symlinks is one call from the root; a path
+/// with one is walked a segment at a time, each resolved beneath the
+/// directory holding it, so a symlink is followed only when its target lies
+/// below its own directory. An absolute link, or one climbing with `..`,
+/// fails with `escapes_root`: a link can lead neither out of the root nor
+/// out of the subtree a grant names (`vendorA/linkB -> ../vendorB` is
+/// refused). A grant that names a link itself grants what it points to.
 /// Mutations act on a parent directory opened that way plus a final name
 /// (`renameat`, `unlinkat`, `mkdirat`), and those calls never follow a
 /// final symlink. Durability is the caller's, with `sync()` and `sync_dir()`

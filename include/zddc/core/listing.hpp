@@ -61,7 +61,9 @@ struct listing {
 inline entity_tag
 content_etag(const sha256::digest& d)
 {
-  return *entity_tag::strong(to_hex(d, 16));
+  auto tag = entity_tag::strong(to_hex(d, 16));
+  ZDDC_ASSERT(tag.has_value()); // hex digits are valid opaque-tag characters
+  return std::move(*tag);
 }
 
 /// The canonical JSON text of `l` (entries must be sorted).

@@ -10,6 +10,7 @@
 /// - `make_dirs`: mkdir -p, fsyncing each parent whose entries changed.
 /// - `remove_durably`, `rename_durably`: the operation, then the directories.
 /// - `remove_tree`: rm -r, then the parent directory.
+/// - `sweep_stale_temps`: removes temp files a crash left behind.
 
 #include <zddc/env/filesystem.hpp>
 
@@ -116,6 +117,50 @@ remove_tree(F& fs, const core::store_path& path)
   if(auto ec = remove_durably(fs, path))
     return ec;
   return files;
+}
+
+/// How long a temp file may go unmodified before it counts as abandoned by
+/// a crash. A live write appends at least once per body chunk, and a chunk
+/// that does not arrive within the read timeout (30 s by default) ends the
+/// write; ten minutes is far beyond any pause a live write can have.
+inline constexpr duration temp_stale_after = std::chrono::minutes(10);
+
+/// True for an entry that is a temp file last modified before `cutoff`.
+inline bool
+is_stale_temp(const dir_entry& e, time_point cutoff) noexcept
+{
+  return e.stat.kind == file_kind::regular && is_temp_name(e.name) && e.stat.mtime < cutoff;
+}
+
+/// Removes, in `dir` and below it, the temp files last modified before
+/// `cutoff` (see `temp_stale_after`): what a crash during a write left.
+/// Returns how many went. Directories that cannot be listed are skipped.
+template<Filesystem F>
+result<std::uint64_t>
+sweep_stale_temps(F& fs, const core::store_path& dir, time_point cutoff)
+{
+  auto entries = fs.list(dir);
+  if(! entries)
+    return entries.error();
+  std::uint64_t here = 0, below = 0;
+  for(auto const& e : *entries) {
+    auto const child = dir.child(e.name);
+    if(! child)
+      continue; // a name no request can form: not ours
+    if(e.stat.kind == file_kind::directory) {
+      if(auto n = sweep_stale_temps(fs, *child, cutoff))
+        below += *n;
+    } else if(is_stale_temp(e, cutoff)) {
+      if(auto ec = fs.remove(*child); ! ec)
+        ++here;
+      else if(ec != errc::not_found)
+        return ec;
+    }
+  }
+  if(here)
+    if(auto ec = fs.sync_dir(dir))
+      return ec;
+  return here + below;
 }
 
 /// Renames `from` over `to`, durably in both directories.

@@ -8,8 +8,9 @@
 ///
 /// Contract (every implementation):
 /// - Paths are relative to the root; nothing outside it is ever read or
-///   written. A symlink that would resolve outside the root fails with
-///   `errc::escapes_root`. Conditions in `zddc::errc` (not_found,
+///   written. A symlink is followed only when its target lies beneath the
+///   directory that holds it (so it cannot lead out of a granted subtree);
+///   any other fails with `errc::escapes_root`. Conditions in `zddc::errc` (not_found,
 ///   already_exists, not_a_directory, is_a_directory, not_empty,
 ///   escapes_root) are reported with those values; anything else is an
 ///   opaque storage failure.
@@ -24,7 +25,7 @@
 ///   file is removed (best effort).
 /// - `list(dir)` returns the entries of a directory (not `.`/`..`) with their
 ///   stats, in unspecified order; a symlink entry is reported as what it
-///   points to when that is inside the root and omitted otherwise.
+///   points to when it may be followed (above) and omitted otherwise.
 /// - `rename(from, to)` atomically replaces `to` (a file, or an empty
 ///   directory by a directory).
 /// - `remove(p)` removes a file or an empty directory.
@@ -48,9 +49,20 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace zddc::env {
+
+/// Every name `create_temp` gives starts with this (a reserved name).
+inline constexpr std::string_view temp_name_prefix = ".zddc-tmp-";
+
+/// True for a name `create_temp` could have given.
+constexpr bool
+is_temp_name(std::string_view name) noexcept
+{
+  return name.starts_with(temp_name_prefix);
+}
 
 enum class file_kind : std::uint8_t { regular, directory };
 

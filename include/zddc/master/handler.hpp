@@ -14,13 +14,17 @@
 ///    `Accept: application/json`, else HTML) of the visible entries with its
 ///    own ETag; the file form of a directory URL redirects (301) to the
 ///    directory form.
-/// 4. PUT: 403 outside the principal's write grants; 413 for a body over
+/// 4. PUT: 403 outside the principal's write grants, and when a missing
+///    ancestor directory it would create lies outside them (a grant creates
+///    directories only at or below its own root); 413 for a body over
 ///    `write_bytes_max` (checked before reading when Content-Length says so,
 ///    and while streaming otherwise; nothing is written); preconditions;
 ///    then the body streams to a temp file (hashed on the way), is synced,
 ///    and — after the preconditions are checked again under the commit guard
 ///    — renamed into place and the directory synced. 201 new / 204 replaced.
-/// 5. DELETE: a file or an empty directory; preconditions; 204.
+/// 5. DELETE: a file or an empty directory (temp files a crash left behind,
+///    `env::temp_stale_after` old, do not count as entries); preconditions;
+///    204.
 
 #include <zddc/core/byte_range.hpp>
 #include <zddc/core/http_date.hpp>
@@ -74,8 +78,11 @@ private:
   response_type read(const core::request&, const core::decoded_target&, const core::principal&);
   response_type read_file(const core::request&, const core::repo_path&);
   response_type read_directory(const core::request&, const core::repo_path&, const core::principal&);
-  boost::asio::awaitable<response_type> write(const core::request&, const core::decoded_target&);
+  boost::asio::awaitable<response_type> write(const core::request&, const core::decoded_target&,
+                                              const core::principal&);
   response_type remove(const core::request&, const core::decoded_target&);
+  std::optional<core::repo_path> outermost_missing(const core::repo_path& dir);
+  error_code remove_stale_temps_in(const core::repo_path& dir);
 
   result<core::representation_state> current_state(const core::repo_path&, bool need_tag);
   bool needs_tag(const core::request&) const;

@@ -106,7 +106,8 @@ TEST(path, a_repo_path_always_leaves_room_for_a_reserved_name)
   EXPECT_EQ(at_depth->child("d").error(), path_errc::path_too_long);
   EXPECT_EQ(repo_path::parse(deep + "/d").error(), path_errc::path_too_long);
   EXPECT_TRUE(store_path::parse(deep + "/d")); // the store's own files may go one deeper
-  EXPECT_EQ(at_depth->reserved_child(".zddc-listing.json").str(), deep + "/.zddc-listing.json");
+  auto const sidecar = at_depth->reserved_child(".zddc-listing.json");
+  EXPECT_EQ(sidecar.str(), deep + "/.zddc-listing.json");
 
   std::string longest(segment_bytes_max, 'n');
   while(longest.size() + 1 + segment_bytes_max <= repo_path_bytes_max)
@@ -118,7 +119,8 @@ TEST(path, a_repo_path_always_leaves_room_for_a_reserved_name)
   EXPECT_EQ(at_length->child("x").error(), path_errc::path_too_long);
   EXPECT_EQ(repo_path::parse(longest + "x").error(), path_errc::path_too_long);
   auto const name = std::string(".zddc-") + std::string(reserved_name_bytes_max - 6, 't');
-  EXPECT_EQ(at_length->reserved_child(name).str().size(), path_bytes_max);
+  auto const longest_reserved = at_length->reserved_child(name);
+  EXPECT_EQ(longest_reserved.str().size(), path_bytes_max);
 }
 
 TEST(path, store_path_admits_reserved_names_repo_path_does_not)

@@ -175,6 +175,30 @@ TYPED_TEST(filesystem_contract, remove_tree_removes_everything_below_and_counts_
   EXPECT_EQ(*remove_tree(fs, p("kept")), 1u);
 }
 
+TYPED_TEST(filesystem_contract, sweep_removes_only_stale_temp_files_at_any_depth)
+{
+  auto& fs = this->fs_;
+  auto const cutoff = time_point(std::chrono::seconds(1767225600));
+  auto const place = [&](std::string_view path, time_point mtime) {
+    ASSERT_TRUE(atomic_replace(fs, p(path), std::string_view("x")));
+    ASSERT_FALSE(fs.set_mtime(p(path), mtime));
+  };
+  ASSERT_FALSE(make_dirs(fs, p("a/b")));
+  place(".zddc-tmp-1-1-1", cutoff - std::chrono::seconds(1));
+  place("a/b/.zddc-tmp-2-2-2", cutoff - std::chrono::hours(24));
+  place("a/.zddc-tmp-3-3-3", cutoff + std::chrono::seconds(1)); // a write may still own it
+  place("a/.zddc-listing.json", cutoff - std::chrono::hours(24)); // reserved, not a temp
+  place("a/b/doc.pdf", cutoff - std::chrono::hours(24));
+  auto const removed = sweep_stale_temps(fs, store_path(), cutoff);
+  ASSERT_TRUE(removed) << removed.error().message();
+  EXPECT_EQ(*removed, 2u);
+  EXPECT_EQ(fs.stat(p(".zddc-tmp-1-1-1")).error(), errc::not_found);
+  EXPECT_EQ(fs.stat(p("a/b/.zddc-tmp-2-2-2")).error(), errc::not_found);
+  EXPECT_TRUE(fs.stat(p("a/.zddc-tmp-3-3-3")));
+  EXPECT_TRUE(fs.stat(p("a/.zddc-listing.json")));
+  EXPECT_TRUE(fs.stat(p("a/b/doc.pdf")));
+}
+
 TYPED_TEST(filesystem_contract, make_dir_and_make_dirs)
 {
   auto& fs = this->fs_;

@@ -1,5 +1,6 @@
-// Confinement of the POSIX filesystem: symlinks inside the root work,
-// anything resolving outside it is refused.
+// Confinement of the POSIX filesystem: a symlink is followed only when its
+// target lies beneath the directory that holds it, so it can never lead out
+// of the root, nor out of any subtree a grant names (issue 12, finding 3).
 #include "runtime/posix_filesystem.hpp"
 
 #include <zddc/env/durable.hpp>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 namespace zddc::runtime {
 namespace {
@@ -37,6 +39,16 @@ protected:
     stdfs::create_directory_symlink(base_ / "outside", base_ / "root" / "escape");
     stdfs::create_symlink("../outside/secret.txt", base_ / "root" / "relative-escape");
     stdfs::create_symlink("inside/doc.txt", base_ / "root" / "alias.txt");
+    // A vendor's folder with a link into its neighbour's: a grant on vendorA
+    // must not reach vendorB through it.
+    stdfs::create_directories(base_ / "root" / "Vendors" / "vendorA" / "sub");
+    stdfs::create_directories(base_ / "root" / "Vendors" / "vendorB");
+    std::ofstream(base_ / "root" / "Vendors" / "vendorB" / "b.txt") << "vendor B";
+    std::ofstream(base_ / "root" / "Vendors" / "vendorA" / "sub" / "a.txt") << "vendor A";
+    stdfs::create_directory_symlink("../vendorB", base_ / "root" / "Vendors" / "vendorA" / "linkB");
+    stdfs::create_symlink("../vendorB/b.txt", base_ / "root" / "Vendors" / "vendorA" / "b-alias.txt");
+    stdfs::create_symlink("sub/a.txt", base_ / "root" / "Vendors" / "vendorA" / "a-alias.txt");
+    stdfs::create_directory_symlink("sub", base_ / "root" / "Vendors" / "vendorA" / "sub-alias");
     auto fs = posix_filesystem::open((base_ / "root").string());
     ASSERT_TRUE(fs);
     fs_.emplace(std::move(*fs));
@@ -71,6 +83,54 @@ TEST_F(posix_confinement, symlinks_leaving_the_root_are_refused)
     names.insert(e.name);
   EXPECT_EQ(names, (std::set<std::string>{"alias.txt", "inside"}));
   EXPECT_FALSE(stdfs::exists(base_ / "outside" / "new"));
+}
+
+TEST_F(posix_confinement, symlinks_may_not_climb_out_of_their_own_directory)
+{
+  auto& fs = *fs_;
+  EXPECT_EQ(fs.stat(p("Vendors/vendorA/linkB")).error(), errc::escapes_root);
+  EXPECT_EQ(fs.stat(p("Vendors/vendorA/linkB/b.txt")).error(), errc::escapes_root);
+  EXPECT_EQ(fs.open_read(p("Vendors/vendorA/linkB/b.txt")).error(), errc::escapes_root);
+  EXPECT_EQ(fs.open_read(p("Vendors/vendorA/b-alias.txt")).error(), errc::escapes_root);
+  EXPECT_EQ(fs.list(p("Vendors/vendorA/linkB")).error(), errc::escapes_root);
+  EXPECT_EQ(fs.create_temp(p("Vendors/vendorA/linkB")).error(), errc::escapes_root);
+  EXPECT_EQ(fs.make_dir(p("Vendors/vendorA/linkB/new")), errc::escapes_root);
+  EXPECT_EQ(fs.remove(p("Vendors/vendorA/linkB/b.txt")), errc::escapes_root);
+  EXPECT_EQ(fs.rename(p("Vendors/vendorA/sub/a.txt"), p("Vendors/vendorA/linkB/stolen.txt")), errc::escapes_root);
+  EXPECT_EQ(fs.set_mtime(p("Vendors/vendorA/linkB/b.txt"), env::time_point{}), errc::escapes_root);
+  EXPECT_TRUE(stdfs::exists(base_ / "root" / "Vendors" / "vendorB" / "b.txt"));
+  EXPECT_FALSE(stdfs::exists(base_ / "root" / "Vendors" / "vendorB" / "stolen.txt"));
+
+  // Links that stay beneath their own directory work, for files and folders.
+  auto a = env::read_all(fs, p("Vendors/vendorA/a-alias.txt"), 100);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(*a, "vendor A");
+  auto via_dir = env::read_all(fs, p("Vendors/vendorA/sub-alias/a.txt"), 100);
+  ASSERT_TRUE(via_dir);
+  EXPECT_EQ(*via_dir, "vendor A");
+
+  std::set<std::string> names;
+  for(auto const& e : *fs.list(p("Vendors/vendorA")))
+    names.insert(e.name);
+  EXPECT_EQ(names, (std::set<std::string>{"a-alias.txt", "sub", "sub-alias"}));
+}
+
+// Issue 12, finding 2: a temp file whose name could not be formed under a
+// directory at the path limit was opened and never closed or removed.
+TEST_F(posix_confinement, create_temp_at_the_path_limit_leaks_nothing)
+{
+  std::string deep;
+  while(deep.size() + 1 + core::segment_bytes_max <= core::path_bytes_max)
+    deep += (deep.empty() ? "" : "/") + std::string(core::segment_bytes_max, 'x');
+  deep += "/" + std::string(core::path_bytes_max - deep.size() - 1, 'x');
+  ASSERT_EQ(deep.size(), core::path_bytes_max);
+  stdfs::create_directories(base_ / "root" / deep);
+  auto const fds_before = std::distance(stdfs::directory_iterator("/proc/self/fd"), stdfs::directory_iterator());
+  for(int i = 0; i < 20; ++i)
+    EXPECT_EQ(fs_->create_temp(p(deep)).error(), core::path_errc::path_too_long);
+  auto const fds_after = std::distance(stdfs::directory_iterator("/proc/self/fd"), stdfs::directory_iterator());
+  EXPECT_EQ(fds_after, fds_before);
+  EXPECT_TRUE(stdfs::is_empty(base_ / "root" / deep));
 }
 
 TEST_F(posix_confinement, dot_dot_cannot_even_be_expressed)

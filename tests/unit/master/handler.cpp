@@ -303,5 +303,67 @@ TEST_F(master_handler, etag_changes_for_a_same_size_in_place_edit_within_the_sam
   EXPECT_EQ(contents("Project/notes.txt"), "9876543210");
 }
 
+// Issue 12, finding 13: PUT made the missing ancestors of a grant's root,
+// directories its owner has no right to create.
+TEST_F(master_handler, put_creates_directories_only_within_the_writers_grant)
+{
+  core::principal const vendor{"vendorX", {{path("NewTop/vendorX"), core::access::write}}};
+  auto r = send(http::verb::put, "/NewTop/vendorX/a.pdf", {}, "x", true, &vendor);
+  EXPECT_EQ(r.status, http::status::forbidden);
+  EXPECT_NE(body_of(r).find("/NewTop/"), std::string::npos) << body_of(r);
+  EXPECT_EQ(env_.fs_.stat(path("NewTop")).error(), errc::not_found);
+
+  // Once the top exists, the grant may create its own root and below.
+  write("NewTop/readme.txt", "made by an administrator");
+  EXPECT_EQ(send(http::verb::put, "/NewTop/vendorX/sub/a.pdf", {}, "x", true, &vendor).status,
+            http::status::created);
+  EXPECT_EQ(contents("NewTop/vendorX/sub/a.pdf"), "x");
+  EXPECT_EQ(send(http::verb::put, "/Elsewhere/b.pdf", {}, "x", true, &admin_).status, http::status::created);
+}
+
+// Issue 12, finding 8: a temp file left by a crash mid-write made DELETE of
+// its (to a client, empty) directory answer 409 for ever.
+TEST_F(master_handler, delete_clears_a_directory_holding_only_stale_temp_files)
+{
+  env_.fs_.make_dir(path("Empty"));
+  env_.fs_.write_file_direct(*core::store_path::parse("Empty/.zddc-tmp-4242-1-7"), "half a body");
+  auto listed = send(http::verb::get, "/Empty/", {{http::field::accept, "application/json"}});
+  EXPECT_EQ(core::listing_from_json(body_of(listed), path("Empty"))->entries.size(), 0u);
+
+  // Young: it may belong to a write still under way.
+  EXPECT_EQ(send(http::verb::delete_, "/Empty/").status, http::status::conflict);
+  env_.clock_.advance_to(env_.clock_.now() + env::temp_stale_after + 1s);
+  EXPECT_EQ(send(http::verb::delete_, "/Empty/").status, http::status::no_content);
+  EXPECT_EQ(env_.fs_.stat(path("Empty")).error(), errc::not_found);
+
+  // A real entry still keeps a directory.
+  write("Kept/doc.pdf", "x");
+  env_.fs_.write_file_direct(*core::store_path::parse("Kept/.zddc-tmp-1-1-1"), "old");
+  env_.clock_.advance_to(env_.clock_.now() + env::temp_stale_after + 1s);
+  EXPECT_EQ(send(http::verb::delete_, "/Kept/").status, http::status::conflict);
+  EXPECT_EQ(contents("Kept/doc.pdf"), "x");
+}
+
+// Issue 12, finding 5: a served document must not be able to script the
+// page that uploads and deletes.
+TEST_F(master_handler, served_documents_cannot_script_the_ui)
+{
+  write("x/evil.html", "<script>fetch('/x/', {method: 'DELETE'})</script>");
+  write("x/evil.svg", "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>");
+  write("x/drawing.png", "png");
+  auto html = send(http::verb::get, "/x/evil.html");
+  EXPECT_EQ(header(html, http::field::content_disposition), "attachment");
+  EXPECT_NE(std::string(html.headers["Content-Security-Policy"]).find("sandbox"), std::string::npos);
+  EXPECT_EQ(html.headers["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ(header(send(http::verb::get, "/x/evil.svg"), http::field::content_disposition), "attachment");
+  auto png = send(http::verb::get, "/x/drawing.png");
+  EXPECT_EQ(header(png, http::field::content_disposition), "");
+  EXPECT_NE(std::string(png.headers["Content-Security-Policy"]).find("sandbox"), std::string::npos);
+  auto pdf = send(http::verb::get, "/Project/Spec%20(IFA)%20-%20Caf%C3%A9.pdf");
+  EXPECT_EQ(pdf.status, http::status::ok);
+  EXPECT_EQ(header(pdf, http::field::content_disposition), ""); // opens inline
+  EXPECT_EQ(pdf.headers["X-Content-Type-Options"], "nosniff");
+}
+
 } // namespace
 } // namespace zddc::master

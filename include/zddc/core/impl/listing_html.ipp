@@ -92,7 +92,9 @@ render_listing_html(const listing& l, const html_listing_options& options)
   std::string_view rest = l.dir.str();
   while(! rest.empty()) {
     auto const slash = rest.find('/');
-    crumb = *crumb.child(rest.substr(0, slash));
+    auto next = crumb.child(rest.substr(0, slash));
+    ZDDC_ASSERT(next.has_value()); // a prefix of the valid repo_path l.dir is valid
+    crumb = std::move(*next);
     h += " / <a href=\"";
     h += html_escape(encode(crumb, target_form::directory).str());
     h += "\">";

@@ -127,7 +127,9 @@ inline core::entity_tag
 listing_tag(const core::listing& l, bool json)
 {
   // The two formats are different representations: different strong tags.
-  return *core::entity_tag::strong(std::string(core::listing_etag(l).opaque()) + (json ? "-json" : "-html"));
+  auto tag = core::entity_tag::strong(std::string(core::listing_etag(l).opaque()) + (json ? "-json" : "-html"));
+  ZDDC_ASSERT(tag.has_value()); // hex digits, '-' and letters are valid opaque-tag characters
+  return std::move(*tag);
 }
 
 template<env::Environment E>
@@ -154,7 +156,7 @@ handler<E>::handle(const core::request& req, const core::principal* who)
   case http::verb::put:
     if(! core::may_write(*who, target->path))
       co_return detail::text<reader_type>(http::status::forbidden, "no write access here");
-    co_return co_await write(req, *target);
+    co_return co_await write(req, *target, *who);
   case http::verb::delete_:
     if(! core::may_write(*who, target->path))
       co_return detail::text<reader_type>(http::status::forbidden, "no write access here");
@@ -317,8 +319,22 @@ handler<E>::current_state(const core::repo_path& path, bool need_tag)
 }
 
 template<env::Environment E>
+std::optional<core::repo_path>
+handler<E>::outermost_missing(const core::repo_path& dir)
+{
+  std::optional<core::repo_path> missing;
+  for(auto d = dir; ! d.is_root(); d = d.parent()) {
+    auto const st = env_.fs().stat(d);
+    if(st || st.error() != errc::not_found)
+      break; // there (or in the way): make_dirs reports what is wrong
+    missing = d;
+  }
+  return missing;
+}
+
+template<env::Environment E>
 boost::asio::awaitable<typename handler<E>::response_type>
-handler<E>::write(const core::request& req, const core::decoded_target& target)
+handler<E>::write(const core::request& req, const core::decoded_target& target, const core::principal& who)
 {
   namespace http = boost::beast::http;
   auto const& path = target.path;
@@ -345,6 +361,13 @@ handler<E>::write(const core::request& req, const core::decoded_target& target)
 
   auto& fs = env_.fs();
   auto const parent = path.parent();
+  // Grants are inherited downwards, so when the outermost directory to
+  // create is writable, every one below it is too.
+  if(auto const missing = outermost_missing(parent); missing && ! core::may_write(who, *missing))
+    co_return detail::text<reader_type>(http::status::forbidden,
+                                        "no write access here: " +
+                                          std::string(core::encode(*missing, core::target_form::directory).str()) +
+                                          " does not exist, and your access does not reach it");
   if(auto ec = env::make_dirs(fs, parent))
     co_return detail::write_failure<reader_type>(ec);
   auto temp = fs.create_temp(parent);
@@ -425,12 +448,38 @@ handler<E>::remove(const core::request& req, const core::decoded_target& target)
   if(auto r = detail::precondition_response<reader_type>(
        core::evaluate_preconditions(req.method, req.headers, *state), *state))
     return std::move(*r);
-  if(auto ec = env::remove_durably(env_.fs(), path))
+  auto ec = env::remove_durably(env_.fs(), path);
+  if(ec == errc::not_empty && ! remove_stale_temps_in(path))
+    ec = env::remove_durably(env_.fs(), path);
+  if(ec)
     return detail::write_failure<reader_type>(ec);
   tags_.forget(path);
   response_type r;
   r.status = http::status::no_content;
   return r;
+}
+
+// A directory whose only entries are temp files a crash left behind is
+// empty to a client (they are never listed): clear them so it can go.
+template<env::Environment E>
+error_code
+handler<E>::remove_stale_temps_in(const core::repo_path& dir)
+{
+  auto entries = env_.fs().list(dir);
+  if(! entries)
+    return entries.error();
+  auto const cutoff = env_.clock().now() - env::temp_stale_after;
+  for(auto const& e : *entries)
+    if(! env::is_stale_temp(e, cutoff))
+      return errc::not_empty;
+  for(auto const& e : *entries) {
+    auto const temp = dir.store().child(e.name);
+    if(! temp)
+      return errc::not_empty; // listed, yet not nameable: leave it to a person
+    if(auto ec = env_.fs().remove(*temp); ec && ec != errc::not_found)
+      return ec;
+  }
+  return {};
 }
 
 } // namespace zddc::master
