@@ -51,6 +51,36 @@ private:
   network::endpoint inner_;
 };
 
+/// The transports of `forgets_own_writes` and `drops_refused_entries`: each
+/// rewrites the master's answer to a replayed entry the way a cache with
+/// that bug would misread it.
+class misreading_transport {
+public:
+  enum class misreading { own_write_in_412, refusal_as_success };
+
+  misreading_transport(network::endpoint inner, misreading how) : inner_(std::move(inner)), how_(how) {}
+
+  boost::asio::awaitable<result<env::upstream_response>>
+  round_trip(env::upstream_request req, env::body_sink& sink)
+  {
+    bool const replay = req.headers.count(cache::outbox_entry_header) > 0;
+    auto r = co_await inner_.round_trip(std::move(req), sink);
+    if(! r || ! replay)
+      co_return r;
+    auto const status = static_cast<unsigned>(r->status);
+    if(how_ == misreading::own_write_in_412 && status == 412)
+      r->headers.erase(http::field::etag);
+    if(how_ == misreading::refusal_as_success && status >= 400 && status < 500 && status != 401 && status != 408 &&
+       status != 412 && status != 429 && status != 404)
+      r->status = http::status::no_content;
+    co_return r;
+  }
+
+private:
+  network::endpoint inner_;
+  misreading how_;
+};
+
 template<class Clock, class Transport>
 using cache_env = upstream_env<Clock, node_filesystem, Transport>;
 
@@ -118,6 +148,15 @@ cache_node::restart()
                                                                              unguarded_transport(endpoint)},
       config_, listener);
     break;
+  case cache_variant::drops_refused_entries:
+  case cache_variant::forgets_own_writes: {
+    auto const how = variant_ == cache_variant::forgets_own_writes ? misreading_transport::misreading::own_write_in_412
+                                                                   : misreading_transport::misreading::refusal_as_success;
+    role = std::make_unique<role_over<cache_env<clock_ref, misreading_transport>>>(
+      cache_env<clock_ref, misreading_transport>{clock_ref(clock_), fs(), misreading_transport(endpoint, how)},
+      config_, listener);
+    break;
+  }
   default:
     role = std::make_unique<role_over<cache_env<clock_ref, network::endpoint>>>(
       cache_env<clock_ref, network::endpoint>{clock_ref(clock_), fs(), endpoint}, config_,

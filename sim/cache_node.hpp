@@ -28,6 +28,8 @@ enum class cache_variant {
   wake_never_lands,             // its clock ignores cancellation: a wake cannot cut a wait short (the seed's bug 2)
   replays_without_preconditions, // writes reach the master unguarded (the seed's bug 3)
   outbox_lies_about_fsync,       // sync and sync_dir do nothing
+  drops_refused_entries,         // takes a refusal (403, 409, ...) for success: the entry vanishes
+  forgets_own_writes,            // cannot recognise its own write in a 412: a lost acknowledgement becomes a conflict
 };
 
 class cache_node final : public caching_node {
@@ -39,6 +41,11 @@ public:
 
   /// Starts a new incarnation; fails when the outbox it finds does not open.
   error_code restart() override;
+
+  /// The token it presents to the master.
+  const std::string& bearer() const noexcept { return config_.bearer; }
+  /// An operator gives it a new token; it presents it from its next start.
+  void set_bearer(std::string token) { config_.bearer = std::move(token); }
 
 private:
   cache::config config_;

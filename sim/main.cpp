@@ -65,6 +65,10 @@ parse_cache_variant(std::string_view s)
     return sim::cache_variant::replays_without_preconditions;
   if(s == "outbox-lies-about-fsync")
     return sim::cache_variant::outbox_lies_about_fsync;
+  if(s == "drops-refused-entries")
+    return sim::cache_variant::drops_refused_entries;
+  if(s == "forgets-own-writes")
+    return sim::cache_variant::forgets_own_writes;
   return std::nullopt;
 }
 
@@ -105,14 +109,14 @@ print(const sim::run_summary& s, double wall_ms)
     fetched += w.stats.fetched;
     purged += w.stats.purged;
   }
-  std::printf("seed %llu: %s hash=%s events=%llu exchanges=%llu writes=%llu acked=%llu queued=%llu 412=%llu "
-              "transport-errors=%llu crashes=%llu+%llu+%llu partitions=%llu edits=%llu walks=%llu/%zu "
+  std::printf("seed %llu: %s hash=%s events=%llu exchanges=%llu writes=%llu acked=%llu queued=%llu refused=%llu "
+              "412=%llu transport-errors=%llu crashes=%llu+%llu+%llu partitions=%llu edits=%llu walks=%llu/%zu "
               "fetched=%llu purged=%llu (%.0f ms)\n",
               static_cast<unsigned long long>(s.seed), s.failure ? "FAILED" : "ok",
               sim::to_hex(s.trace_hash).c_str(), static_cast<unsigned long long>(s.events),
               static_cast<unsigned long long>(s.exchanges), static_cast<unsigned long long>(s.clients.writes),
               static_cast<unsigned long long>(s.clients.acknowledged), static_cast<unsigned long long>(s.queued),
-              static_cast<unsigned long long>(s.clients.conflicts),
+              static_cast<unsigned long long>(s.refused_kept), static_cast<unsigned long long>(s.clients.conflicts),
               static_cast<unsigned long long>(s.clients.transport_errors),
               static_cast<unsigned long long>(s.master_crashes), static_cast<unsigned long long>(s.cache_crashes),
               static_cast<unsigned long long>(s.mirror_crashes), static_cast<unsigned long long>(s.partitions),
@@ -154,7 +158,7 @@ main(int argc, char** argv)
      "correct | ignores-if-unmodified-since | lies-about-fsync")
     ("broken-cache", po::value<std::string>()->default_value("correct"),
      "a deliberately broken cache: correct | wake-never-lands | replays-without-preconditions | "
-     "outbox-lies-about-fsync")
+     "outbox-lies-about-fsync | drops-refused-entries | forgets-own-writes")
     ("broken-mirror", po::value<std::string>()->default_value("correct"),
      "a deliberately broken mirror: correct | keys-disk-by-encoded-name (the seed's bug 1: names "
      "stored percent-encoded under the filesystem seam, listed as stored)");

@@ -78,14 +78,25 @@ master_node::principal_of(const http::fields& headers) const
   return nullptr;
 }
 
+void
+master_node::set_token(const std::string& token, std::optional<core::principal> who)
+{
+  if(who)
+    options_.tokens.insert_or_assign(token, std::move(*who));
+  else
+    options_.tokens.erase(token);
+}
+
 boost::asio::awaitable<served>
 master_node::serve(core::request& req)
 {
   auto& current = *incarnations_.back();
-  auto const* who = principal_of(req.headers);
+  std::optional<core::principal> who; // a copy: the token table may change while this request runs
+  if(auto const* p = principal_of(req.headers))
+    who = *p;
   if(options_.variant == master_variant::ignores_if_unmodified_since)
     req.headers.erase(http::field::if_unmodified_since);
-  auto r = co_await current.handler.handle(req, who);
+  auto r = co_await current.handler.handle(req, who ? &*who : nullptr);
   co_return materialize(std::move(r));
 }
 

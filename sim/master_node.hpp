@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace zddc::sim {
@@ -50,6 +51,11 @@ public:
 
   /// The principal a request's bearer token names; nullptr when it names none.
   const core::principal* principal_of(const boost::beast::http::fields& headers) const;
+
+  /// An operator issues `token` for `who`, changes what it grants, or
+  /// (nullopt) revokes it. Requests already being served keep the
+  /// principal they started with.
+  void set_token(const std::string& token, std::optional<core::principal> who);
 
   /// Stops the node now; what was not synced is gone. Idempotent.
   void crash();

@@ -16,7 +16,8 @@ namespace zddc::sim {
 inline std::string
 describe(const cache::replay_event& e)
 {
-  static constexpr const char* names[] = {"replay attempt", "replayed", "conflict", "dropped", "deferred"};
+  static constexpr const char* names[] = {"replay attempt", "replayed", "conflict", "rejected", "unauthorized",
+                                          "deferred"};
   std::string line = names[static_cast<int>(e.step)];
   line += ' ' + e.entry.id + ' ';
   line += boost::beast::http::to_string(e.entry.method);

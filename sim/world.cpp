@@ -69,6 +69,19 @@ constexpr std::array profiles{
                 .downtime_min = 1s,
                 .downtime_max = 5min,
                 .edit_every = 20min},
+  fault_profile{.name = "credentials",
+                .about = "everything, and operators changing what caches may do: grants narrowed and tokens "
+                         "revoked and rotated while writes wait in their outboxes",
+                .link = lossy_links,
+                .partition_every = 1h,
+                .partition_min = 10s,
+                .partition_max = 30min,
+                .crash_every = 3h,
+                .crash_mid_step = 0.5,
+                .downtime_min = 1s,
+                .downtime_max = 5min,
+                .edit_every = 20min,
+                .regrant_every = 1h},
 };
 
 /// What an even mirror's token may read and write: one vendor's folder of
@@ -111,6 +124,7 @@ private:
   void set_link(node& a, node& b, bool up);
   std::optional<cache::write_base> replay_base(const exchange& x);
   boost::asio::awaitable<void> crashes(env::time_point until);
+  boost::asio::awaitable<void> credential_changes(env::time_point until);
   void final_walks();
   std::optional<mirror::walk_stats> walk_to_completion(mirror_node& m, const core::repo_path& subtree);
   void spawn(boost::asio::awaitable<void> work) { boost::asio::co_spawn(io_, std::move(work), rethrow); }
@@ -140,6 +154,7 @@ private:
   std::uint64_t cache_crashes_ = 0;
   std::uint64_t mirror_crashes_ = 0;
   std::uint64_t partitions_ = 0;
+  std::uint64_t credential_changes_ = 0;
   std::vector<walk_record> walks_;
   bool final_phase_ = false; // the world's last walks are running
 };
@@ -346,6 +361,42 @@ world::crashes(env::time_point until)
   }
 }
 
+// An operator at the master changes what a cache may do while its writes
+// wait: either narrows its grant to one vendor's folder for a while (its
+// replays elsewhere are refused, 403, and must be kept as rejections), or
+// revokes its token (401: nothing is known about the writes, they must
+// stay pending) and later issues a new one, which the cache gets at a
+// restart. Every change is undone by the end of the day.
+boost::asio::awaitable<void>
+world::credential_changes(env::time_point until)
+{
+  for(std::uint64_t rotation = 1;; ++rotation) {
+    co_await clock_.sleep_until(clock_.now() + rng_.around(profile_.regrant_every));
+    if(clock_.now() >= until)
+      co_return;
+    auto& c = *caches_[rng_.index(caches_.size())];
+    auto const full = core::principal::unrestricted(c.name());
+    auto const back = std::min(until, clock_.now() + rng_.between(10min, 2h));
+    ++credential_changes_;
+    if(rng_.chance(0.5)) {
+      master_->set_token(c.bearer(), core::principal{c.name(), {core::grant{vendor_grant(), core::access::write}}});
+      trace_.record("operator", c.name() + "'s grant narrowed to /Vendors/vendorA");
+      co_await clock_.sleep_until(back);
+      master_->set_token(c.bearer(), full);
+      trace_.record("operator", c.name() + "'s grant restored");
+    } else {
+      master_->set_token(c.bearer(), std::nullopt);
+      trace_.record("operator", c.name() + "'s token revoked");
+      co_await clock_.sleep_until(back);
+      auto const fresh = "token-" + c.name() + "-r" + std::to_string(rotation);
+      master_->set_token(fresh, full);
+      c.set_bearer(fresh);
+      trace_.record("operator", c.name() + " given a new token; restarting it");
+      c.crash(); // an operator's restart: it comes back through restart_later, with the new token
+    }
+  }
+}
+
 std::optional<mirror::walk_stats>
 world::walk_to_completion(mirror_node& m, const core::repo_path& subtree)
 {
@@ -402,6 +453,8 @@ world::run()
     spawn(partitions(until));
   if(profile_.crash_every > env::duration::zero())
     spawn(crashes(until));
+  if(profile_.regrant_every > env::duration::zero() && ! caches_.empty())
+    spawn(credential_changes(until));
 
   // Run the day; then heal the world (calm links, no partitions; crashed
   // nodes come back on their own) and let it settle: what was promised must
@@ -440,6 +493,8 @@ world::run()
   s.mirror_crashes = mirror_crashes_;
   s.walks = walks_;
   s.queued = outbox_checker_->acknowledged();
+  s.refused_kept = outbox_checker_->refused();
+  s.credential_changes = credential_changes_;
   s.partitions = partitions_;
   s.external_edits = editor_ ? editor_->edits() : 0;
   s.writes_judged = model_->judged();

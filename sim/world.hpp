@@ -47,9 +47,10 @@ struct fault_profile {
   double crash_mid_step = 0; // share of crashes armed to strike inside a filesystem step
   env::duration downtime_min{}, downtime_max{};
   env::duration edit_every{};
+  env::duration regrant_every{}; // an operator narrows a cache's grant, or revokes and rotates its token
 };
 
-/// The named profiles (`--faults`): none, network, crash, default.
+/// The named profiles (`--faults`): none, network, crash, default, credentials.
 std::span<const fault_profile> fault_profiles();
 const fault_profile* find_fault_profile(std::string_view name);
 
@@ -84,6 +85,8 @@ struct run_summary {
   std::uint64_t cache_crashes = 0;
   std::uint64_t mirror_crashes = 0;
   std::uint64_t queued = 0; // writes caches answered 202
+  std::uint64_t refused_kept = 0; // ... that the master refused on replay, kept as conflicts or rejections
+  std::uint64_t credential_changes = 0; // grants narrowed, tokens revoked (the credentials profile)
   std::uint64_t partitions = 0;
   std::uint64_t external_edits = 0;
   std::uint64_t writes_judged = 0;

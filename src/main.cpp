@@ -95,10 +95,13 @@ private:
 void
 log_replay(const cache::replay_event& e)
 {
-  static constexpr std::string_view messages[] = {"outbox: replay attempt", "outbox: replayed", "outbox: conflict",
-                                                  "outbox: dropped", "outbox: deferred"};
+  static constexpr std::string_view messages[] = {
+    "outbox: replay attempt", "outbox: replayed", "outbox: conflict, kept",
+    "outbox: rejected by the master, kept", "outbox: the master refused this cache's credentials; entry kept pending",
+    "outbox: deferred"};
   auto const step = static_cast<std::size_t>(e.step);
-  auto const level = e.step == cache::replay_step::conflict || e.step == cache::replay_step::dropped
+  auto const level = e.step == cache::replay_step::conflict || e.step == cache::replay_step::rejected ||
+                     e.step == cache::replay_step::unauthorized
                        ? log_level::warn
                        : log_level::info;
   log(level, messages[step],

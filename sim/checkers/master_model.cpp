@@ -144,7 +144,13 @@ master_model::remember(const core::repo_path& path)
 void
 master_model::on_delivered(const exchange& x)
 {
-  if(x.to != &master_ || (x.method != http::verb::put && x.method != http::verb::delete_))
+  if(x.to != &master_)
+    return;
+  // Judged by the grants in force when the master took the request: an
+  // operator may change them while it runs.
+  auto const* who = master_.principal_of(x.request_headers);
+  callers_[x.id] = who ? std::optional<core::principal>(*who) : std::nullopt;
+  if(x.method != http::verb::put && x.method != http::verb::delete_)
     return;
   auto const target = core::decode(x.target);
   if(! target)
@@ -164,10 +170,17 @@ master_model::on_served(const exchange& x)
     base = std::move(it->second.base);
     in_flight_.erase(it);
   }
+  std::optional<core::principal> caller;
+  if(auto it = callers_.find(x.id); it != callers_.end()) {
+    caller = std::move(it->second);
+    callers_.erase(it);
+  } else if(auto const* p = master_.principal_of(x.request_headers)) {
+    caller = *p;
+  }
   auto const target = core::decode(x.target);
   if(! target)
     return;
-  auto const* who = master_.principal_of(x.request_headers);
+  auto const* who = caller ? &*caller : nullptr;
   if(! who) {
     if(x.response.status != http::status::unauthorized)
       fail(request_line(x) + ": answered " + std::to_string(static_cast<unsigned>(x.response.status)) +
@@ -351,6 +364,7 @@ master_model::on_crash(const node& n)
   for(auto& [id, w] : in_flight_)
     uncertain_[w.path].push_back(std::move(w.outcome));
   in_flight_.clear();
+  callers_.clear();
 }
 
 void

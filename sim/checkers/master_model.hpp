@@ -79,6 +79,7 @@ private:
     std::optional<cache::write_base> base; // for replays: what the entry was based on
   };
   std::map<std::uint64_t, pending_write> in_flight_; // exchange id -> write
+  std::map<std::uint64_t, std::optional<core::principal>> callers_; // exchange id -> who the master saw
   std::map<std::string, std::vector<state>> uncertain_; // path -> states a crash may have left
   std::uint64_t judged_ = 0;
 };

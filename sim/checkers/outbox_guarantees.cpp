@@ -75,18 +75,21 @@ outbox_guarantees::on_served(const exchange& x)
       acked_[*id] = acked_write{c, std::move(what), clock_.now(), false, false};
     }
   }
-  if(x.to == &master_ && cache_of(x.from)) {
+  if(auto* c = cache_of(x.from); c && x.to == &master_) {
     if(auto id = entry_named(x.request_headers); id && acked_.contains(*id)) {
       auto& a = acked_[*id];
       auto const status = static_cast<unsigned>(x.response.status);
       auto const etag = x.response.headers.find(http::field::etag);
       bool const own = x.method == http::verb::put && etag != x.response.headers.end() &&
                        etag->value() == tag_of(x.request_body);
+      state_[c].credentials_refused = status == 401;
+      if(status == 412)
+        a.last_412_own = own;
       if((status >= 200 && status < 300) || (status == 412 && own) ||
          (status == 404 && x.method == http::verb::delete_)) {
         a.settled = a.landed = true;
-      } else if(status == 412) {
-        a.settled = true; // a conflict: the cache must keep it
+      } else if(status >= 400 && status < 500 && status != 401 && status != 408 && status != 429) {
+        a.settled = true; // a conflict (412) or a rejection: the cache must keep it
       }
     }
   }
@@ -116,7 +119,7 @@ outbox_guarantees::on_restart(const node& n)
     return;
   update_reachability(*c);
   for(auto const& [id, a] : acked_)
-    if(a.cache == c && ! a.settled && ! on_disk(*c, id, false)) {
+    if(a.cache == c && ! a.settled && ! on_disk(*c, id, kept_as::pending)) {
       fail("acknowledged write lost: " + a.what + " (entry " + id + ", answered 202) is gone from " + c->name() +
            "'s outbox after a restart");
       return;
@@ -153,17 +156,22 @@ outbox_guarantees::check_liveness()
 }
 
 bool
-outbox_guarantees::on_disk(caching_node& c, const std::string& id, bool conflict_only)
+outbox_guarantees::on_disk(caching_node& c, const std::string& id, kept_as how)
 {
   auto const dir = *core::store_path::parse(cache::outbox_directory);
   auto const entries = c.disk().list(dir);
   if(! entries)
     return false;
   for(auto const& e : *entries) {
-    if(! conflict_only && e.name == id && c.disk().stat(*dir.child(id)->child("meta.json")))
-      return true;
-    auto const parts = cache::split_conflict_name(e.name);
-    if(parts && parts->first == id)
+    if(how == kept_as::pending && e.name == id) {
+      if(auto const entry = dir.child(id))
+        if(auto const meta = entry->child("meta.json"))
+          return c.disk().stat(*meta).has_value();
+      return false;
+    }
+    auto const parts = cache::split_refused_name(e.name);
+    if(parts && parts->first == id &&
+       (how == kept_as::refused || (how == kept_as::conflict && parts->second.kind == cache::refusal_kind::conflict)))
       return true;
   }
   return false;
@@ -173,15 +181,22 @@ void
 outbox_guarantees::at_end()
 {
   for(auto const& [id, a] : acked_) {
+    if(a.last_412_own && on_disk(*a.cache, id, kept_as::conflict)) {
+      fail("false conflict: " + a.what + " (entry " + id +
+           ") is kept as a conflict, but the master's 412 carried the tag of its own bytes (a lost acknowledgement)");
+      return;
+    }
     if(a.landed)
       continue;
-    if(a.settled && on_disk(*a.cache, id, true))
-      continue; // kept as a conflict
+    if(a.settled && on_disk(*a.cache, id, kept_as::refused))
+      continue; // kept as a conflict or a rejection, for a person to settle
+    if(! a.settled && state_[a.cache].credentials_refused && on_disk(*a.cache, id, kept_as::pending))
+      continue; // waiting for the cache's credentials to be put right
     fail(a.settled ? "acknowledged write lost: " + a.what + " (entry " + id +
-                       ") was refused by the master but is not kept as a conflict"
+                       ") was refused by the master but is not kept as a conflict or a rejection"
                    : "acknowledged write never reached the master: " + a.what + " (entry " + id +
                        ") after the world healed" +
-                       (on_disk(*a.cache, id, false) ? " (still in the outbox)" : " (gone from the outbox)"));
+                       (on_disk(*a.cache, id, kept_as::pending) ? " (still in the outbox)" : " (gone from the outbox)"));
     return;
   }
 }

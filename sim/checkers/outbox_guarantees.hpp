@@ -5,8 +5,12 @@
 ///
 /// 1. No acknowledged write is lost: every write a cache answered 202 ends
 ///    on the master (a replay the master applied, or recognised as already
-///    applied) or in a conflict entry with its body — and is still in the
-///    outbox after every crash until then.
+///    applied), in a conflict or rejected entry with its body, or — while
+///    the master refuses the cache's own credentials — still pending; and
+///    it is in the outbox after every crash until then.
+/// 2'. No false conflict: an entry kept as a conflict although the 412 that
+///    refused it carried the tag of the entry's own bytes (the master held
+///    exactly this write; only an acknowledgement was lost) is a violation.
 /// 5. Liveness: while a cache and its master can reach each other, a cache
 ///    with acknowledged writes waiting sends one at least every `bound` —
 ///    it does not sit on them until an idle timer fires.
@@ -20,6 +24,7 @@
 #include "sim/checkers/checker.hpp"
 #include "sim/master_node.hpp"
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -38,17 +43,26 @@ public:
   void at_end() override;
 
   std::uint64_t acknowledged() const noexcept { return acked_.size(); }
+  /// Acknowledged writes the master refused on replay (conflicts, rejections).
+  std::uint64_t
+  refused() const noexcept
+  {
+    return static_cast<std::uint64_t>(
+      std::ranges::count_if(acked_, [](auto const& a) { return a.second.settled && ! a.second.landed; }));
+  }
 
 private:
   struct acked_write {
     caching_node* cache = nullptr;
     std::string what; // method and path, for messages
     env::time_point at{};
-    bool settled = false; // the master answered a replay of it
+    bool settled = false; // the master answered a replay of it with a verdict
     bool landed = false;  // ... and holds it
+    bool last_412_own = false; // the latest 412 for it carried its own bytes' tag
   };
   struct cache_state {
     bool partitioned = false;
+    bool credentials_refused = false; // the master's latest answer to its replays was 401
     std::optional<env::time_point> reachable_since;
     env::time_point last_attempt{};
   };
@@ -56,8 +70,10 @@ private:
   caching_node* cache_of(const node* n) const;
   void update_reachability(caching_node& c);
   void check_liveness();
-  /// Whether the entry's directory (pending or conflict) is on the cache's disk.
-  static bool on_disk(caching_node& c, const std::string& id, bool conflict_only);
+  enum class kept_as { pending, conflict, refused };
+  /// Whether the entry's directory is on the cache's disk: pending; a
+  /// conflict; or refused (conflict or rejected).
+  static bool on_disk(caching_node& c, const std::string& id, kept_as how);
 
   const virtual_clock& clock_;
   const master_node& master_;

@@ -33,12 +33,16 @@ constexpr std::string_view usage =
   "The outbox holds the writes a cache accepted while the master was out of\n"
   "reach, in DIR/.zddc-outbox (DIR: the cache's --root, default $ZDDC_ROOT).\n"
   "  list     every entry: pending ones first, then conflicts (writes the\n"
-  "           master refused with 412 because its copy had changed)\n"
+  "           master refused with 412 because its copy had changed) and\n"
+  "           rejections (writes it refused otherwise: 403, 409, 413, ...)\n"
   "  show     one entry in full, with its directory on disk: compare its\n"
-  "           body.bin with master.bin, the master's copy at the conflict\n"
-  "  retry    puts a conflict back in the queue, based on the master's version\n"
-  "           recorded at the conflict: this write wins over that version only.\n"
-  "           The running cache sends it at its next pass.\n"
+  "           body.bin with master.bin, the master's copy at the conflict,\n"
+  "           or its answer at the rejection\n"
+  "  retry    puts a refused entry back in the queue. A conflict is based on\n"
+  "           the master's version recorded at the conflict: this write wins\n"
+  "           over that version only. A rejection replays as it was (once the\n"
+  "           master's grant or limit allows it). The running cache sends it\n"
+  "           at its next pass.\n"
   "  discard  deletes an entry; a pending one has not reached the master, so\n"
   "           discarding it needs --yes\n";
 
@@ -54,21 +58,42 @@ method_name(const cache::outbox_entry& e)
   return http::to_string(e.method);
 }
 
-/// The conflict's time, without the `-2` a second refusal in the same
+/// The refusal's time, without the `-2` a second refusal in the same
 /// second adds to the directory name.
 std::string
-conflict_time(const cache::outbox_entry& e)
+refusal_time(const cache::outbox_entry& e)
 {
-  auto t = e.conflict.value_or("");
+  auto t = e.refused ? e.refused->at : std::string();
   if(t.size() > 20 && t[20] == '-')
     t.resize(20);
   return t;
 }
 
+bool
+is_conflict(const cache::outbox_entry& e)
+{
+  return e.refused && e.refused->kind == cache::refusal_kind::conflict;
+}
+
 std::string
 state_of(const cache::outbox_entry& e)
 {
-  return e.conflict ? "conflict since " + conflict_time(e) : std::string("pending");
+  if(e.pending())
+    return "pending";
+  return std::string(cache::to_string(e.refused->kind)) + " since " + refusal_time(e);
+}
+
+/// How the master refused an entry, for `show`.
+std::string
+refusal_reason(const cache::outbox_entry& e)
+{
+  if(is_conflict(e))
+    return " (the master answered 412 Precondition Failed)";
+  auto const status = e.master ? e.master->status : 0u;
+  if(status == 0)
+    return " (the master refused it)";
+  auto const reason = http::obsolete_reason(static_cast<http::status>(status));
+  return " (the master answered " + std::to_string(status) + " " + std::string(reason) + ")";
 }
 
 std::string
@@ -126,7 +151,7 @@ normalise_id(std::string id)
 {
   while(id.size() > 1 && id.back() == '/')
     id.pop_back();
-  if(auto const c = cache::split_conflict_name(id))
+  if(auto const c = cache::split_refused_name(id))
     return c->first;
   return id;
 }
@@ -182,12 +207,13 @@ struct session {
       out << "the outbox is empty\n";
       return 0;
     }
-    std::ranges::stable_partition(entries, [](const cache::outbox_entry& e) { return ! e.conflict; });
+    std::ranges::stable_partition(entries, [](const cache::outbox_entry& e) { return e.pending(); });
     std::vector<std::array<std::string, 6>> rows;
     rows.push_back({"ID", "STATE", "METHOD", "PATH", "AGE", "BODY"});
-    std::size_t conflicts = 0;
+    std::size_t conflicts = 0, rejected = 0;
     for(auto const& e : entries) {
-      conflicts += e.conflict ? 1 : 0;
+      conflicts += is_conflict(e) ? 1 : 0;
+      rejected += e.refused && ! is_conflict(e) ? 1 : 0;
       rows.push_back({e.id, state_of(e), std::string(method_name(e)), slash_path(e), format_age(now - e.queued_at),
                       body_of(e)});
     }
@@ -206,8 +232,11 @@ struct session {
       out << "\n";
     }
     auto const n = entries.size();
-    out << n << (n == 1 ? " entry: " : " entries: ") << n - conflicts << " pending, " << conflicts
-        << (conflicts == 1 ? " conflict\n" : " conflicts\n");
+    out << n << (n == 1 ? " entry: " : " entries: ") << n - conflicts - rejected << " pending, " << conflicts
+        << (conflicts == 1 ? " conflict" : " conflicts");
+    if(rejected)
+      out << ", " << rejected << " rejected";
+    out << "\n";
     return 0;
   }
 
@@ -222,8 +251,8 @@ struct session {
       out << value << "\n";
     };
     line("entry", e->id);
-    line("state", e->conflict ? state_of(*e) + " (the master answered 412 Precondition Failed)"
-                              : std::string("pending (the cache sends it when the master answers)"));
+    line("state", e->refused ? state_of(*e) + refusal_reason(*e)
+                             : std::string("pending (the cache sends it when the master answers)"));
     line("method", method_name(*e));
     line("path", slash_path(*e));
     line("queued at", cache::detail::rfc3339(e->queued_at) + " (" + format_age(now - e->queued_at) + " ago)");
@@ -240,7 +269,7 @@ struct session {
     } else {
       line("body", "none (DELETE)");
     }
-    if(e->conflict) {
+    if(is_conflict(*e)) {
       std::string had;
       if(! e->master || e->master->status == 0) {
         had = "unknown: the master could not be asked after its 412";
@@ -253,12 +282,20 @@ struct session {
           had += ", Last-Modified " + *e->master->last_modified;
       }
       line("master had", had);
-      auto const copy = denv.fs().stat(*box.directory(*e).child(cache::detail::master_body_name));
-      line("master.bin", copy ? "kept (" + format_size(copy->size) + "): the master's copy at the conflict"
-                              : std::string("not kept"));
+    }
+    if(e->refused) {
+      auto const copy = denv.fs().stat(box.master_body_path(*e));
+      line("master.bin", ! copy              ? std::string("not kept")
+                         : is_conflict(*e) ? "kept (" + format_size(copy->size) + "): the master's copy at the conflict"
+                                           : "kept (" + format_size(copy->size) + "): the master's answer");
     }
     line("directory", entry_dir(*e));
-    if(e->conflict) {
+    if(e->refused && ! is_conflict(*e)) {
+      out << "\nSettle it with `zddc outbox retry " << e->id
+          << "` once the master allows it (this write replays as it was)\nor `zddc outbox discard " << e->id
+          << "` (the write is dropped).\n";
+    }
+    if(is_conflict(*e)) {
       bool const over = e->master && e->master->status == 200 && e->master->etag;
       out << "\nSettle it with `zddc outbox retry " << e->id << "` ("
           << (over ? "this write replaces the master's version above"
@@ -274,7 +311,7 @@ struct session {
     auto const e = find(id);
     if(! e)
       return 1;
-    if(! e->conflict) {
+    if(e->pending()) {
       out << e->id << " is already pending (" << method_name(*e) << " " << slash_path(*e)
           << "): the running cache sends it at its next pass\n";
       return 0;
@@ -285,7 +322,9 @@ struct session {
       return 1;
     }
     std::string why;
-    if(again->base.if_match)
+    if(! is_conflict(*e))
+      why = "as it was when the master rejected it";
+    else if(again->base.if_match)
       why = "the master's version at the conflict";
     else if(e->master && e->master->status == 404)
       why = "applies only while the master has no such file, as at the conflict";
@@ -303,13 +342,13 @@ struct session {
     auto const e = find(id);
     if(! e)
       return 1;
-    if(! e->conflict && ! yes) {
+    if(e->pending() && ! yes) {
       err << "zddc outbox: not discarding " << e->id << " (" << summary(*e)
           << "): it has not reached the master, so this write would be lost; add --yes to discard it anyway\n";
       return 1;
     }
     out << "discarding " << e->id << ": " << summary(*e)
-        << (e->conflict ? "" : " (never reached the master)") << "\n";
+        << (e->pending() ? " (never reached the master)" : "") << "\n";
     if(auto ec = box.discard(e->id)) {
       err << "zddc outbox: cannot discard " << e->id << ": " << ec.message() << "\n";
       return 1;

@@ -7,8 +7,17 @@
 ///     .zddc-outbox/<id>/meta.json      what to send: method, path, base
 ///     .zddc-outbox/<id>/body.bin       the PUT body, exactly as received
 ///     .zddc-outbox/<id>.conflict-<time>/   a write the master refused (412),
-///                                      kept whole, plus master.json (what
-///                                      the master had) and master.bin
+///                                      kept whole; meta.json records what
+///                                      the master had, master.bin its copy
+///     .zddc-outbox/<id>.rejected-<time>/   a write the master refused for
+///                                      good (403, 400, 409, 413, ...), kept
+///                                      whole; meta.json records the status,
+///                                      master.bin the master's answer
+///
+/// A 202 is a promise (DESIGN.md invariant 1): an entry leaves the outbox
+/// only when the master holds it (`complete`) or a person discards it;
+/// every refusal keeps it, as a conflict or a rejection, until someone
+/// decides (`retry`, `discard`).
 ///
 /// Ids are 16 hex digits of the enqueue time in nanoseconds, made strictly
 /// increasing, so names sort in queue order.
@@ -56,10 +65,28 @@ struct write_base {
 
 /// What the master had when it refused an entry.
 struct master_view {
-  unsigned status = 0;                  // of the GET made after the 412: 200 or 404
+  unsigned status = 0;                  // conflict: of the GET made after the 412 (200 or 404);
+                                        // rejected: the refusal's own status
   std::optional<std::string> etag;      // its ETag then
   std::optional<std::string> last_modified;
 };
+
+/// How the master refused an entry for good.
+enum class refusal_kind : std::uint8_t {
+  conflict, // 412: the master's version is not the one the write was based on
+  rejected, // another 4xx: the write cannot succeed as it is
+};
+
+/// Why an entry left the queue, and when.
+struct refusal {
+  refusal_kind kind = refusal_kind::conflict;
+  std::string at; // RFC 3339 UTC; `-2`, `-3`... when refused again within the second
+
+  friend bool operator==(const refusal&, const refusal&) = default;
+};
+
+/// `conflict` or `rejected`: the word in an entry's directory name.
+std::string_view to_string(refusal_kind k) noexcept;
 
 struct outbox_entry {
   std::string id;
@@ -70,11 +97,17 @@ struct outbox_entry {
   env::time_point queued_at{};
   std::uint64_t body_bytes = 0;
   std::optional<std::string> body_etag; // PUT: the ETag the master will give these bytes
-  std::optional<std::string> conflict;  // conflict entries: when the master refused it
-  std::optional<master_view> master;    // conflict entries: what the master had
+  std::optional<refusal> refused;       // refused entries: how and when; pending ones have none
+  std::optional<master_view> master;    // refused entries: what the master had or said
 
-  /// The directory name: `<id>` or `<id>.conflict-<time>`.
-  std::string directory_name() const { return conflict ? id + ".conflict-" + *conflict : id; }
+  bool pending() const noexcept { return ! refused; }
+
+  /// The directory name: `<id>`, `<id>.conflict-<time>` or `<id>.rejected-<time>`.
+  std::string
+  directory_name() const
+  {
+    return refused ? id + "." + std::string(to_string(refused->kind)) + "-" + refused->at : id;
+  }
 };
 
 inline constexpr std::string_view outbox_directory = ".zddc-outbox";
@@ -100,32 +133,39 @@ public:
 
   /// Pending entries in queue order.
   result<std::vector<outbox_entry>> pending();
-  /// Pending and conflict entries, in id order.
+  /// Pending and refused entries, in id order.
   result<std::vector<outbox_entry>> all();
-  /// One entry by id (pending or conflict).
+  /// One entry by id (pending or refused).
   result<outbox_entry> find(std::string_view id);
 
   result<reader_type> open_body(const outbox_entry& e);
-  /// Opens what the master had (conflict entries whose GET returned a body).
+  /// Opens what the master had (a conflict whose GET returned a body) or
+  /// said (a rejection's answer).
   result<reader_type> open_master_body(const outbox_entry& e);
 
   /// The entry reached the master: forget it.
   error_code complete(const outbox_entry& e) { return remove_entry(e.directory_name(), true); }
 
-  /// The master refused the entry: record what it had (`seen`; its body,
-  /// if any, already placed as `master.bin` in `directory(e)`) and rename
-  /// the entry out of the queue. Returns the entry as renamed.
-  result<outbox_entry> mark_conflict(outbox_entry e, master_view seen);
+  /// The master refused the entry (`kind`): record what it had or said
+  /// (`seen`; a body, if any, already placed as `master.bin` in
+  /// `directory(e)`) and rename the entry out of the queue. Returns the
+  /// entry as renamed.
+  result<outbox_entry> mark_refused(outbox_entry e, refusal_kind kind, master_view seen);
+
+  /// Where the master's copy or answer goes before `mark_refused`.
+  core::store_path master_body_path(const outbox_entry& e) const;
 
   /// Where an entry's files are.
   core::store_path directory(const outbox_entry& e) const { return entry_dir(e.directory_name()); }
 
-  /// Puts a conflict entry back in the queue, now based on the version the
-  /// master had when it refused it: the operator has looked and decided
-  /// this write wins over that version (and only that version).
+  /// Puts a refused entry back in the queue. A conflict is now based on
+  /// the version the master had when it refused it: the operator has
+  /// looked and decided this write wins over that version (and only that
+  /// version). A rejection keeps its base: what changed is the master's
+  /// mind (a grant given, a limit raised), not the version.
   result<outbox_entry> retry(std::string_view id);
 
-  /// Deletes an entry, pending or conflict, with everything in it.
+  /// Deletes an entry, pending or refused, with everything in it.
   error_code discard(std::string_view id);
 
   /// How many pending entries there are (from the last scan or change).
@@ -146,8 +186,9 @@ private:
   std::size_t pending_count_ = 0;
 };
 
-/// Splits `<id>.conflict-<time>` into its parts; nullopt for other names.
-std::optional<std::pair<std::string, std::string>> split_conflict_name(std::string_view name);
+/// Splits `<id>.conflict-<time>` or `<id>.rejected-<time>` into the id and
+/// the refusal; nullopt for other names.
+std::optional<std::pair<std::string, refusal>> split_refused_name(std::string_view name);
 /// True for a well-formed id: 16 lower-case hex digits.
 bool is_outbox_id(std::string_view name) noexcept;
 

@@ -3,13 +3,12 @@
 /// Sends outbox entries to the master and settles each by its answer.
 ///
 /// `forward(entry)` makes one attempt, with the entry's base preconditions,
-/// and classifies the answer:
-/// - applied: 2xx; or a 412 whose ETag is the tag of the entry's own body
-///   (the master already holds this write: its acknowledgement was lost);
-///   or a DELETE answered 404 (already gone);
-/// - conflict: any other 412 — the master's version is not the base;
-/// - refused: another 4xx (the write can never succeed as it is);
-/// - deferred: no answer, a 5xx, 408 or 429 — try again later.
+/// and classifies the answer with `classify_replay` (cache/decide.hpp):
+/// applied, conflict, rejected, unauthorized or deferred. A refused entry
+/// (conflict, rejected) is kept in the outbox with what the master had or
+/// said; nothing but the master holding it, or a person, ends an entry.
+/// A 401 is about the cache's own credentials, not the write: the entry
+/// stays pending and the pass stops, like a deferral.
 ///
 /// `run()` is the replay loop (DESIGN.md §2): a pass at start, a pass as
 /// soon as `wake()` is called (an enqueue; any upstream success while
@@ -20,6 +19,7 @@
 /// wake channel, so it needs a Clock whose sleep honours cancellation.
 
 #include <zddc/cache/config.hpp>
+#include <zddc/cache/decide.hpp>
 #include <zddc/cache/outbox.hpp>
 #include <zddc/cache/store.hpp>
 #include <zddc/env/file_bodies.hpp>
@@ -37,7 +37,7 @@
 
 namespace zddc::cache {
 
-enum class replay_step { attempt, replayed, conflict, dropped, deferred };
+enum class replay_step { attempt, replayed, conflict, rejected, unauthorized, deferred };
 
 struct replay_event {
   replay_step step;
@@ -48,8 +48,9 @@ struct replay_event {
 using replay_listener = std::function<void(const replay_event&)>;
 
 struct forward_result {
-  enum class outcome { applied, conflict, refused, deferred } what = outcome::deferred;
+  replay_verdict what = replay_verdict::deferred;
   std::optional<env::upstream_response> response; // the master's answer, if any
+  std::string answer;                             // its body (the first MiB), for a person
   std::string detail;
 };
 
@@ -69,6 +70,9 @@ public:
 
   /// The master refused `e` as a conflict: keep it, with what the master had.
   boost::asio::awaitable<error_code> keep_conflict(const outbox_entry& e);
+
+  /// The master rejected `e`: keep it, with the master's status and answer.
+  error_code keep_rejected(const outbox_entry& e, const forward_result& f);
 
   /// One pass over the pending entries; true when one had to be deferred.
   boost::asio::awaitable<bool> replay_pending();
@@ -104,7 +108,6 @@ boost::asio::awaitable<forward_result>
 replayer<E>::forward(const outbox_entry& e)
 {
   namespace http = boost::beast::http;
-  using outcome = forward_result::outcome;
   busy_.insert(e.id);
   struct done_with {
     std::set<std::string>& busy;
@@ -123,32 +126,35 @@ replayer<E>::forward(const outbox_entry& e)
   if(e.method == http::verb::put) {
     auto reader = box_.open_body(e);
     if(! reader)
-      co_return forward_result{outcome::deferred, std::nullopt, "the entry's body: " + reader.error().message()};
+      co_return forward_result{replay_verdict::deferred, std::nullopt, {}, "the entry's body: " + reader.error().message()};
     body.emplace(std::move(*reader));
     req.body = &*body;
   }
   env::string_sink answer_body(1 << 20);
   auto answer = co_await env_.transport().round_trip(std::move(req), answer_body);
   if(! answer)
-    co_return forward_result{outcome::deferred, std::nullopt, answer.error().message()};
-  auto const status = static_cast<unsigned>(answer->status);
-  forward_result r{outcome::refused, std::move(*answer), {}};
-  auto const& h = r.response->headers;
-  if(status >= 200 && status < 300) {
-    r.what = outcome::applied;
-  } else if(status == 412) {
-    auto const tag = h.find(http::field::etag);
-    bool const ours = e.body_etag && tag != h.end() && tag->value() == *e.body_etag;
-    r.what = ours ? outcome::applied : outcome::conflict;
-    r.detail = ours ? "the master already holds this write" : "the master's version is not the one this write was based on";
-  } else if(status == 404 && e.method == http::verb::delete_) {
-    r.what = outcome::applied;
-    r.detail = "already gone";
-  } else if(status >= 500 || status == 408 || status == 429) {
-    r.what = outcome::deferred;
-  } else {
-    r.detail = answer_body.bytes().substr(0, 200);
+    co_return forward_result{replay_verdict::deferred, std::nullopt, {}, answer.error().message()};
+  auto const& h = answer->headers;
+  std::optional<std::string_view> etag;
+  if(auto const it = h.find(http::field::etag); it != h.end())
+    etag = it->value();
+  forward_result r;
+  r.what = classify_replay({e.method, static_cast<unsigned>(answer->status), etag,
+                            e.body_etag ? std::optional<std::string_view>(*e.body_etag) : std::nullopt});
+  r.answer = std::string(answer_body.bytes());
+  switch(r.what) {
+  case replay_verdict::applied:
+    if(answer->status == http::status::precondition_failed)
+      r.detail = "the master already holds this write";
+    else if(answer->status == http::status::not_found)
+      r.detail = "already gone";
+    break;
+  case replay_verdict::conflict: r.detail = "the master's version is not the one this write was based on"; break;
+  case replay_verdict::unauthorized: r.detail = "the master refused the cache's credentials"; break;
+  case replay_verdict::rejected: r.detail = r.answer.substr(0, 200); break;
+  case replay_verdict::deferred: break;
   }
+  r.response = std::move(*answer);
   co_return r;
 }
 
@@ -197,19 +203,38 @@ replayer<E>::keep_conflict(const outbox_entry& e)
     if(seen.status == 200) {
       if(auto ec = temp->sync())
         co_return ec;
-      if(auto ec = fs.rename(temp->path(), *box_.directory(e).child(detail::master_body_name)))
+      if(auto ec = fs.rename(temp->path(), box_.master_body_path(e)))
         co_return ec;
     }
   }
-  auto const kept = box_.mark_conflict(e, std::move(seen));
+  auto const kept = box_.mark_refused(e, refusal_kind::conflict, std::move(seen));
   co_return kept ? error_code() : kept.error();
+}
+
+template<env::UpstreamEnvironment E>
+error_code
+replayer<E>::keep_rejected(const outbox_entry& e, const forward_result& f)
+{
+  namespace http = boost::beast::http;
+  master_view said;
+  said.status = f.response ? static_cast<unsigned>(f.response->status) : 0u;
+  if(f.response) {
+    if(auto it = f.response->headers.find(http::field::etag); it != f.response->headers.end())
+      said.etag = std::string(it->value());
+    if(auto it = f.response->headers.find(http::field::last_modified); it != f.response->headers.end())
+      said.last_modified = std::string(it->value());
+  }
+  auto const written = env::atomic_replace(env_.fs(), box_.master_body_path(e), f.answer);
+  if(! written)
+    return written.error();
+  auto const kept = box_.mark_refused(e, refusal_kind::rejected, std::move(said));
+  return kept ? error_code() : kept.error();
 }
 
 template<env::UpstreamEnvironment E>
 boost::asio::awaitable<bool>
 replayer<E>::replay_pending()
 {
-  using outcome = forward_result::outcome;
   auto entries = box_.pending();
   if(! entries)
     co_return true;
@@ -220,28 +245,31 @@ replayer<E>::replay_pending()
     auto const f = co_await forward(e);
     auto const status = f.response ? static_cast<unsigned>(f.response->status) : 0u;
     switch(f.what) {
-    case outcome::applied:
+    case replay_verdict::applied:
       if(auto ec = settle_applied(e, f.response)) {
         tell(replay_step::deferred, e, status, "settling locally: " + ec.message());
         co_return true;
       }
       tell(replay_step::replayed, e, status, f.detail);
       break;
-    case outcome::conflict:
+    case replay_verdict::conflict:
       if(auto ec = co_await keep_conflict(e)) {
         tell(replay_step::deferred, e, status, "keeping the conflict: " + ec.message());
         co_return true;
       }
       tell(replay_step::conflict, e, status, f.detail);
       break;
-    case outcome::refused:
-      if(auto ec = box_.complete(e)) {
-        tell(replay_step::deferred, e, status, "dropping: " + ec.message());
+    case replay_verdict::rejected:
+      if(auto ec = keep_rejected(e, f)) {
+        tell(replay_step::deferred, e, status, "keeping the rejection: " + ec.message());
         co_return true;
       }
-      tell(replay_step::dropped, e, status, f.detail);
+      tell(replay_step::rejected, e, status, f.detail);
       break;
-    case outcome::deferred:
+    case replay_verdict::unauthorized:
+      tell(replay_step::unauthorized, e, status, f.detail);
+      co_return true;
+    case replay_verdict::deferred:
       tell(replay_step::deferred, e, status, f.detail);
       co_return true;
     }

@@ -57,7 +57,7 @@ observe(test_env& env, outbox<test_env>& box)
     if(! body.empty())
       RC_ASSERT(r->read_at(0, std::as_writable_bytes(std::span(body))).has_value());
     RC_ASSERT(body.size() == e.body_bytes); // never torn
-    m[e.id] = stored{body, e.conflict.has_value()};
+    m[e.id] = stored{body, e.refused.has_value()};
   }
   (void)env;
   return m;
@@ -84,7 +84,7 @@ RC_GTEST_PROP(cache_outbox_model, a_crash_anywhere_leaves_the_state_before_or_af
     RC_ASSERT(entries.has_value());
     std::vector<outbox_entry> pending, conflicts;
     for(auto const& e : *entries)
-      (e.conflict ? conflicts : pending).push_back(e);
+      (e.refused ? conflicts : pending).push_back(e);
     if(o.crash_at)
       env.fs_.crash_after(o.crash_at);
 
@@ -118,7 +118,7 @@ RC_GTEST_PROP(cache_outbox_model, a_crash_anywhere_leaves_the_state_before_or_af
     case kind::conflict:
       if(! pending.empty()) {
         auto const& e = pending[o.pick % pending.size()];
-        if(box->mark_conflict(e, master_view{404, {}, {}}))
+        if(box->mark_refused(e, refusal_kind::conflict, master_view{404, {}, {}}))
           expected[e.id].conflict = true;
       }
       break;

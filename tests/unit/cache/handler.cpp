@@ -241,7 +241,7 @@ TEST_F(cache_handler, an_offline_write_over_a_changed_master_becomes_a_conflict_
   EXPECT_EQ(on_master(spec_path), "version ONE"); // the master's content preserved
   auto const all = cache_.box().all();
   ASSERT_EQ(all->size(), 1u);
-  ASSERT_TRUE(all->front().conflict);
+  ASSERT_TRUE(all->front().refused);
   EXPECT_EQ(all->front().master->etag, tag_of("version ONE"));
   auto theirs = cache_.box().open_master_body(all->front());
   ASSERT_TRUE(theirs);
@@ -265,6 +265,62 @@ TEST_F(cache_handler, a_lost_acknowledgement_is_recognised_not_turned_into_a_con
   EXPECT_EQ(steps_.back(), replay_step::replayed);
 }
 
+// Issue 14: a write the master refused on replay (403 outside the cache's
+// grant) was dropped and its body deleted, although it had been answered
+// 202. It is kept, with the master's answer, until a person decides.
+TEST_F(cache_handler, an_offline_write_the_master_refuses_is_kept_as_a_rejection)
+{
+  ASSERT_EQ(get(spec).status, http::status::ok);
+  offline();
+  ASSERT_EQ(call(http::verb::put, spec, {}, "written offline").status, http::status::accepted);
+  master_.set_token("cache-token", core::principal{"cache", {{path("Elsewhere"), core::access::write}}});
+  online();
+  EXPECT_FALSE(replay_pass());
+  EXPECT_EQ(steps_.back(), replay_step::rejected);
+  EXPECT_EQ(on_master(spec_path), "version one");
+  auto const all = cache_.box().all();
+  ASSERT_EQ(all->size(), 1u);
+  auto const& kept = all->front();
+  ASSERT_TRUE(kept.refused);
+  EXPECT_EQ(kept.refused->kind, refusal_kind::rejected);
+  EXPECT_EQ(kept.directory_name(), kept.id + ".rejected-" + kept.refused->at);
+  EXPECT_EQ(kept.master->status, 403u);
+  auto const body = env::read_all(env_.fs_, cache_.box().directory(kept).child("body.bin").value(), 1 << 10);
+  EXPECT_EQ(body.value(), "written offline");
+  auto const answer = env::read_all(env_.fs_, cache_.box().master_body_path(kept), 1 << 10);
+  EXPECT_NE(answer.value().find("no write access"), std::string::npos);
+
+  // The grant is given back; an operator retries; it lands, on its old base.
+  master_.set_token("cache-token", core::principal::unrestricted("cache"));
+  auto const again = cache_.box().retry(kept.id);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->base, kept.base);
+  EXPECT_FALSE(replay_pass());
+  EXPECT_EQ(on_master(spec_path), "written offline");
+  EXPECT_TRUE(cache_.box().all()->empty());
+}
+
+// A 401 is about the cache's own token, not the write: nothing is settled.
+TEST_F(cache_handler, a_revoked_cache_token_keeps_every_write_pending)
+{
+  ASSERT_EQ(get(spec).status, http::status::ok);
+  offline();
+  ASSERT_EQ(call(http::verb::put, spec, {}, "written offline").status, http::status::accepted);
+  ASSERT_EQ(call(http::verb::put, "/Docs/second.txt", {}, "second").status, http::status::accepted);
+  master_.set_token("cache-token", std::nullopt);
+  online();
+  EXPECT_TRUE(replay_pass()); // deferred: the pass stops
+  EXPECT_EQ(steps_.back(), replay_step::unauthorized);
+  EXPECT_EQ(cache_.box().pending()->size(), 2u);
+  EXPECT_EQ(on_master(spec_path), "version one");
+
+  master_.set_token("cache-token", core::principal::unrestricted("cache"));
+  EXPECT_FALSE(replay_pass());
+  EXPECT_EQ(on_master(spec_path), "written offline");
+  EXPECT_EQ(on_master("Docs/second.txt"), "second");
+  EXPECT_TRUE(cache_.box().all()->empty());
+}
+
 TEST_F(cache_handler, a_new_file_written_offline_is_created_only_if_still_absent)
 {
   offline();
@@ -274,7 +330,7 @@ TEST_F(cache_handler, a_new_file_written_offline_is_created_only_if_still_absent
   online();
   EXPECT_FALSE(replay_pass());
   EXPECT_EQ(on_master("Docs/new.txt"), "someone else's");
-  EXPECT_TRUE(cache_.box().all()->front().conflict);
+  EXPECT_TRUE(cache_.box().all()->front().refused);
 }
 
 TEST_F(cache_handler, a_delete_of_something_never_seen_has_nothing_to_base_on)

@@ -137,7 +137,7 @@ TEST_F(cache_outbox, complete_forgets_an_entry)
 TEST_F(cache_outbox, a_conflict_keeps_everything_and_can_be_retried_against_what_the_master_had)
 {
   auto const e = enqueue("a.txt", "mine", {.if_match = "\"old\""});
-  auto const c = box_.mark_conflict(*e, master_view{200, "\"theirs\"", "Thu, 01 Jan 2026 00:00:05 GMT"});
+  auto const c = box_.mark_refused(*e, refusal_kind::conflict, master_view{200, "\"theirs\"", "Thu, 01 Jan 2026 00:00:05 GMT"});
   ASSERT_TRUE(c);
   EXPECT_EQ(c->directory_name(), e->id + ".conflict-2026-01-01T00:00:00Z");
   EXPECT_TRUE(box_.pending()->empty());
@@ -148,13 +148,39 @@ TEST_F(cache_outbox, a_conflict_keeps_everything_and_can_be_retried_against_what
 
   auto const again = box_.retry(e->id);
   ASSERT_TRUE(again);
-  EXPECT_FALSE(again->conflict);
+  EXPECT_FALSE(again->refused);
   EXPECT_EQ(again->base, write_base{.if_match = "\"theirs\""});
   EXPECT_EQ(box_.pending()->size(), 1u);
 
   ASSERT_FALSE(box_.discard(e->id));
   EXPECT_TRUE(box_.all()->empty());
   EXPECT_EQ(box_.discard(e->id), errc::not_found);
+}
+
+TEST_F(cache_outbox, a_rejection_keeps_everything_and_retries_on_its_own_base)
+{
+  write_base const base{.if_match = "\"seen\""};
+  auto const e = enqueue("a.txt", "mine", base);
+  auto const r = box_.mark_refused(*e, refusal_kind::rejected, master_view{403, {}, {}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->directory_name(), e->id + ".rejected-2026-01-01T00:00:00Z");
+  EXPECT_TRUE(box_.pending()->empty());
+  EXPECT_EQ(box_.pending_count(), 0u);
+  auto const found = box_.find(e->id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->refused, (refusal{refusal_kind::rejected, "2026-01-01T00:00:00Z"}));
+  EXPECT_EQ(found->master->status, 403u);
+  EXPECT_EQ(body_of(*found), "mine");
+  auto const split = split_refused_name(r->directory_name());
+  ASSERT_TRUE(split);
+  EXPECT_EQ(split->first, e->id);
+  EXPECT_EQ(split->second.kind, refusal_kind::rejected);
+
+  auto const again = box_.retry(e->id);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->pending());
+  EXPECT_EQ(again->base, base); // the version was never in question
+  EXPECT_EQ(box_.pending()->size(), 1u);
 }
 
 TEST_F(cache_outbox, the_meta_document_round_trips_and_refuses_what_is_not_an_entry)
@@ -253,7 +279,7 @@ TEST(cache_outbox_crash, a_crash_while_completing_or_conflicting_leaves_the_entr
       [&](test_env&, outbox<test_env>& box) {
         auto const e = box.pending()->front();
         if(conflicting)
-          (void)box.mark_conflict(e, master_view{404, {}, {}});
+          (void)box.mark_refused(e, refusal_kind::conflict, master_view{404, {}, {}});
         else
           (void)box.complete(e);
       },

@@ -112,17 +112,25 @@ protected:
     return **out;
   }
 
-  /// The master refused `e`: keep its copy as master.bin and mark the conflict.
+  /// The master refused `e`: keep its copy (or answer) as master.bin and
+  /// mark the refusal.
   outbox_entry
-  conflict(const outbox_entry& e, cache::master_view seen, std::optional<std::string> master_body = {})
+  refuse(const outbox_entry& e, cache::refusal_kind kind, cache::master_view seen,
+         std::optional<std::string> master_body = {})
   {
     if(master_body) {
       std::ofstream f(dir_ / ".zddc-outbox" / e.id / "master.bin", std::ios::binary);
       f << *master_body;
     }
-    auto c = box_->mark_conflict(e, std::move(seen));
+    auto c = box_->mark_refused(e, kind, std::move(seen));
     EXPECT_TRUE(c) << c.error().message();
     return *c;
+  }
+
+  outbox_entry
+  conflict(const outbox_entry& e, cache::master_view seen, std::optional<std::string> master_body = {})
+  {
+    return refuse(e, cache::refusal_kind::conflict, std::move(seen), std::move(master_body));
   }
 
   struct outcome {
@@ -187,7 +195,7 @@ TEST_F(outbox_cli, list_shows_pending_entries_first_then_conflicts)
   auto const b = enqueue("old.txt", "", {.if_match = "\"t\""}, http::verb::delete_);
   auto const c = enqueue("c.txt", "hello", {.if_none_match_any = true});
   auto const ac = conflict(a, {200, "\"theirs\"", "Thu, 01 Jan 2026 00:00:05 GMT"}, "theirs");
-  auto const since = ac.conflict->substr(0, 20);
+  auto const since = ac.refused->at.substr(0, 20);
 
   auto const r = run({"list"}, c.queued_at + 3min + 10s);
   EXPECT_EQ(r.code, 0) << r.err;
@@ -216,7 +224,7 @@ TEST_F(outbox_cli, show_prints_a_conflict_whole_with_its_directory)
   EXPECT_EQ(r.err, "");
   std::string const expected =
     "entry       " + a.id + "\n"
-    "state       conflict since " + ac.conflict->substr(0, 20) + " (the master answered 412 Precondition Failed)\n"
+    "state       conflict since " + ac.refused->at.substr(0, 20) + " (the master answered 412 Precondition Failed)\n"
     "method      PUT\n"
     "path        /Project/Spec A.pdf\n"
     "queued at   " + cache::detail::rfc3339(a.queued_at) + " (1m ago)\n"
@@ -256,6 +264,35 @@ TEST_F(outbox_cli, show_a_pending_entry_and_a_conflict_the_master_could_not_expl
   EXPECT_NE(s.out.find("master had  unknown: the master could not be asked after its 412\n"), std::string::npos);
   EXPECT_NE(s.out.find("master.bin  not kept\n"), std::string::npos);
   EXPECT_NE(s.out.find("(this write goes in if the master still has no such file)"), std::string::npos);
+}
+
+TEST_F(outbox_cli, a_rejection_is_listed_shown_and_retried_as_it_was)
+{
+  auto const a = enqueue("Other/x.pdf", "mine", {.if_none_match_any = true});
+  auto const b = enqueue("b.txt", "b");
+  auto const ar = refuse(a, cache::refusal_kind::rejected, {403, std::nullopt, std::nullopt}, "no write access here\n");
+  auto const since = ar.refused->at.substr(0, 20);
+
+  auto const listed = run({"list"}, b.queued_at);
+  EXPECT_EQ(listed.code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(a.id + "  rejected since " + since), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("2 entries: 1 pending, 0 conflicts, 1 rejected\n"), std::string::npos) << listed.out;
+
+  auto const shown = run({"show", ar.directory_name() + "/"}, b.queued_at);
+  EXPECT_EQ(shown.code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("state       rejected since " + since + " (the master answered 403 Forbidden)\n"),
+            std::string::npos)
+    << shown.out;
+  EXPECT_NE(shown.out.find("master.bin  kept (21 B): the master's answer\n"), std::string::npos) << shown.out;
+  EXPECT_EQ(shown.out.find("master had"), std::string::npos);
+  EXPECT_NE(shown.out.find("Settle it with `zddc outbox retry " + a.id + "` once the master allows it"),
+            std::string::npos);
+
+  auto const retried = run({"retry", a.id});
+  EXPECT_EQ(retried.code, 0) << retried.err;
+  EXPECT_NE(retried.out.find("replays with If-None-Match: * (as it was when the master rejected it)"), std::string::npos)
+    << retried.out;
+  EXPECT_EQ(box_->pending()->size(), 2u);
 }
 
 TEST_F(outbox_cli, retry_requeues_a_conflict_on_the_masters_version)
@@ -301,7 +338,7 @@ TEST_F(outbox_cli, discard_deletes_a_conflict)
   auto const ac = conflict(a, {200, "\"theirs\"", std::nullopt}, "theirs");
   auto const r = run({"discard", a.id});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out, "discarding " + a.id + ": PUT /a.txt, 4 B, conflict since " + ac.conflict->substr(0, 20) +
+  EXPECT_EQ(r.out, "discarding " + a.id + ": PUT /a.txt, 4 B, conflict since " + ac.refused->at.substr(0, 20) +
                      "\ndiscarded " + a.id + "\n");
   EXPECT_TRUE(box_->all()->empty());
   EXPECT_FALSE(stdfs::exists(entry_path(ac)));

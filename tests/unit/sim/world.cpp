@@ -122,6 +122,37 @@ TEST(sim_world, a_cache_whose_outbox_does_not_fsync_is_caught)
   EXPECT_LE(s->seed, 8u) << "caught, but only after many seeds";
 }
 
+// Issue 14: operators narrow grants and revoke and rotate tokens while
+// writes wait in a cache's outbox; every 202 still ends on the master,
+// pending, or kept as a conflict or a rejection.
+TEST(sim_world, grants_narrowed_and_tokens_rotated_lose_no_acknowledged_write)
+{
+  std::uint64_t refused = 0;
+  for(std::uint64_t seed = 1; seed <= 5; ++seed) {
+    auto const s = run_world(options(seed, "credentials", 24h));
+    EXPECT_FALSE(s.failure) << "seed " << seed << ": " << explain(s);
+    EXPECT_GT(s.credential_changes, 0u) << "seed " << seed;
+    refused += s.refused_kept;
+  }
+  EXPECT_GT(refused, 0u) << "no world had a write refused on replay: the profile tests nothing";
+}
+
+TEST(sim_world, a_cache_that_drops_refused_entries_is_caught)
+{
+  auto const s = first_catch(master_variant::correct, "credentials", cache_variant::drops_refused_entries);
+  ASSERT_TRUE(s) << "30 seeds and the checker never noticed";
+  EXPECT_EQ(s->failure->invariant, "outbox");
+  EXPECT_NE(s->failure->detail.find("refused by the master but is not kept"), std::string::npos) << explain(*s);
+}
+
+TEST(sim_world, a_cache_that_turns_a_lost_acknowledgement_into_a_conflict_is_caught)
+{
+  auto const s = first_catch(master_variant::correct, "default", cache_variant::forgets_own_writes);
+  ASSERT_TRUE(s) << "30 seeds and the checker never noticed";
+  EXPECT_EQ(s->failure->invariant, "outbox");
+  EXPECT_NE(s->failure->detail.find("false conflict"), std::string::npos) << explain(*s);
+}
+
 TEST(sim_world, an_unknown_fault_profile_is_refused)
 {
   EXPECT_THROW(run_world(options(1, "gentle")), std::invalid_argument);

@@ -245,7 +245,6 @@ boost::asio::awaitable<typename handler<E>::response_type>
 handler<E>::write(const core::request& req, const core::repo_path& path)
 {
   namespace http = boost::beast::http;
-  using outcome = forward_result::outcome;
   auto base = base_for(req, path);
   if(! base)
     co_return text(http::status::internal_server_error, "outbox: " + base.error().message());
@@ -278,18 +277,21 @@ handler<E>::write(const core::request& req, const core::repo_path& path)
   }
   auto const f = co_await replayer_.forward(*queued);
   switch(f.what) {
-  case outcome::applied:
+  case replay_verdict::applied:
     upstream_answered();
     if(auto ec = replayer_.settle_applied(*queued, f.response))
       co_return text(http::status::internal_server_error, "applied upstream; local store: " + ec.message());
     co_return relay(*f.response);
-  case outcome::conflict:
-  case outcome::refused:
+  case replay_verdict::conflict:
+  case replay_verdict::rejected:
+    // The client hears the refusal itself, so no promise was made: the
+    // entry that carried the attempt goes.
     if(auto ec = box_.complete(*queued))
       co_return text(http::status::internal_server_error, "outbox: " + ec.message());
     upstream_answered();
     co_return relay(*f.response, f.detail);
-  case outcome::deferred:
+  case replay_verdict::unauthorized: // the cache's credentials, not this write: kept, like offline
+  case replay_verdict::deferred:
     break;
   }
   replayer_.wake(); // the loop retries with backoff from now

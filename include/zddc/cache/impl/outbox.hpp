@@ -68,13 +68,21 @@ is_outbox_id(std::string_view name) noexcept
          std::ranges::all_of(name, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-inline std::optional<std::pair<std::string, std::string>>
-split_conflict_name(std::string_view name)
+inline std::string_view
+to_string(refusal_kind k) noexcept
 {
-  constexpr std::string_view marker = ".conflict-";
-  if(name.size() <= 16 + marker.size() || ! is_outbox_id(name.substr(0, 16)) || name.substr(16, marker.size()) != marker)
-    return std::nullopt;
-  return std::pair(std::string(name.substr(0, 16)), std::string(name.substr(16 + marker.size())));
+  return k == refusal_kind::conflict ? "conflict" : "rejected";
+}
+
+inline std::optional<std::pair<std::string, refusal>>
+split_refused_name(std::string_view name)
+{
+  for(auto const kind : {refusal_kind::conflict, refusal_kind::rejected}) {
+    auto const marker = "." + std::string(to_string(kind)) + "-";
+    if(name.size() > 16 + marker.size() && is_outbox_id(name.substr(0, 16)) && name.substr(16, marker.size()) == marker)
+      return std::pair(std::string(name.substr(0, 16)), refusal{kind, std::string(name.substr(16 + marker.size()))});
+  }
+  return std::nullopt;
 }
 
 inline std::string
@@ -96,8 +104,8 @@ to_json(const outbox_entry& e)
   o["body_bytes"] = e.body_bytes;
   if(e.body_etag)
     o["body_etag"] = *e.body_etag;
-  if(e.conflict)
-    o["conflict"] = *e.conflict;
+  if(e.refused)
+    o[to_string(e.refused->kind)] = e.refused->at;
   if(e.master) {
     boost::json::object m;
     m["status"] = e.master->status;
@@ -142,7 +150,9 @@ outbox_entry_from_json(std::string_view json)
   e.queued_at = env::time_point(env::duration(queued->as_int64()));
   e.body_bytes = bytes->is_uint64() ? bytes->as_uint64() : static_cast<std::uint64_t>(bytes->as_int64());
   e.body_etag = detail::optional_string(o, "body_etag");
-  e.conflict = detail::optional_string(o, "conflict");
+  for(auto const kind : {refusal_kind::conflict, refusal_kind::rejected})
+    if(auto at = detail::optional_string(o, to_string(kind)))
+      e.refused = refusal{kind, std::move(*at)};
   if(auto const* m = o.if_contains("master"); m && m->is_object()) {
     master_view v;
     if(auto const* s = m->get_object().if_contains("status"); s && s->is_int64())
@@ -174,12 +184,12 @@ outbox<E>::open()
   for(auto const& n : *names) {
     if(n.stat.kind != env::file_kind::directory)
       continue;
-    auto const conflict = split_conflict_name(n.name);
-    if(! conflict && ! is_outbox_id(n.name))
+    auto const refused = split_refused_name(n.name);
+    if(! refused && ! is_outbox_id(n.name))
       continue;
-    auto const id = conflict ? conflict->first : n.name;
+    auto const id = refused ? refused->first : n.name;
     last_id_ = std::max<std::uint64_t>(last_id_, std::stoull(id, nullptr, 16));
-    if(conflict)
+    if(refused)
       continue;
     auto const meta = fs.stat(*entry_dir(n.name).child(detail::meta_name));
     if(! meta && meta.error() == errc::not_found)
@@ -220,13 +230,13 @@ outbox<E>::read_meta(const core::store_path& dir)
     return e.error();
   // The directory's name is the authority on the entry's state: a crash
   // between rewriting meta.json and renaming leaves the old state.
-  auto const conflict = split_conflict_name(dir.name());
-  if(conflict ? conflict->first != e->id : dir.name() != e->id)
+  auto const refused = split_refused_name(dir.name());
+  if(refused ? refused->first != e->id : dir.name() != e->id)
     return error_code(errc::protocol_error);
-  if(conflict)
-    e->conflict = conflict->second;
+  if(refused)
+    e->refused = refused->second;
   else
-    e->conflict.reset();
+    e->refused.reset();
   return e;
 }
 
@@ -239,7 +249,7 @@ outbox<E>::enqueue(outbox_entry e, core::request_body* body, std::uint64_t bytes
     co_return error_code(errc::too_large);
   auto& fs = env_.fs();
   e.id = next_id();
-  e.conflict.reset();
+  e.refused.reset();
   e.master.reset();
   e.queued_at = env_.clock().now();
   e.body_bytes = 0;
@@ -296,7 +306,7 @@ outbox<E>::all()
     return names.error();
   std::vector<std::string> dirs;
   for(auto const& n : *names)
-    if(n.stat.kind == env::file_kind::directory && (is_outbox_id(n.name) || split_conflict_name(n.name)))
+    if(n.stat.kind == env::file_kind::directory && (is_outbox_id(n.name) || split_refused_name(n.name)))
       dirs.push_back(n.name);
   std::ranges::sort(dirs);
   std::vector<outbox_entry> out;
@@ -317,7 +327,7 @@ outbox<E>::pending()
   auto entries = all();
   if(! entries)
     return entries.error();
-  std::erase_if(*entries, [](const outbox_entry& e) { return e.conflict.has_value(); });
+  std::erase_if(*entries, [](const outbox_entry& e) { return ! e.pending(); });
   pending_count_ = entries->size();
   return entries;
 }
@@ -354,7 +364,7 @@ template<env::Environment E>
 auto
 outbox<E>::open_master_body(const outbox_entry& e) -> result<reader_type>
 {
-  return env_.fs().open_read(*directory(e).child(detail::master_body_name));
+  return env_.fs().open_read(master_body_path(e));
 }
 
 template<env::Environment E>
@@ -386,16 +396,25 @@ outbox<E>::remove_entry(std::string_view name, bool pending)
 }
 
 template<env::Environment E>
+core::store_path
+outbox<E>::master_body_path(const outbox_entry& e) const
+{
+  auto p = directory(e).child(detail::master_body_name);
+  ZDDC_ASSERT(p.has_value()); // the outbox root, an entry name and a short fixed name
+  return std::move(*p);
+}
+
+template<env::Environment E>
 result<outbox_entry>
-outbox<E>::mark_conflict(outbox_entry e, master_view seen)
+outbox<E>::mark_refused(outbox_entry e, refusal_kind kind, master_view seen)
 {
   auto& fs = env_.fs();
   auto const from = directory(e);
   e.master = std::move(seen);
-  e.conflict = detail::rfc3339(env_.clock().now());
-  auto const stamp = *e.conflict;
+  auto const stamp = detail::rfc3339(env_.clock().now());
+  e.refused = refusal{kind, stamp};
   for(int n = 2; fs.stat(entry_dir(e.directory_name())); ++n) // refused again within the second
-    e.conflict = stamp + "-" + std::to_string(n);
+    e.refused->at = stamp + "-" + std::to_string(n);
   auto const to = entry_dir(e.directory_name());
   if(auto ec = write_meta(from, e))
     return ec;
@@ -415,16 +434,19 @@ outbox<E>::retry(std::string_view id)
   auto e = find(id);
   if(! e)
     return e.error();
-  if(! e->conflict)
+  if(e->pending())
     return *e; // already pending
   auto const from = directory(*e);
-  write_base base;
-  if(e->master && e->master->status == 200 && e->master->etag)
-    base.if_match = e->master->etag;
-  else
-    base.if_none_match_any = true; // the master had nothing
-  e->base = std::move(base);
-  e->conflict.reset();
+  if(e->refused->kind == refusal_kind::conflict) {
+    write_base base;
+    if(e->master && e->master->status == 200 && e->master->etag)
+      base.if_match = e->master->etag;
+    else
+      base.if_none_match_any = true; // the master had nothing
+    e->base = std::move(base);
+  }
+  e->refused.reset();
+  e->master.reset();
   if(auto ec = write_meta(from, *e))
     return ec;
   auto& fs = env_.fs();
@@ -443,7 +465,7 @@ outbox<E>::discard(std::string_view id)
   auto e = find(id);
   if(! e)
     return e.error();
-  return remove_entry(e->directory_name(), ! e->conflict);
+  return remove_entry(e->directory_name(), e->pending());
 }
 
 } // namespace zddc::cache
