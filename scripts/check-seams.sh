@@ -2,7 +2,8 @@
 # Fails when code under include/zddc/ outside env/ reaches around the seams:
 # a real clock, the real filesystem, sockets, Asio timers, or ambient
 # randomness. Core logic must get all of these from its Environment, or the
-# simulator cannot control it.
+# simulator cannot control it. Also fails when core/ includes anything above
+# it (env/, the roles): core is the bottom layer.
 #
 #   check-seams.sh [DIR]   (default: include/zddc next to this script)
 set -euo pipefail
@@ -33,6 +34,14 @@ done)
 if [[ -n "$hits" ]]; then
   echo "check-seams: core code reaches around the Clock/Filesystem/Transport seams:" >&2
   echo "$hits" >&2
+  exit 1
+fi
+upward=$(if [[ -d "$root/core" ]]; then
+  grep -rnE '#include <zddc/(env|master|cache|mirror)/' "$root/core" || true
+fi)
+if [[ -n "$upward" ]]; then
+  echo "check-seams: core/ includes a layer above it (core is the bottom layer):" >&2
+  echo "$upward" >&2
   exit 1
 fi
 echo "check-seams: ${#files[@]} headers clean"

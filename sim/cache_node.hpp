@@ -5,7 +5,7 @@
 /// master through the simulated network. Each incarnation opens the outbox
 /// afresh (sweeping what a crash left) and runs its own replay loop; a
 /// crash stops the old loop, and anything of the old incarnation still
-/// suspended meets `errc::crashed`.
+/// suspended meets `sim_errc::crashed`.
 
 #include "sim/caching_node.hpp"
 #include "sim/network.hpp"

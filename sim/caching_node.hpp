@@ -4,7 +4,7 @@
 /// that survives their crashes, a link to their master, and crashing and
 /// restarting — what the world and the checkers use. Each incarnation runs
 /// its own role; a crash stops the current one's loops, and anything of an
-/// old incarnation still suspended meets `errc::crashed`.
+/// old incarnation still suspended meets `sim_errc::crashed`.
 
 #include "sim/memory_filesystem.hpp"
 #include "sim/network.hpp"

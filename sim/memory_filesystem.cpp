@@ -19,7 +19,7 @@ result<std::size_t>
 memory_filesystem::reader_type::read_at(std::uint64_t offset, std::span<std::byte> buffer) const
 {
   if(fs_->crashed_)
-    return error_code(errc::crashed);
+    return error_code(sim_errc::crashed);
   auto const& bytes = node_->bytes;
   if(offset >= bytes.size())
     return std::size_t(0);
@@ -88,7 +88,7 @@ error_code
 memory_filesystem::mutate()
 {
   if(crashed_)
-    return errc::crashed;
+    return sim_errc::crashed;
   ++mutations_;
   if(fail_countdown_ && --*fail_countdown_ == 0) {
     fail_countdown_.reset();
@@ -97,7 +97,7 @@ memory_filesystem::mutate()
   if(crash_countdown_ && --*crash_countdown_ == 0) {
     crash_countdown_.reset();
     crash();
-    return errc::crashed;
+    return sim_errc::crashed;
   }
   return {};
 }
@@ -122,7 +122,7 @@ result<std::shared_ptr<memory_filesystem::node>>
 memory_filesystem::resolve(const core::store_path& p) const
 {
   if(crashed_)
-    return error_code(errc::crashed);
+    return error_code(sim_errc::crashed);
   auto cur = root_;
   std::string_view rest = p.str();
   while(! rest.empty()) {

@@ -16,12 +16,14 @@
 /// Faults on demand, for fail_count-style tests (Beast's `test::fail_count`):
 /// `fail_after(n)` makes the n-th next mutating operation fail with an I/O
 /// error; `crash_after(n)` makes it crash the filesystem instead, after which
-/// every operation answers `errc::crashed` until `restart()`.
+/// every operation answers `sim_errc::crashed` until `restart()`.
 ///
 /// Files are shared nodes, so a reader keeps reading the file it opened
 /// after the name is replaced or removed, as on POSIX. Symlinks are not
 /// modelled. `list()` is sorted by name bytes. Deterministic: no randomness,
 /// times come from the time source given at construction.
+
+#include "sim/crash_error.hpp"
 
 #include <zddc/env/filesystem.hpp>
 

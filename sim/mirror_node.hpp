@@ -8,7 +8,7 @@
 /// As with caches (cache_node.hpp), each incarnation opens what the disk
 /// holds afresh (the outbox, the store and the walk state file) and runs
 /// its own replay loop; a crash stops the old incarnation's replay loop and
-/// its walks, and whatever of it is still suspended meets `errc::crashed`.
+/// its walks, and whatever of it is still suspended meets `sim_errc::crashed`.
 /// Walks are traced as they start, progress, meet trouble and finish.
 
 #include "sim/caching_node.hpp"

@@ -1,5 +1,7 @@
 #include "sim/network.hpp"
 
+#include "sim/crash_error.hpp"
+
 #include <array>
 #include <cstring>
 
@@ -114,7 +116,7 @@ network::carry(endpoint& e, env::upstream_request request, env::body_sink& sink)
   node& from = *e.from_;
   node& to = *e.to_;
   if(e.incarnation_ != from.incarnation())
-    co_return errc::crashed;
+    co_return sim_errc::crashed;
 
   exchange x;
   x.id = next_id_++;
@@ -198,7 +200,7 @@ network::carry(endpoint& e, env::upstream_request request, env::body_sink& sink)
 
   co_await pause(latency());
   if(e.incarnation_ != from.incarnation())
-    co_return errc::crashed;
+    co_return sim_errc::crashed;
   bool const slow = rng_.chance(profile_.slow_body);
   std::string_view rest = x.response.body;
   while(! rest.empty()) {
@@ -206,7 +208,7 @@ network::carry(endpoint& e, env::upstream_request request, env::body_sink& sink)
     if(slow)
       co_await pause(rng_.between(env::duration::zero(), profile_.slow_pause_max));
     if(e.incarnation_ != from.incarnation())
-      co_return errc::crashed;
+      co_return sim_errc::crashed;
     if(auto ec = sink.write(std::as_bytes(std::span(rest.data(), n))))
       co_return ec;
     rest.remove_prefix(n);

@@ -15,7 +15,7 @@
 ///    partition opened, A waits out its timeout: `errc::timed_out`, although
 ///    B may have applied it — the ambiguous outcome callers must tolerate.
 /// 5. The reply reaches A after the latency, its body handed to A's sink in
-///    pieces (slowly, sometimes). If A crashed meanwhile, `errc::crashed`.
+///    pieces (slowly, sometimes). If A crashed meanwhile, `sim_errc::crashed`.
 ///
 /// Observers see each exchange as B received it and as B answered it, at
 /// the virtual instant it happened: that is where the checkers stand.

@@ -4,7 +4,7 @@
 /// it: a name, whether it is up, and an incarnation number that moves on
 /// every crash. Work a node started in an earlier incarnation may still be
 /// suspended somewhere when it crashes; everything it does afterwards meets
-/// `errc::crashed` (its filesystem and transport check the incarnation), and
+/// `sim_errc::crashed` (its filesystem and transport check the incarnation), and
 /// nothing it answers leaves the node. That is how a crash "at any await
 /// point" is modelled without tearing down coroutine frames.
 

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// The Filesystem one incarnation of a node sees (env/filesystem.hpp): the
-/// node's disk for as long as that incarnation is current, `errc::crashed`
+/// node's disk for as long as that incarnation is current, `sim_errc::crashed`
 /// afterwards. A fault the disk injects mid-operation (`crash_after`) is
 /// reported to the node at once, inside that operation, so the crash takes
 /// effect exactly there and nothing later in the same step reaches the disk.
@@ -10,6 +10,7 @@
 /// tests: `sync` and `sync_dir` succeed without doing anything, as on a
 /// drive with a volatile write cache that acknowledges flushes.
 
+#include "sim/crash_error.hpp"
 #include "sim/memory_filesystem.hpp"
 #include "sim/node.hpp"
 
@@ -91,7 +92,7 @@ private:
   check(Op&& op) -> decltype(op())
   {
     if(stale())
-      return decltype(op())(errc::crashed);
+      return decltype(op())(sim_errc::crashed);
     auto r = std::forward<Op>(op)();
     if(disk_.crashed() && ! stale())
       crashed_();

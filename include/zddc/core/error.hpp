@@ -40,8 +40,6 @@ enum class errc {
   too_large,
   /// The storage is full (ENOSPC, EDQUOT).
   no_space,
-  /// The simulated node crashed during the operation (simulator only).
-  crashed,
   /// The upstream could not be reached: refused, reset, unreachable, partitioned.
   unreachable,
   /// The operation did not complete within its deadline.

@@ -9,10 +9,10 @@
 /// RFC 850's two-digit year is read as 1970-2069 (a fixed pivot: core code
 /// has no clock to apply the RFC's "50 years in the future" rule to, and no
 /// HTTP date precedes 1970). The weekday is checked for syntax, not against
-/// the date. `env::time_point` counts nanoseconds in 64 bits, so it spans
+/// the date. `time_point` counts nanoseconds in 64 bits, so it spans
 /// 1677-09-21 to 2262-04-11; a date outside that is refused, never wrapped.
 
-#include <zddc/env/clock.hpp>
+#include <zddc/core/time.hpp>
 
 #include <array>
 #include <chrono>
@@ -24,17 +24,17 @@
 namespace zddc::core {
 
 /// `t` rounded down to a whole second.
-inline env::time_point
-truncate_to_seconds(env::time_point t) noexcept
+inline time_point
+truncate_to_seconds(time_point t) noexcept
 {
   return std::chrono::floor<std::chrono::seconds>(t);
 }
 
 /// IMF-fixdate for `t` (sub-second part dropped).
-std::string format_http_date(env::time_point t);
+std::string format_http_date(time_point t);
 
 /// Parses any of the three HTTP date forms; nullopt when invalid.
-std::optional<env::time_point> parse_http_date(std::string_view text);
+std::optional<time_point> parse_http_date(std::string_view text);
 
 namespace detail {
 
@@ -92,7 +92,7 @@ private:
   std::string_view s_;
 };
 
-inline std::optional<env::time_point>
+inline std::optional<time_point>
 make_time(int year, int month0, int day, int hour, int minute, int second)
 {
   using namespace std::chrono;
@@ -105,16 +105,16 @@ make_time(int year, int month0, int day, int hour, int minute, int second)
   auto const s = std::min(second, 59);
   auto const when = sys_seconds(sys_days(ymd).time_since_epoch() + hours(hour) + minutes(minute) + seconds(s));
   // Stay inside what 64-bit nanoseconds can hold.
-  constexpr auto limit = duration_cast<seconds>(env::duration::max());
+  constexpr auto limit = duration_cast<seconds>(core::duration::max());
   if(when.time_since_epoch() > limit || when.time_since_epoch() < -limit)
     return std::nullopt;
-  return env::time_point(when.time_since_epoch());
+  return core::time_point(when.time_since_epoch());
 }
 
 } // namespace detail
 
 inline std::string
-format_http_date(env::time_point t)
+format_http_date(time_point t)
 {
   using namespace std::chrono;
   auto const secs = floor<seconds>(t);
@@ -130,7 +130,7 @@ format_http_date(env::time_point t)
   return buf;
 }
 
-inline std::optional<env::time_point>
+inline std::optional<time_point>
 parse_http_date(std::string_view text)
 {
   int wd = 0, day = 0, month = 0, year = 0, h = 0, m = 0, s = 0;

@@ -31,7 +31,8 @@
 #include <zddc/core/path.hpp>
 #include <zddc/core/sha256.hpp>
 #include <zddc/core/url_target.hpp>
-#include <zddc/env/filesystem.hpp>
+#include <zddc/core/file_kind.hpp>
+#include <zddc/core/time.hpp>
 
 #include <optional>
 #include <string>
@@ -42,9 +43,9 @@ namespace zddc::core {
 
 struct listing_entry {
   std::string name;
-  env::file_kind kind = env::file_kind::regular;
+  file_kind kind = file_kind::regular;
   std::uint64_t size = 0;
-  env::time_point mtime{};
+  time_point mtime{};
   std::optional<entity_tag> etag; // files only
 
   friend bool operator==(const listing_entry&, const listing_entry&) = default;

@@ -14,7 +14,7 @@
 
 #include <zddc/core/etag.hpp>
 #include <zddc/core/http_date.hpp>
-#include <zddc/env/clock.hpp>
+#include <zddc/core/time.hpp>
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/fields.hpp>
@@ -28,7 +28,7 @@ namespace zddc::core {
 struct representation_state {
   bool exists = false;
   std::optional<entity_tag> etag;          // strong, when the target exists
-  std::optional<env::time_point> last_modified;
+  std::optional<time_point> last_modified;
 };
 
 enum class precondition_outcome {

@@ -19,18 +19,16 @@
 ///   `co_await (operation() || clock.sleep_until(deadline))` a timeout.
 /// - A clock is used from one thread (its event loop).
 
+#include <zddc/core/time.hpp>
+
 #include <boost/asio/awaitable.hpp>
 
-#include <chrono>
 #include <concepts>
 
 namespace zddc::env {
 
-/// Durations everywhere are integer nanoseconds.
-using duration = std::chrono::nanoseconds;
-
-/// A wall-clock instant, in nanoseconds since the Unix epoch.
-using time_point = std::chrono::sys_time<duration>;
+using core::duration;
+using core::time_point;
 
 template<class C>
 concept Clock = requires(C& clock, time_point deadline) {

@@ -41,6 +41,7 @@
 ///   lost, and an unsynced rename may be undone.
 
 #include <zddc/core/error.hpp>
+#include <zddc/core/file_kind.hpp>
 #include <zddc/core/path.hpp>
 #include <zddc/env/clock.hpp>
 
@@ -64,7 +65,7 @@ is_temp_name(std::string_view name) noexcept
   return name.starts_with(temp_name_prefix);
 }
 
-enum class file_kind : std::uint8_t { regular, directory };
+using core::file_kind;
 
 struct file_stat {
   file_kind kind = file_kind::regular;

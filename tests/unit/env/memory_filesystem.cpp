@@ -71,9 +71,9 @@ TEST(memory_filesystem, crashed_filesystem_refuses_everything_until_restart)
   memory_filesystem fs;
   fs.write_file_direct(p("a"), "A");
   fs.crash_after(1);
-  EXPECT_EQ(fs.make_dir(p("x")), errc::crashed);
+  EXPECT_EQ(fs.make_dir(p("x")), sim_errc::crashed);
   EXPECT_TRUE(fs.crashed());
-  EXPECT_EQ(fs.stat(p("a")).error(), errc::crashed);
+  EXPECT_EQ(fs.stat(p("a")).error(), sim_errc::crashed);
   fs.restart();
   EXPECT_TRUE(fs.stat(p("a")));
 }

@@ -26,7 +26,6 @@ public:
     case errc::escapes_root: return "path resolves outside the root";
     case errc::too_large: return "body exceeds the configured limit";
     case errc::no_space: return "no space left on the storage";
-    case errc::crashed: return "node crashed";
     case errc::unreachable: return "upstream unreachable";
     case errc::timed_out: return "timed out";
     case errc::protocol_error: return "HTTP protocol error";

@@ -18,7 +18,7 @@ to_json(const listing& l)
   for(auto const& e : l.entries) {
     boost::json::object o;
     o["name"] = e.name;
-    o["type"] = e.kind == env::file_kind::directory ? "directory" : "file";
+    o["type"] = e.kind == file_kind::directory ? "directory" : "file";
     o["size"] = e.size;
     o["mtime_ns"] = e.mtime.time_since_epoch().count();
     if(e.etag)
@@ -59,9 +59,9 @@ listing_from_json(std::string_view json, const repo_path& dir)
     if(auto ec = validate_segment(e.name, false))
       return ec;
     if(type->as_string() == "directory")
-      e.kind = env::file_kind::directory;
+      e.kind = file_kind::directory;
     else if(type->as_string() == "file")
-      e.kind = env::file_kind::regular;
+      e.kind = file_kind::regular;
     else
       return bad;
     boost::json::error_code size_ec, mtime_ec; // each conversion resets its code
@@ -70,7 +70,7 @@ listing_from_json(std::string_view json, const repo_path& dir)
     if(size_ec || mtime_ec)
       return bad;
     e.size = size_v;
-    e.mtime = env::time_point(env::duration(mtime_v));
+    e.mtime = time_point(duration(mtime_v));
     if(auto const* tag = o->if_contains("etag")) {
       if(! tag->is_string())
         return bad;

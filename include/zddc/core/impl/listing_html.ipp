@@ -24,7 +24,7 @@ human_size(std::uint64_t bytes)
 }
 
 inline std::string
-iso_utc(env::time_point t)
+iso_utc(time_point t)
 {
   using namespace std::chrono;
   auto const secs = floor<seconds>(t);
@@ -116,7 +116,7 @@ render_listing_html(const listing& l, const html_listing_options& options)
   h += "</tr></thead><tbody>\n";
 
   auto row = [&](const listing_entry& e) {
-    bool const is_dir = e.kind == env::file_kind::directory;
+    bool const is_dir = e.kind == file_kind::directory;
     auto const child = l.dir.child(e.name);
     if(! child)
       return; // a listing holds valid names only; nothing to link otherwise
@@ -155,10 +155,10 @@ render_listing_html(const listing& l, const html_listing_options& options)
     h += "</tr>\n";
   };
   for(auto const& e : l.entries)
-    if(e.kind == env::file_kind::directory)
+    if(e.kind == file_kind::directory)
       row(e);
   for(auto const& e : l.entries)
-    if(e.kind != env::file_kind::directory)
+    if(e.kind != file_kind::directory)
       row(e);
   if(l.entries.empty())
     h += "<tr><td colspan=\"7\" class=\"empty\">This folder is empty.</td></tr>\n";

@@ -9,7 +9,7 @@ is_get_or_head(boost::beast::http::verb m) noexcept
   return m == boost::beast::http::verb::get || m == boost::beast::http::verb::head;
 }
 
-inline std::optional<env::time_point>
+inline std::optional<time_point>
 header_date(const boost::beast::http::fields& f, boost::beast::http::field name)
 {
   auto const it = f.find(name);
