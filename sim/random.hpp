@@ -77,9 +77,6 @@ public:
     return from[index(from.size())];
   }
 
-  /// A fresh seed for a sub-generator or an actor.
-  std::uint64_t next() { return engine_(); }
-
 private:
   boost::random::mt19937_64 engine_;
 };

@@ -273,10 +273,9 @@ world::replay_base(const exchange& x)
   for(auto* c : caching_) {
     if(c != x.from)
       continue;
-    auto const dir = core::store_path::parse(std::string(cache::outbox_directory) + "/" + std::string(id->value()));
-    if(! dir)
+    if(! cache::is_outbox_id(id->value()))
       return std::nullopt;
-    auto const text = env::read_all(c->disk(), *dir->child("meta.json"), 1 << 16);
+    auto const text = env::read_all(c->disk(), cache::outbox_meta_path(id->value()), 1 << 16);
     if(! text)
       return std::nullopt;
     auto const e = cache::outbox_entry_from_json(*text);

@@ -158,17 +158,12 @@ outbox_guarantees::check_liveness()
 bool
 outbox_guarantees::on_disk(caching_node& c, const std::string& id, kept_as how)
 {
-  auto const dir = *core::store_path::parse(cache::outbox_directory);
-  auto const entries = c.disk().list(dir);
+  auto const entries = c.disk().list(cache::outbox_root());
   if(! entries)
     return false;
   for(auto const& e : *entries) {
-    if(how == kept_as::pending && e.name == id) {
-      if(auto const entry = dir.child(id))
-        if(auto const meta = entry->child("meta.json"))
-          return c.disk().stat(*meta).has_value();
-      return false;
-    }
+    if(how == kept_as::pending && e.name == id)
+      return cache::is_outbox_id(id) && c.disk().stat(cache::outbox_meta_path(id)).has_value();
     auto const parts = cache::split_refused_name(e.name);
     if(parts && parts->first == id &&
        (how == kept_as::refused || (how == kept_as::conflict && parts->second.kind == cache::refusal_kind::conflict)))

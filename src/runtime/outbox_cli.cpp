@@ -7,6 +7,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -464,6 +466,7 @@ run_outbox_command(const std::vector<std::string>& args, std::ostream& out, std:
     err << "zddc outbox: --root " << *root << " is not a directory\n";
     return 1;
   }
+  ::umask(077); // as `serve` does: the outbox is the cache's alone (0700 directories, 0600 files)
   auto fs = posix_filesystem::open(*root);
   if(! fs) {
     err << "zddc outbox: cannot use --root " << *root << ": " << fs.error().message() << "\n";

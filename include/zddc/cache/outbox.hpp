@@ -26,8 +26,9 @@
 /// its meta.json does, and meta.json is written last, atomically, after the
 /// body was synced; removal deletes meta.json first. So a crash at any
 /// point leaves either no entry (an incomplete directory, swept at `open`)
-/// or a whole one. Directories are created 0700 and files 0600 by the
-/// POSIX filesystem.
+/// or a whole one. The processes that write an outbox (`zddc serve` in
+/// cache and mirror mode, `zddc outbox`) set umask 077, so its directories
+/// are 0700 and its files 0600.
 ///
 /// The preconditions an entry replays with are fixed when it is enqueued
 /// (`write_base`): the version the cache showed the user, so a replay can
@@ -113,6 +114,13 @@ struct outbox_entry {
 inline constexpr std::string_view outbox_directory = ".zddc-outbox";
 inline constexpr std::uint64_t outbox_body_bytes_max_default = 256ull << 20;
 
+/// The outbox's layout, for those outside it that must look at a cache's
+/// disk (the simulator's checkers): the outbox directory, an entry's
+/// directory by its name (`directory_name()`), and its meta.json.
+core::store_path outbox_root();
+core::store_path outbox_entry_directory(std::string_view name);
+core::store_path outbox_meta_path(std::string_view name);
+
 template<env::Environment E>
 class outbox {
 public:
@@ -171,10 +179,10 @@ public:
   /// How many pending entries there are (from the last scan or change).
   std::size_t pending_count() const noexcept { return pending_count_; }
 
-  static core::store_path root();
+  static core::store_path root() { return outbox_root(); }
 
 private:
-  core::store_path entry_dir(std::string_view name) const { return *root().child(name); }
+  static core::store_path entry_dir(std::string_view name) { return outbox_entry_directory(name); }
   std::string next_id();
   error_code write_meta(const core::store_path& dir, const outbox_entry& e);
   result<outbox_entry> read_meta(const core::store_path& dir);

@@ -312,6 +312,9 @@ TEST_F(outbox_cli, retry_requeues_a_conflict_on_the_masters_version)
   EXPECT_EQ(pending->front().base, cache::write_base{.if_match = "\"theirs\""});
   EXPECT_EQ(pending->front().body_etag, tag_of("mine"));
   EXPECT_FALSE(stdfs::exists(entry_path(ac)));
+  // Rewritten by the CLI, the entry is as private as the cache made it.
+  auto const meta = stdfs::status(dir_ / ".zddc-outbox" / a.id / "meta.json").permissions();
+  EXPECT_EQ(meta & (stdfs::perms::group_all | stdfs::perms::others_all), stdfs::perms::none);
 
   auto const again = run({"retry", a.id});
   EXPECT_EQ(again.code, 0);

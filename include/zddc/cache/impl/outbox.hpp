@@ -164,11 +164,38 @@ outbox_entry_from_json(std::string_view json)
   return e;
 }
 
-template<env::Environment E>
-core::store_path
-outbox<E>::root()
+inline core::store_path
+outbox_root()
 {
-  return *core::store_path::parse(outbox_directory);
+  auto p = core::store_path::parse(outbox_directory);
+  ZDDC_ASSERT(p.has_value()); // a fixed, valid name
+  return std::move(*p);
+}
+
+inline core::store_path
+outbox_entry_directory(std::string_view name)
+{
+  auto p = outbox_root().child(name);
+  ZDDC_ASSERT(p.has_value()); // entry names are an id and a refusal stamp: short, valid segments
+  return std::move(*p);
+}
+
+namespace detail {
+
+inline core::store_path
+entry_file(std::string_view entry, std::string_view file)
+{
+  auto p = outbox_entry_directory(entry).child(file);
+  ZDDC_ASSERT(p.has_value()); // see outbox_entry_directory; `file` is one of the short fixed names
+  return std::move(*p);
+}
+
+} // namespace detail
+
+inline core::store_path
+outbox_meta_path(std::string_view name)
+{
+  return detail::entry_file(name, detail::meta_name);
 }
 
 template<env::Environment E>
@@ -191,7 +218,7 @@ outbox<E>::open()
     last_id_ = std::max<std::uint64_t>(last_id_, std::stoull(id, nullptr, 16));
     if(refused)
       continue;
-    auto const meta = fs.stat(*entry_dir(n.name).child(detail::meta_name));
+    auto const meta = fs.stat(outbox_meta_path(n.name));
     if(! meta && meta.error() == errc::not_found)
       if(auto ec = remove_entry(n.name, false)) // a crash interrupted its enqueue
         return ec;
@@ -214,7 +241,7 @@ template<env::Environment E>
 error_code
 outbox<E>::write_meta(const core::store_path& dir, const outbox_entry& e)
 {
-  auto const r = env::atomic_replace(env_.fs(), *dir.child(detail::meta_name), to_json(e));
+  auto const r = env::atomic_replace(env_.fs(), outbox_meta_path(dir.name()), to_json(e));
   return r ? error_code() : r.error();
 }
 
@@ -222,7 +249,7 @@ template<env::Environment E>
 result<outbox_entry>
 outbox<E>::read_meta(const core::store_path& dir)
 {
-  auto text = env::read_all(env_.fs(), *dir.child(detail::meta_name), detail::meta_bytes_max);
+  auto text = env::read_all(env_.fs(), outbox_meta_path(dir.name()), detail::meta_bytes_max);
   if(! text)
     return text.error();
   auto e = outbox_entry_from_json(*text);
@@ -285,7 +312,7 @@ outbox<E>::enqueue(outbox_entry e, core::request_body* body, std::uint64_t bytes
     }
     if(auto ec = temp->sync())
       co_return abandon(ec);
-    if(auto ec = fs.rename(temp->path(), *dir.child(detail::body_name)))
+    if(auto ec = fs.rename(temp->path(), detail::entry_file(dir.name(), detail::body_name)))
       co_return abandon(ec);
     e.body_etag = core::content_etag(hash.finish()).to_string();
   }
@@ -357,7 +384,7 @@ template<env::Environment E>
 auto
 outbox<E>::open_body(const outbox_entry& e) -> result<reader_type>
 {
-  return env_.fs().open_read(*directory(e).child(detail::body_name));
+  return env_.fs().open_read(detail::entry_file(e.directory_name(), detail::body_name));
 }
 
 template<env::Environment E>
@@ -374,14 +401,16 @@ outbox<E>::remove_entry(std::string_view name, bool pending)
   auto& fs = env_.fs();
   auto const dir = entry_dir(name);
   // meta.json first: once it is gone durably, the entry is.
-  if(auto ec = fs.remove(*dir.child(detail::meta_name)); ec && ec != errc::not_found)
+  if(auto ec = fs.remove(outbox_meta_path(name)); ec && ec != errc::not_found)
     return ec;
   if(auto ec = fs.sync_dir(dir); ec && ec != errc::not_found)
     return ec;
   auto rest = fs.list(dir);
   if(rest) {
     for(auto const& f : *rest)
-      if(auto ec = fs.remove(*core::store_path(dir).child(f.name)); ec && ec != errc::not_found)
+      if(auto file = dir.child(f.name); ! file)
+        return file.error(); // nothing the outbox wrote: leave it for a person
+      else if(auto ec = fs.remove(*file); ec && ec != errc::not_found)
         return ec;
     if(auto ec = fs.remove(dir); ec && ec != errc::not_found)
       return ec;
@@ -399,9 +428,7 @@ template<env::Environment E>
 core::store_path
 outbox<E>::master_body_path(const outbox_entry& e) const
 {
-  auto p = directory(e).child(detail::master_body_name);
-  ZDDC_ASSERT(p.has_value()); // the outbox root, an entry name and a short fixed name
-  return std::move(*p);
+  return detail::entry_file(e.directory_name(), detail::master_body_name);
 }
 
 template<env::Environment E>
