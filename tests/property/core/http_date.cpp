@@ -12,7 +12,7 @@ RC_GTEST_PROP(http_date, format_then_parse_is_identity_at_second_resolution, ())
   // random sub-second part.
   auto const secs = *rc::gen::inRange<std::int64_t>(0, 9'223'286'400);
   auto const nanos = *rc::gen::inRange<std::int64_t>(0, 1'000'000'000);
-  auto const t = env::time_point(std::chrono::seconds(secs)) + std::chrono::nanoseconds(nanos);
+  auto const t = core::time_point(std::chrono::seconds(secs)) + std::chrono::nanoseconds(nanos);
   auto const text = format_http_date(t);
   auto const back = parse_http_date(text);
   RC_ASSERT(back.has_value());

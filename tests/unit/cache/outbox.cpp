@@ -201,6 +201,11 @@ TEST_F(cache_outbox, the_meta_document_round_trips_and_refuses_what_is_not_an_en
   EXPECT_FALSE(outbox_entry_from_json(R"({"id":"0123456789abcdef","method":"PUT","path":".zddc-outbox/x","queued_at_ns":1,"body_bytes":0})"));
   EXPECT_FALSE(outbox_entry_from_json(R"({"id":"xyz","method":"PUT","path":"a","queued_at_ns":1,"body_bytes":0})"));
   EXPECT_FALSE(outbox_entry_from_json("not json"));
+  // Issue 13: a negative body_bytes was cast to a huge unsigned.
+  EXPECT_FALSE(outbox_entry_from_json(R"({"id":"0123456789abcdef","method":"PUT","path":"a","queued_at_ns":1,"body_bytes":-1})"));
+  // A field of the wrong type is refused, not ignored.
+  EXPECT_FALSE(outbox_entry_from_json(R"({"id":"0123456789abcdef","method":"PUT","path":"a","queued_at_ns":1,"body_bytes":0,"if_match":7})"));
+  EXPECT_TRUE(outbox_entry_from_json(R"({"id":"0123456789abcdef","method":"PUT","path":"a","queued_at_ns":1,"body_bytes":0})"));
 }
 
 /// Crashes the disk at the n-th next write step of `step`, for every n

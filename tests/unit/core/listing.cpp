@@ -13,12 +13,12 @@ sample()
   auto const dir = *repo_path::parse("Project/X");
   listing l{dir, {}};
   // Sorted by bytes: 'e' (0x65) sorts before 0xC3.
-  l.entries.push_back({"Cafe\xCC\x81 (NFD).pdf", env::file_kind::regular, 13,
-                       env::time_point(1767225600000000001ns), entity_tag::strong("bb")});
-  l.entries.push_back({"Caf\xC3\xA9 (NFC).pdf", env::file_kind::regular, 12,
-                       env::time_point(1767225600123456789ns), entity_tag::strong("aa")});
-  l.entries.push_back({"Spec #1 100% & Co's + more", env::file_kind::directory, 0,
-                       env::time_point(1767225600s), std::nullopt});
+  l.entries.push_back({"Cafe\xCC\x81 (NFD).pdf", core::file_kind::regular, 13,
+                       core::time_point(1767225600000000001ns), entity_tag::strong("bb")});
+  l.entries.push_back({"Caf\xC3\xA9 (NFC).pdf", core::file_kind::regular, 12,
+                       core::time_point(1767225600123456789ns), entity_tag::strong("aa")});
+  l.entries.push_back({"Spec #1 100% & Co's + more", core::file_kind::directory, 0,
+                       core::time_point(1767225600s), std::nullopt});
   return l;
 }
 

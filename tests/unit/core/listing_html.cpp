@@ -12,11 +12,11 @@ sample(std::string_view dir)
 {
   listing l{*repo_path::parse(dir), {}};
   auto file = [&](std::string name, std::uint64_t size) {
-    l.entries.push_back({std::move(name), env::file_kind::regular, size, env::time_point(1767225600s),
+    l.entries.push_back({std::move(name), core::file_kind::regular, size, core::time_point(1767225600s),
                          entity_tag::strong("t")});
   };
-  l.entries.push_back({"2025-10-31_123456-EL-TRN-0043 (IFC) - Switchgear Package", env::file_kind::directory, 0,
-                       env::time_point(1767225600s), std::nullopt});
+  l.entries.push_back({"2025-10-31_123456-EL-TRN-0043 (IFC) - Switchgear Package", core::file_kind::directory, 0,
+                       core::time_point(1767225600s), std::nullopt});
   file("123456-EL-SPC-2623_A+C1 (RSB) - Spec For Switchgear.pdf", 2048);
   file("<img src=x onerror=alert(1)>", 1);
   file("a#b?c%d&e'f\"g", 2);

@@ -16,7 +16,7 @@ using std::chrono::seconds;
 using std::chrono::milliseconds;
 
 // 2026-01-01T00:00:00Z plus half a second: sub-second parts must not count.
-const env::time_point mtime = env::time_point(seconds(1767225600)) + milliseconds(500);
+const core::time_point mtime = core::time_point(seconds(1767225600)) + milliseconds(500);
 const std::string at_mtime = "Thu, 01 Jan 2026 00:00:00 GMT";
 const std::string before_mtime = "Wed, 31 Dec 2025 23:59:59 GMT";
 const std::string after_mtime = "Thu, 01 Jan 2026 00:00:01 GMT";

@@ -1,6 +1,8 @@
 #pragma once
 // Implementation of cache/outbox.hpp.
 
+#include <zddc/core/json_fields.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <span>
@@ -30,21 +32,6 @@ rfc3339(env::time_point t)
                 static_cast<long long>(hms.hours().count()), static_cast<long long>(hms.minutes().count()),
                 static_cast<long long>(hms.seconds().count()));
   return out;
-}
-
-inline const boost::json::string*
-string_field(const boost::json::object& o, std::string_view key)
-{
-  auto const* v = o.if_contains(key);
-  return v ? v->if_string() : nullptr;
-}
-
-inline std::optional<std::string>
-optional_string(const boost::json::object& o, std::string_view key)
-{
-  if(auto const* s = string_field(o, key))
-    return std::string(*s);
-  return std::nullopt;
 }
 
 } // namespace detail
@@ -121,45 +108,61 @@ to_json(const outbox_entry& e)
 inline result<outbox_entry>
 outbox_entry_from_json(std::string_view json)
 {
+  namespace jf = core::json_fields;
+  auto const bad = error_code(errc::protocol_error);
   boost::json::error_code jec;
   auto const doc = boost::json::parse(json, jec);
   if(jec || ! doc.is_object())
-    return error_code(errc::protocol_error);
+    return bad;
   auto const& o = doc.get_object();
+  auto const id = jf::required_string(o, "id");
+  auto const method = jf::required_string(o, "method");
+  auto const path = jf::required_string(o, "path");
+  auto const queued = jf::required_integer(o, "queued_at_ns");
+  auto const bytes = jf::required_count(o, "body_bytes");
+  auto const content_type = jf::optional_string(o, "content_type");
+  auto const if_match = jf::optional_string(o, "if_match");
+  auto const if_unmodified_since = jf::optional_string(o, "if_unmodified_since");
+  auto const if_none_match = jf::optional_string(o, "if_none_match");
+  auto const body_etag = jf::optional_string(o, "body_etag");
+  auto const master = jf::optional_object(o, "master");
+  if(! id || ! is_outbox_id(*id) || ! method || ! path || ! queued || ! bytes || ! content_type || ! if_match ||
+     ! if_unmodified_since || ! if_none_match || ! body_etag || ! master)
+    return bad;
   outbox_entry e;
-  auto const* id = detail::string_field(o, "id");
-  auto const* method = detail::string_field(o, "method");
-  auto const* path = detail::string_field(o, "path");
-  auto const* queued = o.if_contains("queued_at_ns");
-  auto const* bytes = o.if_contains("body_bytes");
-  if(! id || ! is_outbox_id(*id) || ! method || ! path || ! queued || ! queued->is_int64() || ! bytes ||
-     ! (bytes->is_uint64() || bytes->is_int64()))
-    return error_code(errc::protocol_error);
   e.id = std::string(*id);
   e.method = boost::beast::http::string_to_verb(*method);
   if(e.method != boost::beast::http::verb::put && e.method != boost::beast::http::verb::delete_)
-    return error_code(errc::protocol_error);
+    return bad;
   auto p = core::repo_path::parse(*path);
   if(! p || p->is_root())
-    return error_code(errc::protocol_error);
+    return bad;
   e.path = std::move(*p);
-  e.content_type = detail::optional_string(o, "content_type").value_or("");
-  e.base.if_match = detail::optional_string(o, "if_match");
-  e.base.if_unmodified_since = detail::optional_string(o, "if_unmodified_since");
-  e.base.if_none_match_any = detail::optional_string(o, "if_none_match") == "*";
-  e.queued_at = env::time_point(env::duration(queued->as_int64()));
-  e.body_bytes = bytes->is_uint64() ? bytes->as_uint64() : static_cast<std::uint64_t>(bytes->as_int64());
-  e.body_etag = detail::optional_string(o, "body_etag");
-  for(auto const kind : {refusal_kind::conflict, refusal_kind::rejected})
-    if(auto at = detail::optional_string(o, to_string(kind)))
-      e.refused = refusal{kind, std::move(*at)};
-  if(auto const* m = o.if_contains("master"); m && m->is_object()) {
-    master_view v;
-    if(auto const* s = m->get_object().if_contains("status"); s && s->is_int64())
-      v.status = static_cast<unsigned>(s->as_int64());
-    v.etag = detail::optional_string(m->get_object(), "etag");
-    v.last_modified = detail::optional_string(m->get_object(), "last_modified");
-    e.master = std::move(v);
+  auto const text = [](const std::optional<std::string_view>& v) {
+    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+  };
+  e.content_type = std::string(content_type->value_or(""));
+  e.base.if_match = text(*if_match);
+  e.base.if_unmodified_since = text(*if_unmodified_since);
+  e.base.if_none_match_any = *if_none_match == std::optional<std::string_view>("*");
+  e.queued_at = env::time_point(env::duration(*queued));
+  e.body_bytes = *bytes;
+  e.body_etag = text(*body_etag);
+  for(auto const kind : {refusal_kind::conflict, refusal_kind::rejected}) {
+    auto const at = jf::optional_string(o, to_string(kind));
+    if(! at)
+      return bad;
+    if(*at)
+      e.refused = refusal{kind, std::string(**at)};
+  }
+  if(*master) {
+    auto const& m = **master;
+    auto const status = jf::optional_count(m, "status");
+    auto const etag = jf::optional_string(m, "etag");
+    auto const last_modified = jf::optional_string(m, "last_modified");
+    if(! status || ! etag || ! last_modified || status->value_or(0) > 999)
+      return bad;
+    e.master = master_view{static_cast<unsigned>(status->value_or(0)), text(*etag), text(*last_modified)};
   }
   return e;
 }

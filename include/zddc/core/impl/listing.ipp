@@ -1,5 +1,7 @@
 #pragma once
 
+#include <zddc/core/json_fields.hpp>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -39,42 +41,37 @@ listing_from_json(std::string_view json, const repo_path& dir)
   auto const value = boost::json::parse(json, jec);
   if(jec || ! value.is_object())
     return bad;
-  auto const* entries = value.as_object().if_contains("entries");
-  if(! entries || ! entries->is_array())
+  namespace jf = json_fields;
+  auto const entries = jf::required_array(value.as_object(), "entries");
+  if(! entries)
     return bad;
   listing out{dir, {}};
-  out.entries.reserve(entries->as_array().size());
-  for(auto const& item : entries->as_array()) {
+  out.entries.reserve((*entries)->size());
+  for(auto const& item : **entries) {
     auto const* o = item.if_object();
     if(! o)
       return bad;
-    auto const* name = o->if_contains("name");
-    auto const* type = o->if_contains("type");
-    auto const* size = o->if_contains("size");
-    auto const* mtime = o->if_contains("mtime_ns");
-    if(! name || ! name->is_string() || ! type || ! type->is_string() || ! size || ! mtime)
+    auto const name = jf::required_string(*o, "name");
+    auto const type = jf::required_string(*o, "type");
+    auto const size = jf::required_count(*o, "size");
+    auto const mtime = jf::required_integer(*o, "mtime_ns");
+    auto const tag = jf::optional_string(*o, "etag");
+    if(! name || ! type || ! size || ! mtime || ! tag)
       return bad;
     listing_entry e;
-    e.name = std::string(name->as_string());
+    e.name = std::string(*name);
     if(auto ec = validate_segment(e.name, false))
       return ec;
-    if(type->as_string() == "directory")
+    if(*type == "directory")
       e.kind = file_kind::directory;
-    else if(type->as_string() == "file")
+    else if(*type == "file")
       e.kind = file_kind::regular;
     else
       return bad;
-    boost::json::error_code size_ec, mtime_ec; // each conversion resets its code
-    auto const size_v = size->to_number<std::uint64_t>(size_ec);
-    auto const mtime_v = mtime->to_number<std::int64_t>(mtime_ec);
-    if(size_ec || mtime_ec)
-      return bad;
-    e.size = size_v;
-    e.mtime = time_point(duration(mtime_v));
-    if(auto const* tag = o->if_contains("etag")) {
-      if(! tag->is_string())
-        return bad;
-      e.etag = entity_tag::parse(tag->as_string());
+    e.size = *size;
+    e.mtime = time_point(duration(*mtime));
+    if(*tag) {
+      e.etag = entity_tag::parse(**tag);
       if(! e.etag)
         return bad;
     }
