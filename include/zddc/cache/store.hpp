@@ -15,7 +15,7 @@
 #include <zddc/core/listing.hpp>
 #include <zddc/env/durable.hpp>
 #include <zddc/env/environment.hpp>
-#include <zddc/master/content_tags.hpp>
+#include <zddc/env/content_tags.hpp>
 
 #include <optional>
 
@@ -160,7 +160,7 @@ private:
   static core::store_path sidecar(const core::repo_path& dir) { return dir.reserved_child(listing_sidecar); }
 
   E& env_;
-  master::content_tags<filesystem_type> tags_;
+  env::content_tags<filesystem_type> tags_;
 };
 
 } // namespace zddc::cache

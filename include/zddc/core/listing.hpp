@@ -81,6 +81,14 @@ listing_from_json(std::string_view json, const repo_path& dir);
 entity_tag
 listing_etag(const listing& l);
 
+/// The two representations a listing is served in.
+enum class listing_format { json, html };
+
+/// The strong tag of a listing in one of its representations: different
+/// representations of the same listing carry different tags.
+entity_tag
+listing_tag(const listing& l, listing_format f);
+
 } // namespace zddc::core
 
 #include <zddc/core/impl/listing.ipp>

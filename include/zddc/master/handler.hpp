@@ -36,7 +36,7 @@
 #include <zddc/core/preconditions.hpp>
 #include <zddc/env/durable.hpp>
 #include <zddc/env/environment.hpp>
-#include <zddc/master/content_tags.hpp>
+#include <zddc/env/content_tags.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -49,9 +49,6 @@ namespace zddc::master {
 struct config {
   std::uint64_t write_bytes_max = 256ull << 20; // a larger PUT body answers 413
 };
-
-/// The strong tag of a listing in one of its two forms (JSON or HTML).
-core::entity_tag listing_tag(const core::listing& l, bool json);
 
 /// Answers `req` with listing `l`: JSON for `Accept: application/json`,
 /// else HTML (with upload and delete controls when `can_write`), after the
@@ -89,7 +86,7 @@ private:
 
   E& env_;
   config config_;
-  content_tags<filesystem_type> tags_;
+  env::content_tags<filesystem_type> tags_;
 };
 
 } // namespace zddc::master

@@ -150,7 +150,7 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
   config_.authorize(up.headers);
   up.headers.set(http::field::accept, "application/json");
   if(*stored)
-    up.headers.set(http::field::if_none_match, master::listing_tag(**stored, true).to_string());
+    up.headers.set(http::field::if_none_match, core::listing_tag(**stored, core::listing_format::json).to_string());
   env::string_sink body(listing_bytes_max);
   auto answer = co_await env_.transport().round_trip(std::move(up), body);
 

@@ -94,4 +94,12 @@ listing_etag(const listing& l)
   return content_etag(h.finish());
 }
 
+inline entity_tag
+listing_tag(const listing& l, listing_format f)
+{
+  auto tag = entity_tag::strong(std::string(listing_etag(l).opaque()) + (f == listing_format::json ? "-json" : "-html"));
+  ZDDC_ASSERT(tag.has_value()); // hex digits, '-' and letters are valid opaque-tag characters
+  return std::move(*tag);
+}
+
 } // namespace zddc::core

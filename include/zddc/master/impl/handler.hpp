@@ -100,7 +100,7 @@ listing_response(const core::request& req, const core::listing& l, bool can_writ
 {
   namespace http = boost::beast::http;
   bool const json = detail::wants_json(req.headers);
-  auto const tag = listing_tag(l, json);
+  auto const tag = core::listing_tag(l, json ? core::listing_format::json : core::listing_format::html);
   core::representation_state const state{true, tag, std::nullopt};
   if(auto r = detail::precondition_response<Reader>(core::evaluate_preconditions(req.method, req.headers, state),
                                                     state))
@@ -121,15 +121,6 @@ listing_response(const core::request& req, const core::listing& l, bool can_writ
   r.headers.set(http::field::content_length, std::to_string(body.size()));
   r.body = req.method == http::verb::head ? std::string() : std::move(body);
   return r;
-}
-
-inline core::entity_tag
-listing_tag(const core::listing& l, bool json)
-{
-  // The two formats are different representations: different strong tags.
-  auto tag = core::entity_tag::strong(std::string(core::listing_etag(l).opaque()) + (json ? "-json" : "-html"));
-  ZDDC_ASSERT(tag.has_value()); // hex digits, '-' and letters are valid opaque-tag characters
-  return std::move(*tag);
 }
 
 template<env::Environment E>

@@ -172,7 +172,7 @@ walker<E>::visit_directory(run& r, const core::repo_path& dir)
   upstream_.authorize(up.headers);
   up.headers.set(http::field::accept, "application/json");
   if(*stored)
-    up.headers.set(http::field::if_none_match, master::listing_tag(**stored, true).to_string());
+    up.headers.set(http::field::if_none_match, core::listing_tag(**stored, core::listing_format::json).to_string());
   env::string_sink body(cache::listing_bytes_max);
   ++r.stats.requests;
   auto const answer = co_await env_.transport().round_trip(std::move(up), body);

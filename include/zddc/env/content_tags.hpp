@@ -18,7 +18,10 @@
 /// keeps the size and then deliberately sets the mtime back (`touch -d`)
 /// goes unnoticed until the file changes again.
 ///
-/// One instance per event loop; not thread-safe.
+/// Used by every role (the master's answers, a cache's and a mirror's
+/// copies), so it sits below them, beside the other compositions over the
+/// Filesystem seam (env/durable.hpp). One instance per event loop; not
+/// thread-safe.
 
 #include <zddc/core/listing.hpp>
 #include <zddc/core/sha256.hpp>
@@ -30,7 +33,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace zddc::master {
+namespace zddc::env {
 
 inline constexpr env::duration tag_settle_time = std::chrono::seconds(2); // > any mtime tick
 inline constexpr std::size_t tag_cache_entries_max = 250'000;             // then start afresh
@@ -124,4 +127,4 @@ private:
   std::unordered_map<std::string, entry> cache_;
 };
 
-} // namespace zddc::master
+} // namespace zddc::env
