@@ -41,7 +41,9 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace zddc::master {
@@ -62,6 +64,7 @@ class handler {
 public:
   using filesystem_type = typename E::filesystem_type;
   using reader_type = typename filesystem_type::reader_type;
+  using writer_type = typename filesystem_type::writer_type;
   using response_type = core::response<reader_type>;
 
   handler(E& env, config cfg) : env_(env), config_(cfg) {}
@@ -77,6 +80,13 @@ private:
   response_type read_directory(const core::request&, const core::repo_path&, const core::principal&);
   boost::asio::awaitable<response_type> write(const core::request&, const core::decoded_target&,
                                               const core::principal&);
+  std::optional<response_type> refuse_write(const core::request&, const core::decoded_target&,
+                                            const core::principal&);
+  boost::asio::awaitable<std::variant<core::entity_tag, response_type>> spool_body(const core::request&,
+                                                                                   writer_type& temp);
+  response_type commit_write(const core::request&, const core::repo_path&, writer_type& temp,
+                             const core::entity_tag& tag);
+  response_type too_large() const;
   response_type remove(const core::request&, const core::decoded_target&);
   std::optional<core::repo_path> outermost_missing(const core::repo_path& dir);
   error_code remove_stale_temps_in(const core::repo_path& dir);

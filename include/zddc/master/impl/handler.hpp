@@ -324,49 +324,49 @@ handler<E>::outermost_missing(const core::repo_path& dir)
 }
 
 template<env::Environment E>
-boost::asio::awaitable<typename handler<E>::response_type>
-handler<E>::write(const core::request& req, const core::decoded_target& target, const core::principal& who)
+std::optional<typename handler<E>::response_type>
+handler<E>::refuse_write(const core::request& req, const core::decoded_target& target, const core::principal& who)
 {
   namespace http = boost::beast::http;
   auto const& path = target.path;
   if(path.is_root() || target.form == core::target_form::directory) {
     auto r = detail::text<reader_type>(http::status::method_not_allowed, "PUT needs a file path");
     r.headers.set(http::field::allow, "GET, HEAD, OPTIONS");
-    co_return r;
+    return r;
   }
-  auto const too_large = [&] {
-    return detail::text<reader_type>(http::status::payload_too_large,
-                                     "body exceeds " + std::to_string(config_.write_bytes_max) + " bytes");
-  };
   if(req.body && req.body->content_length() && *req.body->content_length() > config_.write_bytes_max)
-    co_return too_large();
-
+    return too_large();
   auto const before = current_state(path, needs_tag(req));
   if(! before)
-    co_return detail::write_failure<reader_type>(before.error());
+    return detail::write_failure<reader_type>(before.error());
   if(auto const st = env_.fs().stat(path); st && st->kind == env::file_kind::directory)
-    co_return detail::text<reader_type>(http::status::conflict, "a directory is in the way");
+    return detail::text<reader_type>(http::status::conflict, "a directory is in the way");
   if(auto r = detail::precondition_response<reader_type>(
        core::evaluate_preconditions(req.method, req.headers, *before), *before))
-    co_return std::move(*r);
-
-  auto& fs = env_.fs();
-  auto const parent = path.parent();
+    return r;
   // Grants are inherited downwards, so when the outermost directory to
   // create is writable, every one below it is too.
-  if(auto const missing = outermost_missing(parent); missing && ! core::may_write(who, *missing))
-    co_return detail::text<reader_type>(http::status::forbidden,
-                                        "no write access here: " +
-                                          std::string(core::encode(*missing, core::target_form::directory).str()) +
-                                          " does not exist, and your access does not reach it");
-  if(auto ec = env::make_dirs(fs, parent))
-    co_return detail::write_failure<reader_type>(ec);
-  auto temp = fs.create_temp(parent);
-  if(! temp)
-    co_return detail::write_failure<reader_type>(temp.error());
+  if(auto const missing = outermost_missing(path.parent()); missing && ! core::may_write(who, *missing))
+    return detail::text<reader_type>(http::status::forbidden,
+                                     "no write access here: " +
+                                       std::string(core::encode(*missing, core::target_form::directory).str()) +
+                                       " does not exist, and your access does not reach it");
+  return std::nullopt;
+}
 
-  // Stream the body into the temp file; on any early return the writer's
-  // destructor removes it, so nothing partial is ever visible.
+template<env::Environment E>
+typename handler<E>::response_type
+handler<E>::too_large() const
+{
+  return detail::text<reader_type>(boost::beast::http::status::payload_too_large,
+                                   "body exceeds " + std::to_string(config_.write_bytes_max) + " bytes");
+}
+
+template<env::Environment E>
+boost::asio::awaitable<std::variant<core::entity_tag, typename handler<E>::response_type>>
+handler<E>::spool_body(const core::request& req, writer_type& temp)
+{
+  namespace http = boost::beast::http;
   core::sha256 hash;
   std::uint64_t total = 0;
   if(req.body) {
@@ -382,32 +382,40 @@ handler<E>::write(const core::request& req, const core::decoded_target& target, 
         co_return too_large();
       std::span<const std::byte> const chunk(buffer.data(), *n);
       hash.update(chunk);
-      if(auto ec = temp->write(chunk))
+      if(auto ec = temp.write(chunk))
         co_return detail::write_failure<reader_type>(ec);
     }
   }
-  if(auto ec = temp->sync())
+  if(auto ec = temp.sync())
     co_return detail::write_failure<reader_type>(ec);
+  co_return core::content_etag(hash.finish());
+}
 
-  // Commit: nothing below awaits, so within one event loop this is atomic;
-  // the guard excludes the other loops.
-  auto const tag = core::content_etag(hash.finish());
+template<env::Environment E>
+typename handler<E>::response_type
+handler<E>::commit_write(const core::request& req, const core::repo_path& path, writer_type& temp,
+                         const core::entity_tag& tag)
+{
+  namespace http = boost::beast::http;
+  auto& fs = env_.fs();
   bool created = false;
   {
+    // Nothing here awaits, so within one event loop this is atomic; the
+    // guard excludes the other loops.
     [[maybe_unused]] auto const guard = env_.commit_guard();
     auto const now_state = current_state(path, needs_tag(req));
     if(! now_state)
-      co_return detail::write_failure<reader_type>(now_state.error());
+      return detail::write_failure<reader_type>(now_state.error());
     if(auto r = detail::precondition_response<reader_type>(
          core::evaluate_preconditions(req.method, req.headers, *now_state), *now_state))
-      co_return std::move(*r);
+      return std::move(*r);
     created = ! now_state->exists;
-    if(auto ec = env::rename_durably(fs, temp->path(), path))
-      co_return detail::write_failure<reader_type>(ec);
+    if(auto ec = env::rename_durably(fs, temp.path(), path))
+      return detail::write_failure<reader_type>(ec);
   }
   auto const st = fs.stat(path);
   if(! st)
-    co_return detail::write_failure<reader_type>(st.error());
+    return detail::write_failure<reader_type>(st.error());
   tags_.remember(path, *st, tag, env_.clock().now());
 
   response_type r;
@@ -416,7 +424,30 @@ handler<E>::write(const core::request& req, const core::decoded_target& target, 
   r.headers.set(http::field::last_modified, core::format_http_date(st->mtime));
   if(created)
     r.headers.set(http::field::location, core::encode(path).str());
-  co_return r;
+  return r;
+}
+
+// PUT: refuse early what can be refused before reading a byte; stream the
+// body into a temp file (its destructor removes it on any early return, so
+// nothing partial is ever visible); then check the preconditions again and
+// rename it into place.
+template<env::Environment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::write(const core::request& req, const core::decoded_target& target, const core::principal& who)
+{
+  if(auto refused = refuse_write(req, target, who))
+    co_return std::move(*refused);
+  auto& fs = env_.fs();
+  auto const parent = target.path.parent();
+  if(auto ec = env::make_dirs(fs, parent))
+    co_return detail::write_failure<reader_type>(ec);
+  auto temp = fs.create_temp(parent);
+  if(! temp)
+    co_return detail::write_failure<reader_type>(temp.error());
+  auto spooled = co_await spool_body(req, *temp);
+  if(auto* failed = std::get_if<response_type>(&spooled))
+    co_return std::move(*failed);
+  co_return commit_write(req, target.path, *temp, std::get<core::entity_tag>(spooled));
 }
 
 template<env::Environment E>
