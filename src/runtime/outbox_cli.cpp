@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <ostream>
+#include <variant>
 
 namespace zddc::runtime {
 namespace {
@@ -401,21 +402,32 @@ run_outbox_command(const std::vector<std::string>& args, std::ostream& out, std:
   return run_outbox_command(args, out, err, std::chrono::time_point_cast<env::duration>(std::chrono::system_clock::now()));
 }
 
-int
-run_outbox_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, env::time_point now)
+namespace {
+
+/// What the command line asked for.
+struct outbox_invocation {
+  std::string verb;
+  std::string root;
+  std::optional<std::string> id;
+  bool yes = false;
+};
+
+/// Parses the arguments; an exit code when there is nothing to run (help,
+/// or a usage error already reported).
+std::variant<outbox_invocation, int>
+parse_outbox_args(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
 {
   if(args.empty() || args[0] == "--help" || args[0] == "-h") {
     (args.empty() ? err : out) << usage;
     return args.empty() ? 2 : 0;
   }
-  std::string const verb = args[0];
-  if(verb != "list" && verb != "show" && verb != "retry" && verb != "discard") {
-    err << "zddc outbox: unknown command '" << verb << "'\n" << usage;
+  outbox_invocation inv{args[0], {}, {}, false};
+  if(inv.verb != "list" && inv.verb != "show" && inv.verb != "retry" && inv.verb != "discard") {
+    err << "zddc outbox: unknown command '" << inv.verb << "'\n" << usage;
     return 2;
   }
-  bool const wants_id = verb != "list";
-  std::optional<std::string> root, id;
-  bool yes = false;
+  bool const wants_id = inv.verb != "list";
+  std::optional<std::string> root;
   for(std::size_t i = 1; i < args.size(); ++i) {
     auto const& a = args[i];
     if(a == "--help" || a == "-h") {
@@ -430,67 +442,87 @@ run_outbox_command(const std::vector<std::string>& args, std::ostream& out, std:
       root = args[++i];
     } else if(a.starts_with("--root=")) {
       root = a.substr(7);
-    } else if(a == "--yes" && verb == "discard") {
-      yes = true;
-    } else if(wants_id && ! id && ! a.starts_with("-")) {
-      id = normalise_id(a);
+    } else if(a == "--yes" && inv.verb == "discard") {
+      inv.yes = true;
+    } else if(wants_id && ! inv.id && ! a.starts_with("-")) {
+      inv.id = normalise_id(a);
     } else {
       err << "zddc outbox: unexpected argument '" << a << "'\n" << usage;
       return 2;
     }
   }
-  if(wants_id && ! id) {
-    err << "zddc outbox: " << verb << " needs an entry ID (see zddc outbox list)\n";
+  if(wants_id && ! inv.id) {
+    err << "zddc outbox: " << inv.verb << " needs an entry ID (see zddc outbox list)\n";
     return 2;
   }
-  if(! root) {
+  if(! root)
     if(auto const* v = std::getenv("ZDDC_ROOT"); v && *v)
       root = v;
-  }
   if(! root || root->empty()) {
     err << "zddc outbox: --root is required (the cache's root; or set ZDDC_ROOT)\n";
     return 2;
   }
+  inv.root = *root;
+  return inv;
+}
 
+/// Opens the cache's root, which must hold an outbox; reports why not.
+std::optional<posix_filesystem>
+open_cache_root(const std::string& root, std::ostream& err)
+{
   std::error_code sec;
-  auto const kind = stdfs::status(*root, sec).type();
+  auto const kind = stdfs::status(root, sec).type();
   if(kind == stdfs::file_type::not_found) {
-    err << "zddc outbox: --root " << *root << " does not exist\n";
-    return 1;
+    err << "zddc outbox: --root " << root << " does not exist\n";
+    return std::nullopt;
   }
   if(sec) {
-    err << "zddc outbox: cannot use --root " << *root << ": " << sec.message() << "\n";
-    return 1;
+    err << "zddc outbox: cannot use --root " << root << ": " << sec.message() << "\n";
+    return std::nullopt;
   }
   if(kind != stdfs::file_type::directory) {
-    err << "zddc outbox: --root " << *root << " is not a directory\n";
-    return 1;
+    err << "zddc outbox: --root " << root << " is not a directory\n";
+    return std::nullopt;
   }
-  ::umask(077); // as `serve` does: the outbox is the cache's alone (0700 directories, 0600 files)
-  auto fs = posix_filesystem::open(*root);
+  auto fs = posix_filesystem::open(root);
   if(! fs) {
-    err << "zddc outbox: cannot use --root " << *root << ": " << fs.error().message() << "\n";
-    return 1;
+    err << "zddc outbox: cannot use --root " << root << ": " << fs.error().message() << "\n";
+    return std::nullopt;
   }
   auto const dir = fs->stat(box_type::root());
   if(! dir || dir->kind != env::file_kind::directory) {
-    err << "zddc outbox: " << *root << " has no outbox (" << cache::outbox_directory
+    err << "zddc outbox: " << root << " has no outbox (" << cache::outbox_directory
         << "): not the root of a cache that has run\n";
-    return 1;
+    return std::nullopt;
   }
+  return std::move(*fs);
+}
 
+} // namespace
+
+int
+run_outbox_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, env::time_point now)
+{
+  auto parsed = parse_outbox_args(args, out, err);
+  if(auto const* code = std::get_if<int>(&parsed))
+    return *code;
+  auto const& inv = std::get<outbox_invocation>(parsed);
+  ::umask(077); // as `serve` does: the outbox is the cache's alone (0700 directories, 0600 files)
+  auto fs = open_cache_root(inv.root, err);
+  if(! fs)
+    return 1;
   boost::asio::io_context loop;
   std::mutex commits;
   daemon_env env(loop, *fs, commits);
   box_type box(env); // never open(): see the header
-  session s{out, err, now, *root, box, env};
-  if(verb == "list")
+  session s{out, err, now, inv.root, box, env};
+  if(inv.verb == "list")
     return s.list();
-  if(verb == "show")
-    return s.show(*id);
-  if(verb == "retry")
-    return s.retry(*id);
-  return s.discard(*id, yes);
+  if(inv.verb == "show")
+    return s.show(*inv.id);
+  if(inv.verb == "retry")
+    return s.retry(*inv.id);
+  return s.discard(*inv.id, inv.yes);
 }
 
 } // namespace zddc::runtime
