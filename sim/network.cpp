@@ -117,7 +117,21 @@ network::carry(endpoint& e, env::upstream_request request, env::body_sink& sink)
   node& to = *e.to_;
   if(e.incarnation_ != from.incarnation())
     co_return sim_errc::crashed;
+  auto x = open_exchange(from, to, request);
+  if(! x)
+    co_return x.error();
+  if(auto ec = co_await reach(*x, from, to))
+    co_return ec;
+  if(auto ec = co_await answer(*x, from, to, request.body != nullptr))
+    co_return ec;
+  if(auto ec = co_await reply(e, *x, sink))
+    co_return ec;
+  co_return env::upstream_response{x->response.status, std::move(x->response.headers)};
+}
 
+result<exchange>
+network::open_exchange(node& from, node& to, env::upstream_request& request)
+{
   exchange x;
   x.id = next_id_++;
   x.from = &from;
@@ -130,29 +144,32 @@ network::carry(endpoint& e, env::upstream_request request, env::body_sink& sink)
     for(;;) {
       auto n = request.body->read(buffer);
       if(! n)
-        co_return n.error();
+        return n.error();
       if(*n == 0)
         break;
       x.request_body.append(reinterpret_cast<const char*>(buffer.data()), *n);
     }
   }
-  {
-    std::string line = from.name() + " -> " + to.name() + ' ';
-    line += http::to_string(x.method);
-    line += ' ';
-    line += x.target.str();
-    for(auto field : {http::field::if_match, http::field::if_none_match, http::field::if_unmodified_since})
-      if(auto it = x.request_headers.find(field); it != x.request_headers.end()) {
-        line += ' ';
-        line += http::to_string(field);
-        line += '=';
-        line += it->value();
-      }
-    note(x, line);
-  }
+  std::string line = from.name() + " -> " + to.name() + ' ';
+  line += http::to_string(x.method);
+  line += ' ';
+  line += x.target.str();
+  for(auto field : {http::field::if_match, http::field::if_none_match, http::field::if_unmodified_since})
+    if(auto it = x.request_headers.find(field); it != x.request_headers.end()) {
+      line += ' ';
+      line += http::to_string(field);
+      line += '=';
+      line += it->value();
+    }
+  note(x, line);
   if(observer_)
     observer_->on_sent(x);
+  return x;
+}
 
+boost::asio::awaitable<error_code>
+network::reach(exchange& x, node& from, node& to)
+{
   auto const half_rtt = latency();
   if(! to.up() || partitioned(from, to)) {
     co_await pause(2 * half_rtt);
@@ -170,34 +187,45 @@ network::carry(endpoint& e, env::upstream_request request, env::body_sink& sink)
     co_await pause(half_rtt);
     co_return errc::unreachable;
   }
+  co_return error_code();
+}
 
+boost::asio::awaitable<error_code>
+network::answer(exchange& x, node& from, node& to, bool has_body)
+{
   if(rng_.chance(profile_.inject_5xx)) {
     x.response.status = http::status::bad_gateway;
     x.response.body = "injected by the simulated network";
     note(x, "502 injected");
-  } else {
-    auto const server_incarnation = to.incarnation();
-    arriving_body body(x.request_body, clock_, rng_,
-                       rng_.chance(profile_.slow_body) ? profile_.slow_pause_max : env::duration::zero());
-    core::request req{x.method, x.target, x.request_headers, request.body ? &body : nullptr};
-    if(observer_)
-      observer_->on_delivered(x);
-    x.response = co_await to.serve(req);
-    if(to.incarnation() != server_incarnation) {
-      note(x, "reply lost: " + to.name() + " crashed while serving");
-      co_await pause(profile_.timeout);
-      co_return errc::timed_out;
-    }
-    if(observer_)
-      observer_->on_served(x);
-    note(x, "served " + std::to_string(static_cast<unsigned>(x.response.status)));
-    if(rng_.chance(profile_.lose_reply) || partitioned(from, to)) {
-      note(x, "reply lost");
-      co_await pause(profile_.timeout);
-      co_return errc::timed_out;
-    }
+    co_return error_code();
   }
+  auto const server_incarnation = to.incarnation();
+  arriving_body body(x.request_body, clock_, rng_,
+                     rng_.chance(profile_.slow_body) ? profile_.slow_pause_max : env::duration::zero());
+  core::request req{x.method, x.target, x.request_headers, has_body ? &body : nullptr};
+  if(observer_)
+    observer_->on_delivered(x);
+  x.response = co_await to.serve(req);
+  if(to.incarnation() != server_incarnation) {
+    note(x, "reply lost: " + to.name() + " crashed while serving");
+    co_await pause(profile_.timeout);
+    co_return errc::timed_out;
+  }
+  if(observer_)
+    observer_->on_served(x);
+  note(x, "served " + std::to_string(static_cast<unsigned>(x.response.status)));
+  if(rng_.chance(profile_.lose_reply) || partitioned(from, to)) {
+    note(x, "reply lost");
+    co_await pause(profile_.timeout);
+    co_return errc::timed_out;
+  }
+  co_return error_code();
+}
 
+boost::asio::awaitable<error_code>
+network::reply(endpoint& e, exchange& x, env::body_sink& sink)
+{
+  node const& from = *x.from;
   co_await pause(latency());
   if(e.incarnation_ != from.incarnation())
     co_return sim_errc::crashed;
@@ -213,7 +241,7 @@ network::carry(endpoint& e, env::upstream_request request, env::body_sink& sink)
       co_return ec;
     rest.remove_prefix(n);
   }
-  co_return env::upstream_response{x.response.status, std::move(x.response.headers)};
+  co_return error_code();
 }
 
 } // namespace zddc::sim

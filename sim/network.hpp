@@ -104,8 +104,14 @@ public:
   std::uint64_t exchanges() const noexcept { return next_id_ - 1; }
 
 private:
+  // One exchange, in its steps: sent (recorded, traced, observed), carried
+  // to the server or not, answered or not, and the reply carried back.
   boost::asio::awaitable<result<env::upstream_response>> carry(endpoint& e, env::upstream_request request,
                                                                env::body_sink& sink);
+  result<exchange> open_exchange(node& from, node& to, env::upstream_request& request);
+  boost::asio::awaitable<error_code> reach(exchange& x, node& from, node& to);
+  boost::asio::awaitable<error_code> answer(exchange& x, node& from, node& to, bool has_body);
+  boost::asio::awaitable<error_code> reply(endpoint& e, exchange& x, env::body_sink& sink);
   boost::asio::awaitable<void> pause(env::duration d);
   env::duration latency() { return rng_.between(profile_.latency_min, profile_.latency_max); }
   void note(const exchange& x, std::string_view what);
