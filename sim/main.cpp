@@ -125,10 +125,8 @@ print(const sim::run_summary& s, double wall_ms)
               wall_ms);
 }
 
-} // namespace
-
-int
-main(int argc, char** argv)
+po::options_description
+describe_options(const std::string& profile_help)
 {
   po::options_description opts(
     "Usage: zddc-sim [--seed N | --seeds A..B] [options]\n\n"
@@ -137,9 +135,6 @@ main(int argc, char** argv)
     "seed, and checks the invariants. A result line counts crashes as master+caches+mirrors\n"
     "and walks as complete/finished.\n"
     "The same seed and options always give the same run and the same trace hash.\n\nOptions");
-  std::string profile_help = "fault profile:";
-  for(auto const& p : sim::fault_profiles())
-    profile_help += "\n  " + std::string(p.name) + ": " + std::string(p.about);
   opts.add_options()
     ("help", "print this help")
     ("seed", po::value<std::uint64_t>(), "run one world from this seed")
@@ -162,19 +157,19 @@ main(int argc, char** argv)
     ("broken-mirror", po::value<std::string>()->default_value("correct"),
      "a deliberately broken mirror: correct | keys-disk-by-encoded-name (the seed's bug 1: names "
      "stored percent-encoded under the filesystem seam, listed as stored)");
+  return opts;
+}
 
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    po::notify(vm);
-  } catch(const po::error& e) {
-    std::cerr << "zddc-sim: " << e.what() << "\n";
-    return 2;
-  }
-  if(vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+/// The worlds to run: every option but the seed, and the seeds.
+struct sweep {
+  sim::world_options base;
+  seed_range range;
+};
+
+/// The sweep the parsed options ask for; an exit code after a usage error.
+std::variant<sweep, int>
+sweep_of(const po::variables_map& vm)
+{
   seed_range range;
   if(vm.count("seed") && vm.count("seeds")) {
     std::cerr << "zddc-sim: give --seed or --seeds, not both\n";
@@ -200,7 +195,6 @@ main(int argc, char** argv)
                  "positive (see --help)\n";
     return 2;
   }
-
   sim::world_options base;
   base.length = std::chrono::duration_cast<env::duration>(std::chrono::duration<double, std::ratio<86400>>(days));
   base.faults = vm["faults"].as<std::string>();
@@ -211,12 +205,19 @@ main(int argc, char** argv)
   base.cache = *cache_variant;
   base.mirror = *mirror_variant;
   base.echo = vm.count("trace") ? &std::cout : nullptr;
+  return sweep{base, range};
+}
 
+/// Runs every world of the sweep, printing one line each and the reason
+/// and reproduction of each failure; the exit code.
+int
+run_sweep(const sweep& w, const po::variables_map& vm)
+{
   std::uint64_t failed = 0;
   double simulated_s = 0;
   auto const sweep_start = std::chrono::steady_clock::now();
-  for(auto seed = range.first;; ++seed) {
-    auto options = base;
+  for(auto seed = w.range.first;; ++seed) {
+    auto options = w.base;
     options.seed = seed;
     auto const t0 = std::chrono::steady_clock::now();
     auto const s = sim::run_world(options);
@@ -231,15 +232,42 @@ main(int argc, char** argv)
         std::printf("    %s\n", line.c_str());
       std::printf("  reproduce: %s\n", reproduce(s, vm).c_str());
     }
-    if(seed == range.last)
+    if(seed == w.range.last)
       break;
   }
   auto const wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
-  auto const seeds = range.last - range.first + 1;
+  auto const seeds = w.range.last - w.range.first + 1;
   std::printf("%llu seed(s), %llu failed; %.0f simulated s in %.2f wall s (%.0f simulated s per wall s, "
               "%.0f seeds per minute)\n",
               static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(failed), simulated_s, wall_s,
               simulated_s / wall_s, static_cast<double>(seeds) * 60.0 / wall_s);
   std::fflush(stdout);
   return failed ? 1 : 0;
+}
+
+} // namespace
+
+int
+main(int argc, char** argv)
+{
+  std::string profile_help = "fault profile:";
+  for(auto const& p : sim::fault_profiles())
+    profile_help += "\n  " + std::string(p.name) + ": " + std::string(p.about);
+  auto const opts = describe_options(profile_help);
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::notify(vm);
+  } catch(const po::error& e) {
+    std::cerr << "zddc-sim: " << e.what() << "\n";
+    return 2;
+  }
+  if(vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  auto const parsed = sweep_of(vm);
+  if(auto const* code = std::get_if<int>(&parsed))
+    return *code;
+  return run_sweep(std::get<sweep>(parsed), vm);
 }
