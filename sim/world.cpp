@@ -118,6 +118,11 @@ public:
   run_summary run();
 
 private:
+  void add_master();
+  void add_caches_and_mirrors();
+  void add_checkers();
+  void wire_faults();
+  void add_people();
   boost::asio::awaitable<void> restart_master_later();
   boost::asio::awaitable<void> restart_later(caching_node& c);
   boost::asio::awaitable<void> partitions(env::time_point until);
@@ -173,17 +178,28 @@ world::world(const world_options& options)
     trace_(clock_, options.echo), net_(clock_, rng_, trace_), checkers_(clock_),
     fixture_(fixtures::plan({}))
 {
+  add_master();
+  add_caches_and_mirrors();
+  add_checkers();
+  wire_faults();
+  add_people();
+}
+
+// The master over the fixture, with a token for everyone in the world.
+void
+world::add_master()
+{
   master_node_options m;
-  m.variant = options.master;
-  for(std::size_t i = 1; i <= options.clients; ++i) {
+  m.variant = options_.master;
+  for(std::size_t i = 1; i <= options_.clients; ++i) {
     auto const name = "c" + std::to_string(i);
     m.tokens.emplace("token-" + name, core::principal::unrestricted(name));
   }
-  for(std::size_t i = 1; i <= options.caches; ++i) {
+  for(std::size_t i = 1; i <= options_.caches; ++i) {
     auto const name = "cache" + std::to_string(i);
     m.tokens.emplace("token-" + name, core::principal::unrestricted(name));
   }
-  for(std::size_t i = 1; i <= options.mirrors; ++i) {
+  for(std::size_t i = 1; i <= options_.mirrors; ++i) {
     auto const name = "mirror" + std::to_string(i);
     mirror_bearers_.push_back(i % 2 == 1 ? core::principal::unrestricted(name)
                                          : core::principal{name, {core::grant{vendor_grant(), core::access::write}}});
@@ -192,25 +208,36 @@ world::world(const world_options& options)
   master_ = std::make_unique<master_node>("master", clock_, trace_, std::move(m));
   if(auto ec = fixtures::write_fixture(master_->disk(), fixture_))
     throw std::runtime_error("writing the fixture: " + ec.message());
+}
 
-  for(std::size_t i = 1; i <= options.caches; ++i) {
+// Caches and mirrors in front of it, each with its own token.
+void
+world::add_caches_and_mirrors()
+{
+  for(std::size_t i = 1; i <= options_.caches; ++i) {
     auto const name = "cache" + std::to_string(i);
     cache::config c;
     c.bearer = "token-" + name;
     caches_.push_back(std::make_unique<cache_node>(name, io_.get_executor(), clock_, trace_, net_, *master_,
-                                                   std::move(c), options.cache));
+                                                   std::move(c), options_.cache));
     caching_.push_back(caches_.back().get());
   }
-  for(std::size_t i = 1; i <= options.mirrors; ++i) {
+  for(std::size_t i = 1; i <= options_.mirrors; ++i) {
     auto const name = "mirror" + std::to_string(i);
     mirror::config c;
     c.subtrees = {i % 2 == 1 ? core::repo_path() : vendor_grant().parent()};
-    c.min_interval = options.mirror_min_interval;
+    c.min_interval = options_.mirror_min_interval;
     mirrors_.push_back(std::make_unique<mirror_node>(name, io_.get_executor(), clock_, trace_, net_, *master_,
                                                      cache::config{.bearer = "token-" + name}, std::move(c),
-                                                     options.mirror));
+                                                     options_.mirror));
     caching_.push_back(mirrors_.back().get());
   }
+}
+
+// The checkers watch every exchange.
+void
+world::add_checkers()
+{
   model_ = &static_cast<master_model&>(checkers_.add(
     std::make_unique<master_model>(*master_, [this](const exchange& x) { return replay_base(x); })));
   auto const liveness_bound = cache::config{}.retry_max + profile_.link.timeout + 30s;
@@ -221,6 +248,12 @@ world::world(const world_options& options)
 
   net_.set_profile(profile_.link);
   net_.set_observer(&checkers_);
+}
+
+// Crashes restart later; a mirror's finished walks are recorded and scanned.
+void
+world::wire_faults()
+{
   master_->on_crash([this] {
     ++crashes_;
     checkers_.on_crash(*master_);
@@ -245,15 +278,22 @@ world::world(const world_options& options)
       encoding_->scan(*node);
     });
   }
-  for(std::size_t i = 1; i <= options.clients; ++i) {
+}
+
+// The people: at the master, at the caches, one at each mirror; and a
+// person editing files on the master's disk.
+void
+world::add_people()
+{
+  for(std::size_t i = 1; i <= options_.clients; ++i) {
     auto const name = "c" + std::to_string(i);
     clients_.push_back(std::make_unique<client_actor>(name, net_, clock_, rng_, trace_,
                                                       client_actor::options{.token = "token-" + name}));
-    bool const direct = caches_.empty() || i <= (options.clients + 1) / 2;
+    bool const direct = caches_.empty() || i <= (options_.clients + 1) / 2;
     servers_.push_back(direct ? static_cast<node*>(master_.get())
                               : static_cast<node*>(caches_[(i - 1) % caches_.size()].get()));
   }
-  for(std::size_t i = 1; i <= options.mirrors; ++i) {
+  for(std::size_t i = 1; i <= options_.mirrors; ++i) {
     auto const name = "mc" + std::to_string(i); // a person at mirror i
     auto const scope = i % 2 == 1 ? core::repo_path() : vendor_grant(); // what the mirror's token may write
     clients_.push_back(std::make_unique<client_actor>(
