@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,6 +43,28 @@ struct row {
   representation_state state;
   outcome expected;
 };
+
+// A failing row prints as its description, not as the bytes of a struct.
+void
+PrintTo(const row& r, std::ostream* os)
+{
+  *os << r.what;
+}
+
+// `7_2_If_None_Match_weak_match_on_GET`: the row's index and description.
+std::string
+row_name(const ::testing::TestParamInfo<row>& info)
+{
+  std::string name = std::to_string(info.index) + "_";
+  for(char c : std::string_view(info.param.what))
+    if(std::isalnum(static_cast<unsigned char>(c)))
+      name += c;
+    else if(name.back() != '_')
+      name += '_';
+  while(name.back() == '_')
+    name.pop_back();
+  return name;
+}
 
 class precondition_table : public ::testing::TestWithParam<row> {};
 
@@ -99,7 +124,8 @@ INSTANTIATE_TEST_SUITE_P(rfc9110, precondition_table, ::testing::Values(
       {{F::if_none_match, "\"v0\""}, {F::if_modified_since, after_mtime}}, existing(), outcome::proceed},
   row{"4: IMS ignored for PUT", put, {{F::if_modified_since, after_mtime}}, existing(), outcome::proceed},
   row{"4: IMS invalid date ignored", get, {{F::if_modified_since, "soon"}}, existing(), outcome::proceed},
-  row{"4: IMS on absent", get, {{F::if_modified_since, after_mtime}}, absent(), outcome::proceed}));
+  row{"4: IMS on absent", get, {{F::if_modified_since, after_mtime}}, absent(), outcome::proceed}),
+  row_name);
 
 TEST(if_range, decides_whether_a_range_applies)
 {

@@ -1,0 +1,63 @@
+// Entity tags (RFC 9110 §8.8.3): parsing, the two comparisons, and the
+// lists If-Match and If-None-Match carry.
+#include <zddc/core/etag.hpp>
+
+#include <gtest/gtest.h>
+
+namespace zddc::core {
+namespace {
+
+TEST(etag, parses_strong_and_weak_tags_and_writes_them_back)
+{
+  auto const strong = entity_tag::parse("\"abc\"");
+  ASSERT_TRUE(strong);
+  EXPECT_FALSE(strong->weak());
+  EXPECT_EQ(strong->opaque(), "abc");
+  EXPECT_EQ(strong->to_string(), "\"abc\"");
+  auto const weak = entity_tag::parse("W/\"abc\"");
+  ASSERT_TRUE(weak);
+  EXPECT_TRUE(weak->weak());
+  EXPECT_EQ(weak->to_string(), "W/\"abc\"");
+  EXPECT_EQ(entity_tag::parse("\"\"")->opaque(), "");
+}
+
+TEST(etag, refuses_what_is_not_a_tag)
+{
+  for(std::string_view bad : {"abc", "\"abc", "abc\"", "w/\"abc\"", "W/abc", "\"a\"b\"", "\"a b\"", "\"a\x7f\"", ""})
+    EXPECT_FALSE(entity_tag::parse(bad)) << bad;
+  EXPECT_FALSE(entity_tag::strong("has\"quote"));
+  EXPECT_FALSE(entity_tag::strong("has space"));
+  EXPECT_TRUE(entity_tag::strong("0123abcdef-json"));
+}
+
+TEST(etag, strong_comparison_needs_two_strong_tags_weak_comparison_does_not)
+{
+  auto const s = *entity_tag::parse("\"v1\"");
+  auto const w = *entity_tag::parse("W/\"v1\"");
+  auto const other = *entity_tag::parse("\"v2\"");
+  EXPECT_TRUE(strong_match(s, s));
+  EXPECT_FALSE(strong_match(s, w));
+  EXPECT_FALSE(strong_match(w, w));
+  EXPECT_FALSE(strong_match(s, other));
+  EXPECT_TRUE(weak_match(s, w));
+  EXPECT_TRUE(weak_match(w, w));
+  EXPECT_FALSE(weak_match(w, other));
+}
+
+TEST(etag, conditions_are_any_or_a_list)
+{
+  auto const any = parse_etag_condition("*");
+  ASSERT_TRUE(any);
+  EXPECT_TRUE(any->any);
+  EXPECT_TRUE(any->tags.empty());
+  auto const list = parse_etag_condition(" \"a\" ,, W/\"b\",\"c\" ");
+  ASSERT_TRUE(list);
+  EXPECT_FALSE(list->any);
+  ASSERT_EQ(list->tags.size(), 3u);
+  EXPECT_EQ(list->tags[1].to_string(), "W/\"b\"");
+  EXPECT_FALSE(parse_etag_condition("\"a\", b"));
+  EXPECT_FALSE(parse_etag_condition("*, \"a\""));
+}
+
+} // namespace
+} // namespace zddc::core
