@@ -5,9 +5,14 @@
 /// replayer.hpp gather the evidence and carry the verdict out; every rule
 /// lives here, where a table test can list the cases as rows.
 
+#include <zddc/cache/outbox.hpp>
+#include <zddc/core/etag.hpp>
+#include <zddc/core/http_date.hpp>
+
 #include <boost/beast/http/verb.hpp>
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace zddc::cache {
@@ -56,6 +61,73 @@ classify_replay(const replay_evidence& x) noexcept
   if(s >= 400)
     return replay_verdict::rejected;
   return replay_verdict::deferred; // 1xx, 3xx: not an answer to act on
+}
+
+/// What the cache knows when a client writes `path`, gathered before the
+/// write is queued.
+struct base_evidence {
+  boost::beast::http::verb method = boost::beast::http::verb::put;
+  // The client's own preconditions, as sent.
+  std::optional<std::string_view> if_match, if_unmodified_since, if_none_match;
+  // The newest pending outbox entry for the same path: its method and, for
+  // a PUT, the tag of its body.
+  std::optional<boost::beast::http::verb> pending_method;
+  std::optional<std::string_view> pending_body_etag;
+  // The local copy's tag and mtime, if there is a copy.
+  std::optional<core::entity_tag> copy_tag;
+  std::optional<core::time_point> copy_mtime;
+  // The stored listing's entry for the path, if the listing names it as a file.
+  std::optional<core::entity_tag> listed_tag;
+  std::optional<core::time_point> listed_mtime;
+};
+
+/// The version a queued write is based on (DESIGN.md invariant 2: a replay
+/// never overwrites a version its base had not seen), or nullopt when there
+/// is none to base it on (answered 428) or the client's conditions cannot
+/// be carried (a tag list in If-None-Match).
+///
+/// In order: what the client said it saw; else the newest pending write to
+/// the same path, so chained offline edits build on each other; else the
+/// local copy; else the stored listing's entry; else, for a PUT, "create
+/// only" (`If-None-Match: *`). A DELETE of something never seen has no base.
+inline std::optional<write_base>
+choose_base(const base_evidence& x)
+{
+  namespace http = boost::beast::http;
+  auto const text = [](std::optional<std::string_view> v) {
+    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+  };
+  write_base base{text(x.if_match), text(x.if_unmodified_since), false};
+  if(x.if_none_match) {
+    if(*x.if_none_match != "*")
+      return std::nullopt;
+    base.if_none_match_any = true;
+  }
+  if(! base.empty())
+    return base;
+  if(x.pending_method) {
+    if(*x.pending_method == http::verb::put)
+      base.if_match = text(x.pending_body_etag);
+    else
+      base.if_none_match_any = true; // after a pending delete, only a create makes sense
+    return base;
+  }
+  if(x.copy_tag) {
+    base.if_match = x.copy_tag->to_string();
+    if(x.copy_mtime)
+      base.if_unmodified_since = core::format_http_date(*x.copy_mtime);
+    return base;
+  }
+  if(x.listed_tag) {
+    base.if_match = x.listed_tag->to_string();
+    if(x.listed_mtime)
+      base.if_unmodified_since = core::format_http_date(*x.listed_mtime);
+    return base;
+  }
+  if(x.method == http::verb::delete_)
+    return std::nullopt;
+  base.if_none_match_any = true;
+  return base;
 }
 
 } // namespace zddc::cache

@@ -62,5 +62,70 @@ INSTANTIATE_TEST_SUITE_P(
     replay_row{"a_redirect_waits", {put, 301, {}, ours}, v::deferred}),
   [](const ::testing::TestParamInfo<replay_row>& row) { return row.param.name; });
 
+struct base_row {
+  std::string name;
+  base_evidence evidence;
+  std::optional<write_base> expected;
+};
+
+std::ostream&
+operator<<(std::ostream& os, const base_row& r)
+{
+  return os << r.name;
+}
+
+class choose_base_table : public ::testing::TestWithParam<base_row> {};
+
+TEST_P(choose_base_table, bases_the_write_on_the_version_of_its_row)
+{
+  EXPECT_EQ(choose_base(GetParam().evidence), GetParam().expected);
+}
+
+core::entity_tag const copy = *core::entity_tag::strong("copy");
+core::entity_tag const listed = *core::entity_tag::strong("listed");
+core::time_point const t0 = core::time_point(std::chrono::seconds(1767225600)); // Thu, 01 Jan 2026 00:00:00 GMT
+std::string const t0_text = "Thu, 01 Jan 2026 00:00:00 GMT";
+
+base_evidence
+evidence(http::verb method)
+{
+  base_evidence x;
+  x.method = method;
+  return x;
+}
+
+base_evidence
+with(base_evidence x, auto&& change)
+{
+  change(x);
+  return x;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+  rows, choose_base_table,
+  ::testing::Values(
+    base_row{"the_clients_if_match_wins",
+             with(evidence(put), [](auto& x) { x.if_match = "\"seen\""; x.copy_tag = copy; }),
+             write_base{.if_match = "\"seen\""}},
+    base_row{"the_clients_create_only_is_kept", with(evidence(put), [](auto& x) { x.if_none_match = "*"; }),
+             write_base{.if_none_match_any = true}},
+    base_row{"a_tag_list_in_if_none_match_cannot_be_queued",
+             with(evidence(put), [](auto& x) { x.if_none_match = "\"a\", \"b\""; }), std::nullopt},
+    base_row{"a_chained_offline_edit_builds_on_the_pending_body",
+             with(evidence(put), [](auto& x) { x.pending_method = put; x.pending_body_etag = ours; x.copy_tag = copy; }),
+             write_base{.if_match = std::string(ours)}},
+    base_row{"after_a_pending_delete_only_a_create",
+             with(evidence(put), [](auto& x) { x.pending_method = del; x.copy_tag = copy; }),
+             write_base{.if_none_match_any = true}},
+    base_row{"the_local_copy_with_its_date",
+             with(evidence(del), [](auto& x) { x.copy_tag = copy; x.copy_mtime = t0; x.listed_tag = listed; }),
+             write_base{.if_match = "\"copy\"", .if_unmodified_since = t0_text}},
+    base_row{"the_stored_listing_when_no_copy",
+             with(evidence(put), [](auto& x) { x.listed_tag = listed; x.listed_mtime = t0; }),
+             write_base{.if_match = "\"listed\"", .if_unmodified_since = t0_text}},
+    base_row{"a_new_file_is_created_only_if_still_absent", evidence(put), write_base{.if_none_match_any = true}},
+    base_row{"a_delete_of_something_never_seen_has_no_base", evidence(del), std::nullopt}),
+  [](const ::testing::TestParamInfo<base_row>& row) { return row.param.name; });
+
 } // namespace
 } // namespace zddc::cache

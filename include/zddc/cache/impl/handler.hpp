@@ -192,52 +192,45 @@ result<std::optional<write_base>>
 handler<E>::base_for(const core::request& req, const core::repo_path& path)
 {
   namespace http = boost::beast::http;
-  write_base base;
-  auto header = [&](http::field f) -> std::optional<std::string> {
+  // Gather what the cache knows, in choose_base's order of precedence and
+  // no further than needed; choose_base (cache/decide.hpp) decides.
+  base_evidence x;
+  x.method = req.method;
+  auto header = [&](http::field f) -> std::optional<std::string_view> {
     auto it = req.headers.find(f);
-    return it == req.headers.end() ? std::nullopt : std::optional<std::string>(std::string(it->value()));
+    return it == req.headers.end() ? std::nullopt : std::optional<std::string_view>(it->value());
   };
-  base.if_match = header(http::field::if_match);
-  base.if_unmodified_since = header(http::field::if_unmodified_since);
-  if(auto inm = header(http::field::if_none_match)) {
-    if(*inm != "*")
-      return std::optional<write_base>(); // a tag list: not something a queued write can carry
-    base.if_none_match_any = true;
-  }
-  if(! base.empty())
-    return std::optional<write_base>(std::move(base)); // the client said what it saw
-
+  x.if_match = header(http::field::if_match);
+  x.if_unmodified_since = header(http::field::if_unmodified_since);
+  x.if_none_match = header(http::field::if_none_match);
+  if(x.if_match || x.if_unmodified_since || x.if_none_match)
+    return choose_base(x);
   auto pending = box_.pending();
   if(! pending)
     return pending.error();
   for(auto it = pending->rbegin(); it != pending->rend(); ++it)
     if(it->path == path) {
-      if(it->method == http::verb::put)
-        base.if_match = it->body_etag;
-      else
-        base.if_none_match_any = true;
-      return std::optional<write_base>(std::move(base));
+      x.pending_method = it->method;
+      if(it->body_etag)
+        x.pending_body_etag = *it->body_etag;
+      return choose_base(x);
     }
   auto const tag = local_.tag(path);
   if(! tag)
     return tag.error();
   if(*tag) {
-    base.if_match = (*tag)->to_string();
+    x.copy_tag = **tag;
     if(auto st = local_.stat(path))
-      base.if_unmodified_since = core::format_http_date(st->mtime);
-    return std::optional<write_base>(std::move(base));
+      x.copy_mtime = st->mtime;
+    return choose_base(x);
   }
   if(auto listed = local_.listing(path.parent()); listed && *listed)
     for(auto const& e : (*listed)->entries)
       if(e.name == path.name() && e.kind == env::file_kind::regular && e.etag) {
-        base.if_match = e.etag->to_string();
-        base.if_unmodified_since = core::format_http_date(e.mtime);
-        return std::optional<write_base>(std::move(base));
+        x.listed_tag = e.etag;
+        x.listed_mtime = e.mtime;
       }
-  if(req.method == http::verb::delete_)
-    return std::optional<write_base>(); // nothing seen: nothing to base a delete on
-  base.if_none_match_any = true;
-  return std::optional<write_base>(std::move(base));
+  return choose_base(x);
 }
 
 template<env::UpstreamEnvironment E>
