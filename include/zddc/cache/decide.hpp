@@ -11,7 +11,9 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include <algorithm>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -128,6 +130,41 @@ choose_base(const base_evidence& x)
     return std::nullopt;
   base.if_none_match_any = true;
   return base;
+}
+
+/// The listing a person at this cache sees (read your own writes): the
+/// master's, as last stored, with the writes still waiting in the outbox
+/// laid over it in queue order. A pending PUT shows the file as written
+/// (its size, its body's tag, when it was queued), marked with its entry;
+/// a pending DELETE marks the entry deleted (hidden from JSON, struck
+/// through in HTML). `pending` may hold entries for other directories.
+inline core::listing
+overlay_pending(core::listing l, std::span<const outbox_entry> pending)
+{
+  namespace http = boost::beast::http;
+  auto const by_name = [](auto const& a, auto const& b) { return a.name < b.name; };
+  for(auto const& e : pending) {
+    if(! e.pending() || e.path.is_root() || e.path.parent() != l.dir)
+      continue;
+    auto const name = e.path.name();
+    auto it = std::lower_bound(l.entries.begin(), l.entries.end(), name,
+                               [](const core::listing_entry& x, std::string_view n) { return x.name < n; });
+    bool const present = it != l.entries.end() && it->name == name;
+    if(e.method == http::verb::delete_) {
+      if(present)
+        it->pending = core::pending_write{e.id, true};
+      continue;
+    }
+    core::listing_entry written{std::string(name), core::file_kind::regular, e.body_bytes, e.queued_at,
+                                e.body_etag ? core::entity_tag::parse(*e.body_etag) : std::nullopt,
+                                core::pending_write{e.id, false}};
+    if(present)
+      *it = std::move(written);
+    else
+      l.entries.insert(it, std::move(written));
+  }
+  ZDDC_ASSERT(std::is_sorted(l.entries.begin(), l.entries.end(), by_name));
+  return l;
 }
 
 } // namespace zddc::cache

@@ -11,7 +11,9 @@
 ///           "type": "file",                     // "file" | "directory"
 ///           "size": 1234,                       // bytes; 0 for directories
 ///           "mtime_ns": 1767225600000000000,    // ns since the Unix epoch
-///           "etag": "\"9f86d0...\"" },          // files only: strong ETag
+///           "etag": "\"9f86d0...\"",            // files only: strong ETag
+///           "pending": "0001867f2a3b4c5d" },    // a cache's own write, still waiting
+///                                               // for the master (its outbox entry)
 ///         ...
 ///       ]
 ///     }
@@ -41,12 +43,23 @@
 
 namespace zddc::core {
 
+/// A write a cache accepted for this entry and has not yet seen the master
+/// hold: the file as written (shown in place of the master's), or a
+/// deletion (hidden from the JSON form, shown struck through in HTML).
+struct pending_write {
+  std::string entry; // the outbox entry's id
+  bool deletion = false;
+
+  friend bool operator==(const pending_write&, const pending_write&) = default;
+};
+
 struct listing_entry {
   std::string name;
   file_kind kind = file_kind::regular;
   std::uint64_t size = 0;
   time_point mtime{};
   std::optional<entity_tag> etag; // files only
+  std::optional<pending_write> pending = std::nullopt; // only in what a cache shows
 
   friend bool operator==(const listing_entry&, const listing_entry&) = default;
 };

@@ -1,5 +1,6 @@
 // The cache's pure decisions, one row per case.
 #include <zddc/cache/decide.hpp>
+#include <zddc/core/listing_html.hpp>
 
 #include <gtest/gtest.h>
 
@@ -126,6 +127,65 @@ INSTANTIATE_TEST_SUITE_P(
     base_row{"a_new_file_is_created_only_if_still_absent", evidence(put), write_base{.if_none_match_any = true}},
     base_row{"a_delete_of_something_never_seen_has_no_base", evidence(del), std::nullopt}),
   [](const ::testing::TestParamInfo<base_row>& row) { return row.param.name; });
+
+outbox_entry
+queued(std::string id, http::verb method, std::string_view path, std::string body_tag = "\"b\"")
+{
+  outbox_entry e;
+  e.id = std::move(id);
+  e.method = method;
+  e.path = *core::repo_path::parse(path);
+  e.queued_at = t0;
+  if(method == http::verb::put) {
+    e.body_bytes = 4;
+    e.body_etag = std::move(body_tag);
+  }
+  return e;
+}
+
+TEST(overlay_pending, a_person_sees_their_own_writes_over_the_masters_listing)
+{
+  auto const dir = *core::repo_path::parse("Docs");
+  core::listing master{dir, {{"a.pdf", core::file_kind::regular, 10, t0, copy},
+                             {"b.pdf", core::file_kind::regular, 20, t0, listed},
+                             {"sub", core::file_kind::directory, 0, t0, std::nullopt}}};
+  std::vector<outbox_entry> const pending{
+    queued("0000000000000001", put, "Docs/new.pdf", "\"n1\""),  // a new file
+    queued("0000000000000002", put, "Docs/a.pdf", "\"a2\""),    // an edit
+    queued("0000000000000003", del, "Docs/b.pdf"),              // a deletion
+    queued("0000000000000004", put, "Docs/new.pdf", "\"n2\""),  // edited again: the later one wins
+    queued("0000000000000005", put, "Other/x.pdf"),             // elsewhere
+    queued("0000000000000006", del, "Docs/never.pdf"),          // nothing to hide
+  };
+  auto const seen = overlay_pending(master, pending);
+  ASSERT_EQ(seen.entries.size(), 4u);
+  EXPECT_EQ(seen.entries[0].name, "a.pdf");
+  EXPECT_EQ(seen.entries[0].etag->to_string(), "\"a2\"");
+  EXPECT_EQ(seen.entries[0].size, 4u);
+  EXPECT_EQ(seen.entries[0].pending, (core::pending_write{"0000000000000002", false}));
+  EXPECT_EQ(seen.entries[1].name, "b.pdf");
+  EXPECT_EQ(seen.entries[1].pending, (core::pending_write{"0000000000000003", true}));
+  EXPECT_EQ(seen.entries[2].name, "new.pdf");
+  EXPECT_EQ(seen.entries[2].etag->to_string(), "\"n2\"");
+  EXPECT_EQ(seen.entries[2].pending->entry, "0000000000000004");
+  EXPECT_EQ(seen.entries[3].name, "sub");
+  EXPECT_FALSE(seen.entries[3].pending);
+
+  // JSON hides the deletion and names the entries; HTML's tag moves with it.
+  auto const json = core::to_json(seen);
+  EXPECT_EQ(json.find("\"b.pdf\""), std::string::npos);
+  EXPECT_NE(json.find("\"pending\":\"0000000000000004\""), std::string::npos);
+  auto without_deletion = seen;
+  without_deletion.entries.erase(without_deletion.entries.begin() + 1);
+  EXPECT_EQ(core::listing_tag(seen, core::listing_format::json),
+            core::listing_tag(without_deletion, core::listing_format::json));
+  EXPECT_NE(core::listing_tag(seen, core::listing_format::html),
+            core::listing_tag(without_deletion, core::listing_format::html));
+  auto const html = core::render_listing_html(seen, {true});
+  EXPECT_NE(html.find("class=\"deleted\""), std::string::npos);
+  EXPECT_NE(html.find("deletion waiting for the master"), std::string::npos);
+  EXPECT_NE(html.find("class=\"pending\""), std::string::npos);
+}
 
 } // namespace
 } // namespace zddc::cache

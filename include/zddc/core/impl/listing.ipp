@@ -18,6 +18,8 @@ to_json(const listing& l)
   boost::json::array entries;
   entries.reserve(l.entries.size());
   for(auto const& e : l.entries) {
+    if(e.pending && e.pending->deletion)
+      continue; // deleted, as far as the person who deleted it is concerned
     boost::json::object o;
     o["name"] = e.name;
     o["type"] = e.kind == file_kind::directory ? "directory" : "file";
@@ -25,6 +27,8 @@ to_json(const listing& l)
     o["mtime_ns"] = e.mtime.time_since_epoch().count();
     if(e.etag)
       o["etag"] = e.etag->to_string();
+    if(e.pending)
+      o["pending"] = e.pending->entry;
     entries.push_back(std::move(o));
   }
   boost::json::object root;
@@ -56,7 +60,8 @@ listing_from_json(std::string_view json, const repo_path& dir)
     auto const size = jf::required_count(*o, "size");
     auto const mtime = jf::required_integer(*o, "mtime_ns");
     auto const tag = jf::optional_string(*o, "etag");
-    if(! name || ! type || ! size || ! mtime || ! tag)
+    auto const pending = jf::optional_string(*o, "pending");
+    if(! name || ! type || ! size || ! mtime || ! tag || ! pending)
       return bad;
     listing_entry e;
     e.name = std::string(*name);
@@ -75,6 +80,8 @@ listing_from_json(std::string_view json, const repo_path& dir)
       if(! e.etag)
         return bad;
     }
+    if(*pending)
+      e.pending = pending_write{std::string(**pending), false};
     out.entries.push_back(std::move(e));
   }
   std::sort(out.entries.begin(), out.entries.end(),
@@ -97,7 +104,21 @@ listing_etag(const listing& l)
 inline entity_tag
 listing_tag(const listing& l, listing_format f)
 {
-  auto tag = entity_tag::strong(std::string(listing_etag(l).opaque()) + (f == listing_format::json ? "-json" : "-html"));
+  std::string opaque(listing_etag(l).opaque());
+  if(f == listing_format::html) {
+    // Pending deletions are absent from the JSON but shown in HTML: they
+    // must move the HTML form's tag too.
+    sha256 deletions;
+    bool any = false;
+    for(auto const& e : l.entries)
+      if(e.pending && e.pending->deletion) {
+        deletions.update(e.name + '/' + e.pending->entry + '\n');
+        any = true;
+      }
+    if(any)
+      opaque += "-" + to_hex(deletions.finish(), 8);
+  }
+  auto tag = entity_tag::strong(opaque + (f == listing_format::json ? "-json" : "-html"));
   ZDDC_ASSERT(tag.has_value()); // hex digits, '-' and letters are valid opaque-tag characters
   return std::move(*tag);
 }

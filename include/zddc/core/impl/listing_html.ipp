@@ -48,6 +48,9 @@ td.num{text-align:right;white-space:nowrap}td.dir a{font-weight:600}a{color:#0b5
 form{margin:1rem 0;padding:.6rem;background:#f4f6f8;border-radius:4px}
 button.del{color:#a1260d;background:none;border:1px solid #d9b3ab;border-radius:3px;cursor:pointer}
 #msg{color:#a1260d}
+tr.pending td{background:#fff8e1}tr.deleted td{color:#6b7580;text-decoration:line-through}
+.badge{font-size:12px;margin-left:.5rem;padding:0 .35rem;border-radius:3px;background:#f5d97a;color:#4a3b00;
+  text-decoration:none;display:inline-block}
 )";
 
 inline constexpr std::string_view listing_script = R"(
@@ -137,8 +140,19 @@ render_listing_html(const listing& l, const html_listing_options& options)
       status = format(d->status);
       caption = d->title;
     }
-    h += is_dir ? "<tr data-kind=\"d\"><td class=\"dir\">" : "<tr data-kind=\"f\"><td>";
-    h += "<a href=\"" + href + "\">" + html_escape(e.name) + (is_dir ? "/" : "") + "</a></td>";
+    bool const deleted = e.pending && e.pending->deletion;
+    h += is_dir ? "<tr data-kind=\"d\"" : "<tr data-kind=\"f\"";
+    if(e.pending)
+      h += deleted ? " class=\"deleted\"" : " class=\"pending\"";
+    h += is_dir ? "><td class=\"dir\">" : "><td>";
+    if(deleted)
+      h += html_escape(e.name); // gone, as far as this cache's people are concerned
+    else
+      h += "<a href=\"" + href + "\">" + html_escape(e.name) + (is_dir ? "/" : "") + "</a>";
+    if(e.pending)
+      h += std::string("<span class=\"badge\" title=\"outbox entry ") + html_escape(e.pending->entry) + "\">" +
+           (deleted ? "deletion waiting for the master" : "waiting for the master") + "</span>";
+    h += "</td>";
     h += "<td>" + html_escape(tracking) + "</td><td class=\"st\">" + html_escape(rev) + "</td><td class=\"st\">" +
          html_escape(status) + "</td><td>" + html_escape(caption) + "</td>";
     if(is_dir)
@@ -149,7 +163,7 @@ render_listing_html(const listing& l, const html_listing_options& options)
     h += "<td class=\"num\" data-sort=\"" + std::to_string(e.mtime.time_since_epoch().count()) + "\">" +
          detail::iso_utc(e.mtime) + "</td>";
     if(options.can_write)
-      h += is_dir ? "<td></td>"
+      h += is_dir || deleted ? "<td></td>"
                   : "<td><button class=\"del\" data-href=\"" + href + "\" data-name=\"" + html_escape(e.name) +
                       "\">Delete</button></td>";
     h += "</tr>\n";
