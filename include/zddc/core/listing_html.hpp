@@ -10,18 +10,47 @@
 /// HTML-escaped and every link built by `encode()` from the decoded path.
 /// The page loads nothing from elsewhere and reads no clock: the same
 /// listing always renders the same bytes.
+///
+/// Served by a cache or mirror, the page also says what the person must
+/// know there: a banner when the master could not be reached, each write
+/// still waiting for it marked in its row, and the writes the master refused
+/// (conflicts and rejections) with both versions to download and the two
+/// ways to settle them (keep mine: retry; keep the master's: discard), which
+/// post to `/.zddc/outbox/<id>/retry|discard`.
 
 #include <zddc/core/listing.hpp>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace zddc::core {
 
+/// A write the master refused, kept by a cache for a person to settle,
+/// shown in the listing of the directory it was for.
+struct refused_write {
+  std::string entry;         // the outbox entry's id
+  std::string name;          // the file's name in this directory
+  bool conflict = true;      // a conflict (412), else a rejection
+  std::string at;            // when the master refused it, RFC 3339
+  unsigned master_status = 0; // a rejection's status; a conflict's GET status (200: the master has a copy)
+  bool deletion = false;     // the refused write was a DELETE
+};
+
 struct html_listing_options {
   bool can_write = false; // show upload and delete controls
+  // A cache or mirror serving its stored copy because the master could not
+  // be reached: since when (RFC 3339). Shown as a banner.
+  std::optional<std::string> offline_since = std::nullopt;
+  // Writes to this directory that the master refused, kept for a person.
+  std::vector<refused_write> refused = {};
 };
 
 std::string render_listing_html(const listing& l, const html_listing_options& options);
+
+/// The strong tag of the page `render_listing_html(l, options)` renders:
+/// the listing's HTML tag, moved by a banner or refused writes.
+entity_tag html_listing_tag(const listing& l, const html_listing_options& options);
 
 } // namespace zddc::core
 

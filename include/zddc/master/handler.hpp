@@ -53,11 +53,13 @@ struct config {
 };
 
 /// Answers `req` with listing `l`: JSON for `Accept: application/json`,
-/// else HTML (with upload and delete controls when `can_write`), after the
-/// request's preconditions (304 when the client's tag is current). The
-/// master and a cache serving its stored copy answer alike.
+/// else HTML rendered with `html` (upload and delete controls, a cache's
+/// banner and refused writes), after the request's preconditions (304 when
+/// the client's tag is current). The master and a cache serving its stored
+/// copy answer alike.
 template<class Reader>
-core::response<Reader> listing_response(const core::request& req, const core::listing& l, bool can_write);
+core::response<Reader> listing_response(const core::request& req, const core::listing& l,
+                                        const core::html_listing_options& html);
 
 template<env::Environment E>
 class handler {

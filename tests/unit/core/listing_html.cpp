@@ -78,5 +78,37 @@ TEST(listing_html, empty_directories_and_determinism)
   EXPECT_EQ(render_listing_html(sample("Dir"), {true}), render_listing_html(sample("Dir"), {true}));
 }
 
+// Issue 14: at a cache, the page says what the person must know there.
+TEST(listing_html, a_cache_page_shows_the_offline_banner_and_the_refused_writes)
+{
+  auto const l = sample("Dir");
+  html_listing_options options;
+  options.can_write = true;
+  options.offline_since = "2026-01-01T09:30:00Z";
+  options.refused = {
+    refused_write{"0000000000000007", "Spec <A>.pdf", true, "2026-01-01T10:00:00Z", 200, false},
+    refused_write{"0000000000000008", "Other.pdf", false, "2026-01-01T10:05:00Z", 403, false},
+  };
+  auto const html = render_listing_html(l, options);
+  EXPECT_NE(html.find("The master cannot be reached</strong> (since 2026-01-01T09:30:00Z)"), std::string::npos);
+  EXPECT_NE(html.find("Spec &lt;A&gt;.pdf: your version was refused because the master's copy changed"),
+            std::string::npos);
+  EXPECT_NE(html.find("href=\"/.zddc/outbox/0000000000000007/mine\""), std::string::npos);
+  EXPECT_NE(html.find("href=\"/.zddc/outbox/0000000000000007/theirs\""), std::string::npos);
+  EXPECT_NE(html.find("data-href=\"/.zddc/outbox/0000000000000007/retry\""), std::string::npos);
+  EXPECT_NE(html.find("data-href=\"/.zddc/outbox/0000000000000008/discard\""), std::string::npos);
+  EXPECT_NE(html.find("refused by the master (403, 2026-01-01T10:05:00Z)"), std::string::npos);
+  EXPECT_EQ(render_listing_html(l, {true}).find("class=\"banner\""), std::string::npos);
+
+  // Each of these changes the page, so each changes its tag.
+  auto const plain = html_listing_tag(l, {true});
+  EXPECT_NE(html_listing_tag(l, options), plain);
+  auto online = options;
+  online.offline_since.reset();
+  EXPECT_NE(html_listing_tag(l, online), html_listing_tag(l, options));
+  EXPECT_NE(html_listing_tag(l, {false}), plain);
+  EXPECT_EQ(html_listing_tag(l, {false}), listing_tag(l, listing_format::html));
+}
+
 } // namespace
 } // namespace zddc::core

@@ -181,7 +181,7 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
   bool const stale = verdict == upstream_verdict::unavailable;
   if(! *stored)
     co_return text(http::status::gateway_timeout, "the master cannot be reached and this listing is not cached here");
-  auto r = master::listing_response<reader_type>(req, **stored, true);
+  auto r = master::listing_response<reader_type>(req, **stored, core::html_listing_options{.can_write = true});
   if(stale)
     r.headers.set(cache_status_header, "stale");
   co_return r;

@@ -49,6 +49,9 @@ form{margin:1rem 0;padding:.6rem;background:#f4f6f8;border-radius:4px}
 button.del{color:#a1260d;background:none;border:1px solid #d9b3ab;border-radius:3px;cursor:pointer}
 #msg{color:#a1260d}
 tr.pending td{background:#fff8e1}tr.deleted td{color:#6b7580;text-decoration:line-through}
+.banner{margin:0 0 1rem;padding:.6rem .8rem;border-radius:4px;background:#fff3cd;border:1px solid #e6c200}
+.refused{margin:0 0 1rem;padding:.6rem .8rem;border-radius:4px;background:#fdecea;border:1px solid #e0a39a}
+.refused li{margin:.3rem 0}.refused button{margin-left:.4rem}
 .badge{font-size:12px;margin-left:.5rem;padding:0 .35rem;border-radius:3px;background:#f5d97a;color:#4a3b00;
   text-decoration:none;display:inline-block}
 )";
@@ -70,10 +73,42 @@ if(up)up.addEventListener('submit',function(e){e.preventDefault();
   var files=document.getElementById('file').files,n=files.length;if(!n)return;
   [].forEach.call(files,function(f){fetch(location.pathname+encodeURIComponent(f.name),{method:'PUT',body:f})
     .then(function(r){if(!r.ok)zddcFail(r);else if(--n===0)location.reload();});});});
+document.querySelectorAll('button.settle').forEach(function(b){b.addEventListener('click',function(){
+  if(!confirm(b.dataset.ask))return;
+  fetch(b.dataset.href,{method:'POST'}).then(function(r){if(r.ok)location.reload();else zddcFail(r);});});});
 document.querySelectorAll('button.del').forEach(function(b){b.addEventListener('click',function(){
   if(!confirm('Delete '+b.dataset.name+'?'))return;
   fetch(b.dataset.href,{method:'DELETE'}).then(function(r){if(r.ok)location.reload();else zddcFail(r);});});});
 )";
+
+/// The writes the master refused in this directory, each with both
+/// versions and the two ways to settle it.
+inline std::string
+refused_section(const std::vector<refused_write>& refused)
+{
+  std::string h = "<div class=\"refused\" role=\"alert\"><strong>Changes the master did not accept</strong><ul>\n";
+  for(auto const& r : refused) {
+    auto const base = "/.zddc/outbox/" + html_escape(r.entry);
+    h += "<li>" + html_escape(r.name) + ": ";
+    h += r.deletion ? "your deletion" : "your version";
+    if(r.conflict)
+      h += " was refused because the master's copy changed since you saw it (" + html_escape(r.at) + "). ";
+    else
+      h += " was refused by the master (" + std::to_string(r.master_status) + ", " + html_escape(r.at) + "). ";
+    if(! r.deletion)
+      h += "<a href=\"" + base + "/mine\">yours</a>";
+    if(r.master_status == 200 || ! r.conflict)
+      h += std::string(r.deletion ? "" : " · ") + "<a href=\"" + base + "/theirs\">" +
+           (r.conflict ? "the master's" : "the master's answer") + "</a>";
+    h += "<button class=\"settle\" data-href=\"" + base + "/retry\" data-ask=\"Send your " +
+         (r.deletion ? "deletion" : "version") + " of " + html_escape(r.name) + " again" +
+         (r.conflict ? ", over the master's version" : "") + "?\">Keep mine</button>";
+    h += "<button class=\"settle\" data-href=\"" + base + "/discard\" data-ask=\"Drop your " +
+         (r.deletion ? "deletion" : "version") + " of " + html_escape(r.name) +
+         " and keep the master's?\">Keep the master's</button></li>\n";
+  }
+  return h + "</ul></div>\n";
+}
 
 } // namespace detail
 
@@ -106,6 +141,13 @@ render_listing_html(const listing& l, const html_listing_options& options)
     rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
   }
   h += "</nav>\n";
+
+  if(options.offline_since)
+    h += "<p class=\"banner\" role=\"status\"><strong>The master cannot be reached</strong> (since " +
+         html_escape(*options.offline_since) +
+         "). This page shows the last copy kept here. Your changes are kept and sent when it is back.</p>\n";
+  if(! options.refused.empty())
+    h += detail::refused_section(options.refused);
 
   if(options.can_write)
     h += "<form id=\"upload\"><input type=\"file\" id=\"file\" multiple> <button>Upload here</button> "
@@ -181,6 +223,25 @@ render_listing_html(const listing& l, const html_listing_options& options)
   h += "</script>\n</body></html>\n";
 
   return h;
+}
+
+inline entity_tag
+html_listing_tag(const listing& l, const html_listing_options& options)
+{
+  auto const plain = listing_tag(l, listing_format::html);
+  if(! options.offline_since && options.refused.empty() && ! options.can_write)
+    return plain;
+  sha256 h;
+  h.update(plain.opaque());
+  h.update(options.can_write ? "|w" : "|r");
+  if(options.offline_since)
+    h.update("|offline " + *options.offline_since);
+  for(auto const& r : options.refused)
+    h.update("|" + r.entry + "/" + r.name + "/" + r.at + "/" + std::to_string(r.master_status) +
+             (r.conflict ? "c" : "r") + (r.deletion ? "d" : "p"));
+  auto tag = entity_tag::strong(to_hex(h.finish(), 16) + "-html");
+  ZDDC_ASSERT(tag.has_value()); // hex digits, '-' and letters are valid opaque-tag characters
+  return std::move(*tag);
 }
 
 } // namespace zddc::core

@@ -96,11 +96,11 @@ wants_json(const http::fields& headers)
 
 template<class Reader>
 core::response<Reader>
-listing_response(const core::request& req, const core::listing& l, bool can_write)
+listing_response(const core::request& req, const core::listing& l, const core::html_listing_options& html)
 {
   namespace http = boost::beast::http;
   bool const json = detail::wants_json(req.headers);
-  auto const tag = core::listing_tag(l, json ? core::listing_format::json : core::listing_format::html);
+  auto const tag = json ? core::listing_tag(l, core::listing_format::json) : core::html_listing_tag(l, html);
   core::representation_state const state{true, tag, std::nullopt};
   if(auto r = detail::precondition_response<Reader>(core::evaluate_preconditions(req.method, req.headers, state),
                                                     state))
@@ -116,7 +116,7 @@ listing_response(const core::request& req, const core::listing& l, bool can_writ
     body = core::to_json(l);
   } else {
     r.headers.set(http::field::content_type, "text/html; charset=utf-8");
-    body = core::render_listing_html(l, {can_write});
+    body = core::render_listing_html(l, html);
   }
   r.headers.set(http::field::content_length, std::to_string(body.size()));
   r.body = req.method == http::verb::head ? std::string() : std::move(body);
@@ -278,7 +278,7 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir,
   std::sort(l.entries.begin(), l.entries.end(),
             [](auto const& a, auto const& b) { return a.name < b.name; });
 
-  return listing_response<reader_type>(req, l, core::may_write(who, dir));
+  return listing_response<reader_type>(req, l, core::html_listing_options{.can_write = core::may_write(who, dir)});
 }
 
 template<env::Environment E>
