@@ -24,6 +24,9 @@
 /// dropped: the client is told now); with no answer, 202 and the entry id,
 /// and the replayer takes over.
 ///
+/// Outbox. `/.zddc/outbox/<id>/mine|theirs|retry|discard` let a person see
+/// and settle a refused write over HTTP (impl/outbox_routes.hpp).
+///
 /// Local requests are not authenticated: a cache serves one site, and
 /// reaches upstream with its own bearer, which bounds what it can see.
 
@@ -70,6 +73,8 @@ private:
   boost::asio::awaitable<response_type> write(const core::request& req, const core::repo_path& path);
   result<std::optional<write_base>> base_for(const core::request& req, const core::repo_path& path);
   boost::asio::awaitable<response_type> serve_local(const core::request& req, bool stale);
+  boost::asio::awaitable<std::optional<response_type>> outbox_route(const core::request& req);
+  response_type serve_entry_body(const core::request& req, const outbox_entry& e, bool mine);
 
   /// What an upstream answer to a read means for the local copy.
   enum class upstream_verdict {
@@ -105,3 +110,4 @@ private:
 } // namespace zddc::cache
 
 #include <zddc/cache/impl/handler.hpp>
+#include <zddc/cache/impl/outbox_routes.hpp>

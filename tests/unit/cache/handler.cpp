@@ -249,6 +249,54 @@ TEST_F(cache_handler, an_offline_write_over_a_changed_master_becomes_a_conflict_
   EXPECT_EQ(steps_.back(), replay_step::conflict);
 }
 
+// Issue 14: a person at the cache sees both versions of a conflict and
+// settles it over HTTP.
+TEST_F(cache_handler, a_conflict_is_seen_and_settled_over_http)
+{
+  ASSERT_EQ(get(spec).status, http::status::ok);
+  offline();
+  master_.disk().edit_in_place(path(spec_path), "version ONE");
+  auto const queued = call(http::verb::put, spec, {}, "stale offline edit");
+  ASSERT_EQ(queued.status, http::status::accepted);
+  std::string const id(queued.headers[outbox_entry_header]);
+  // Still pending: it can be read back, and not discarded from here.
+  EXPECT_EQ(get("/.zddc/outbox/" + id + "/mine").body, "stale offline edit");
+  EXPECT_EQ(call(http::verb::post, "/.zddc/outbox/" + id + "/discard").status, http::status::conflict);
+  online();
+  EXPECT_FALSE(replay_pass());
+  ASSERT_TRUE(cache_.box().find(id)->refused);
+
+  auto const mine = get("/.zddc/outbox/" + id + "/mine");
+  EXPECT_EQ(mine.status, http::status::ok);
+  EXPECT_EQ(mine.body, "stale offline edit");
+  EXPECT_EQ(mine.headers["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ(get("/.zddc/outbox/" + id + "/theirs").body, "version ONE");
+  EXPECT_EQ(call(http::verb::put, "/.zddc/outbox/" + id + "/mine", {}, "x").status, http::status::method_not_allowed);
+  EXPECT_EQ(call(http::verb::get, "/.zddc/outbox/" + id + "/retry").status, http::status::method_not_allowed);
+  EXPECT_EQ(get("/.zddc/outbox/0000000000000000/mine").status, http::status::not_found);
+  EXPECT_EQ(get("/.zddc/outbox/not-an-id/mine").status, http::status::not_found);
+
+  // Keep the master's.
+  EXPECT_EQ(call(http::verb::post, "/.zddc/outbox/" + id + "/discard").status, http::status::ok);
+  EXPECT_TRUE(cache_.box().all()->empty());
+  EXPECT_EQ(on_master(spec_path), "version ONE");
+}
+
+TEST_F(cache_handler, keep_mine_requeues_a_conflict_over_the_masters_version)
+{
+  ASSERT_EQ(get(spec).status, http::status::ok);
+  offline();
+  master_.disk().edit_in_place(path(spec_path), "version ONE");
+  auto const queued = call(http::verb::put, spec, {}, "mine wins");
+  std::string const id(queued.headers[outbox_entry_header]);
+  online();
+  EXPECT_FALSE(replay_pass());
+  EXPECT_EQ(call(http::verb::post, "/.zddc/outbox/" + id + "/retry").status, http::status::ok);
+  EXPECT_FALSE(replay_pass());
+  EXPECT_EQ(on_master(spec_path), "mine wins");
+  EXPECT_TRUE(cache_.box().all()->empty());
+}
+
 TEST_F(cache_handler, a_lost_acknowledgement_is_recognised_not_turned_into_a_conflict)
 {
   ASSERT_EQ(get(spec).status, http::status::ok);

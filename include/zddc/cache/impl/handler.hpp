@@ -38,6 +38,8 @@ boost::asio::awaitable<typename handler<E>::response_type>
 handler<E>::handle(const core::request& req)
 {
   namespace http = boost::beast::http;
+  if(auto r = co_await outbox_route(req))
+    co_return std::move(*r);
   auto const target = core::decode(req.target);
   if(! target)
     co_return text(http::status::bad_request, "bad request target: " + target.error().message());
