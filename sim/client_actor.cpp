@@ -143,7 +143,7 @@ client_actor::list(network::endpoint& upstream, const core::repo_path& dir)
     auto const child = dir.child(e.name);
     if(! child)
       continue;
-    if(e.kind == env::file_kind::directory) {
+    if(e.kind == core::file_kind::directory) {
       dirs_.insert(*child);
     } else {
       files_.insert(*child);
