@@ -184,5 +184,35 @@ TEST(log, lines_are_logfmt_with_quoting)
             "time=T level=warn msg=\"x \\\"y\\\"\" k=\"a=b\"\n");
 }
 
+TEST(log, a_throttle_passes_the_first_occurrence_then_one_line_per_interval_with_the_count_held_back)
+{
+  // Descriptor exhaustion once wrote 5.3 M identical lines in 10 s.
+  log_throttle t(10s);
+  log_throttle::clock::time_point const t0{};
+  EXPECT_EQ(t.admit(t0), 0u);
+  std::uint64_t passed = 0;
+  for(int i = 1; i <= 100'000; ++i) // 100 000 failures within 10 s
+    passed += t.admit(t0 + i * 99us).has_value();
+  EXPECT_EQ(passed, 0u);
+  EXPECT_EQ(t.admit(t0 + 10s), 100'000u);
+  EXPECT_FALSE(t.admit(t0 + 11s));
+  EXPECT_FALSE(t.flush(t0 + 12s)); // the condition ended, but a line is not due yet
+  EXPECT_EQ(t.flush(t0 + 20s), 1u); // now the one held back is reported
+  EXPECT_FALSE(t.flush(t0 + 40s));  // nothing held back: nothing to say
+  EXPECT_EQ(t.admit(t0 + 41s), 0u); // a new episode is reported at once
+}
+
+TEST(log, a_throttle_bounds_lines_when_failures_and_recoveries_alternate)
+{
+  log_throttle t(10s);
+  log_throttle::clock::time_point const t0{};
+  int lines = 0;
+  for(int i = 0; i < 10'000; ++i) { // a failure and a success every millisecond, for 10 s
+    lines += t.admit(t0 + i * 1ms).has_value();
+    lines += t.flush(t0 + i * 1ms + 500us).has_value();
+  }
+  EXPECT_EQ(lines, 1);
+}
+
 } // namespace
 } // namespace zddc::runtime
