@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdlib>
 
 namespace zddc::runtime {
@@ -232,6 +233,13 @@ TEST(config, help_lists_every_flag)
                    "--max-connections", "--allowed-host", "--metrics-public",
                    "--upstream", "--bearer", "--mirror-subtree", "--mirror-min-interval", "--mirror-parallel"})
     EXPECT_NE(inv.help_text.find(flag), std::string::npos) << flag;
+  // What the timeouts measure, as the server applies them (the help wraps lines).
+  std::string words;
+  for(char c : inv.help_text)
+    if(! std::isspace(static_cast<unsigned char>(c)) || (! words.empty() && words.back() != ' '))
+      words += std::isspace(static_cast<unsigned char>(c)) ? ' ' : c;
+  EXPECT_NE(words.find("a request's header must arrive within this once its first byte has"), std::string::npos);
+  EXPECT_NE(words.find("wait for the first byte of its next request"), std::string::npos);
 }
 
 TEST(log, lines_are_logfmt_with_quoting)
