@@ -1,9 +1,12 @@
 #include "runtime/config.hpp"
 
+#include "runtime/request_guard.hpp"
+
 #include <zddc/mirror/config.hpp>
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cctype>
 #include <cstdlib>
@@ -71,7 +74,53 @@ read_mirror_options(const po::variables_map& vm, serve_config& c)
     throw config_error("--mirror-parallel must be between 1 and 64");
 }
 
+// `--allowed-host`, repeated or comma separated, checked the way the
+// server will use it.
+void
+read_allowed_hosts(const po::variables_map& vm, serve_config& c)
+{
+  if(! vm.count("allowed-host"))
+    return;
+  for(auto const& value : vm["allowed-host"].as<std::vector<std::string>>()) {
+    for(std::size_t begin = 0;;) {
+      auto const comma = value.find(',', begin);
+      c.allowed_hosts.push_back(value.substr(begin, comma - begin));
+      if(comma == std::string::npos)
+        break;
+      begin = comma + 1;
+    }
+  }
+  try {
+    host_allowlist(c.listen_host, c.allowed_hosts);
+  } catch(const std::invalid_argument& e) {
+    throw config_error(std::string("--allowed-host: ") + e.what() + "; write NAME or NAME:PORT, or * for any");
+  }
+}
+
+// `--max-connections`, `--allowed-host`, `--metrics-public`: what the edge
+// lets in.
+void
+read_edge_options(const po::variables_map& vm, serve_config& c)
+{
+  if(vm.count("max-connections")) {
+    c.max_connections = vm["max-connections"].as<unsigned>();
+    if(c.max_connections < 1 || c.max_connections > connections_max_ceiling)
+      throw config_error("--max-connections must be between 1 and " + std::to_string(connections_max_ceiling));
+  }
+  read_allowed_hosts(vm, c);
+  c.metrics_public = vm["metrics-public"].as<bool>();
+}
+
 } // namespace
+
+unsigned
+connections_max_for(std::uint64_t open_files_soft_limit)
+{
+  if(open_files_soft_limit <= open_files_reserve + 2 * connections_max_floor)
+    return connections_max_floor;
+  auto const n = (open_files_soft_limit - open_files_reserve) / 2;
+  return static_cast<unsigned>(std::min<std::uint64_t>(n, connections_max_ceiling));
+}
 
 std::optional<std::chrono::milliseconds>
 parse_duration(std::string_view text)
@@ -152,8 +201,11 @@ parse_serve_args(const std::vector<std::string>& args)
     ("state-dir", po::value<std::string>(), "where the token store lives, outside the served tree (default: $XDG_STATE_HOME/zddc)")
     ("tls-cert", po::value<std::string>(), "PEM certificate chain; serve HTTPS (TLS 1.2+) with --tls-key")
     ("tls-key", po::value<std::string>(), "PEM private key for --tls-cert")
-    ("read-timeout", po::value<std::string>()->default_value("30s"), "longest wait for a request's header or for each body chunk")
-    ("idle-timeout", po::value<std::string>()->default_value("60s"), "how long a keep-alive connection may sit idle")
+    ("read-timeout", po::value<std::string>()->default_value("30s"), "a request's header must arrive within this once its first byte has; also the longest wait for each body chunk and response write")
+    ("idle-timeout", po::value<std::string>()->default_value("60s"), "how long a connection may wait for the first byte of its next request")
+    ("max-connections", po::value<unsigned>(), "most client connections at once; extras answer 503 with Retry-After and are closed (default: from the open-files limit, (soft limit - 32) / 2, at least 8)")
+    ("allowed-host", po::value<std::vector<std::string>>(), "a Host name to answer to besides the listen address, localhost, 127.0.0.1 and [::1] (and any IP when listening on 0.0.0.0 or ::); NAME or NAME:PORT, repeat the flag or separate with commas, * for any; other Hosts answer 421")
+    ("metrics-public", po::bool_switch(), "serve /.zddc/metrics without a token (a master with tokens asks for a valid one)")
     ("shutdown-timeout", po::value<std::string>()->default_value("10s"), "how long SIGTERM waits for in-flight requests")
     ("log-level", po::value<std::string>()->default_value("info"), "debug | info | warn | error")
     ("upstream", po::value<std::string>(), "cache: the master's URL, http://HOST:PORT or https://... (required)")
@@ -244,6 +296,7 @@ parse_serve_args(const std::vector<std::string>& args)
   c.read_timeout = duration("read-timeout");
   c.idle_timeout = duration("idle-timeout");
   c.shutdown_timeout = duration("shutdown-timeout");
+  read_edge_options(vm, c);
   if(! parse_log_level(vm["log-level"].as<std::string>(), c.level))
     throw config_error("--log-level must be debug, info, warn or error");
 

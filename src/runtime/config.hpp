@@ -40,6 +40,9 @@ struct serve_config {
   std::chrono::milliseconds read_timeout{30'000};    // a request's header or a body chunk
   std::chrono::milliseconds idle_timeout{60'000};    // between keep-alive requests
   std::chrono::milliseconds shutdown_timeout{10'000}; // in-flight requests at SIGTERM
+  unsigned max_connections = 0;           // client connections at once; 0: connections_max_for(open-files limit)
+  std::vector<std::string> allowed_hosts; // Host names besides the listen address and loopback; `*`: any
+  bool metrics_public = false;            // /.zddc/metrics without a token on an authenticating master
   log_level level = log_level::info;
 
   // Cache mode.
@@ -61,6 +64,18 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 /// Parses a byte count with an optional `KiB`/`MiB`/`GiB` suffix.
 std::optional<std::uint64_t> parse_size(std::string_view text);
+
+/// The default `--max-connections` for a soft open-files limit: each
+/// connection may hold two descriptors (its socket and a file it streams),
+/// and `open_files_reserve` stay free for the listener, the event loops,
+/// logs, tokens and upstream connections. Never below
+/// `connections_max_floor` (the accept loop backs off if descriptors run
+/// out anyway), never above `connections_max_ceiling`.
+unsigned connections_max_for(std::uint64_t open_files_soft_limit);
+
+inline constexpr std::uint64_t open_files_reserve = 32;
+inline constexpr unsigned connections_max_floor = 8;
+inline constexpr unsigned connections_max_ceiling = 1'000'000;
 
 /// What `zddc serve` was asked to do: run, or print help and exit.
 struct serve_invocation {

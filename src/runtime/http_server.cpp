@@ -1,6 +1,7 @@
 #include "runtime/http_server.hpp"
 
 #include "runtime/log.hpp"
+#include "runtime/request_guard.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -23,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 namespace zddc::runtime {
 namespace {
 
@@ -36,12 +39,16 @@ constexpr std::size_t header_bytes_max = 16 * 1024; // request line and fields
 constexpr std::size_t file_chunk_bytes = 64 * 1024; // per write of a file body
 constexpr std::uint64_t drain_bytes_max = 64 * 1024; // unread body read and dropped to keep the connection
 constexpr auto shutdown_poll_interval = std::chrono::milliseconds(20);
+constexpr std::size_t first_read_bytes = 4096;                   // each read of a request header
+constexpr auto close_linger = std::chrono::milliseconds(500);    // reading what a client still sends before our close
+constexpr int refusals_max = 64;                                 // over-limit connections answered 503 at once; more are just closed
 
 struct server_metrics {
   std::array<std::atomic<std::uint64_t>, 6> requests{}; // by status / 100
   std::atomic<std::uint64_t> response_bytes{0};
   std::atomic<std::int64_t> connections_open{0};
   std::atomic<std::uint64_t> connections_total{0};
+  std::atomic<std::uint64_t> connections_refused{0};
   std::atomic<std::int64_t> requests_in_flight{0};
 
   std::string
@@ -62,6 +69,9 @@ struct server_metrics {
     s += "# HELP zddc_connections_total Client connections accepted.\n";
     s += "# TYPE zddc_connections_total counter\n";
     s += "zddc_connections_total " + std::to_string(connections_total.load()) + "\n";
+    s += "# HELP zddc_connections_refused_total Client connections refused over --max-connections.\n";
+    s += "# TYPE zddc_connections_refused_total counter\n";
+    s += "zddc_connections_refused_total " + std::to_string(connections_refused.load()) + "\n";
     s += "# HELP zddc_requests_in_flight Requests being handled now.\n";
     s += "# TYPE zddc_requests_in_flight gauge\n";
     s += "zddc_requests_in_flight " + std::to_string(requests_in_flight.load()) + "\n";
@@ -69,12 +79,31 @@ struct server_metrics {
   }
 };
 
+std::uint64_t
+open_files_soft_limit()
+{
+  rlimit limit{};
+  if(::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+    return UINT64_MAX;
+  return limit.rlim_cur;
+}
+
 struct shared_state {
+  shared_state(const serve_config& c, authenticator a)
+    : config(c), authenticate(std::move(a)), hosts(c.listen_host, c.allowed_hosts),
+      connections_max(c.max_connections ? c.max_connections : connections_max_for(open_files_soft_limit()))
+  {
+  }
+
   const serve_config& config;
   authenticator authenticate;
+  host_allowlist hosts;
+  unsigned connections_max = 0;
   asio::ssl::context* tls = nullptr;
   server_metrics metrics;
   std::atomic<bool> stopping{false};
+  std::atomic<int> live_connections{0}; // being served (refusals not counted)
+  std::atomic<int> refusing{0};         // over the limit, being answered 503
 };
 
 // An io_context whose pending work can be destroyed ahead of the context
@@ -205,6 +234,8 @@ fill_head(Message& m, const daemon_response& r, unsigned version, bool keep_aliv
       m.insert(f.name_string(), f.value());
   }
   m.set(http::field::server, "zddc");
+  m.set("X-Content-Type-Options", "nosniff"); // Beast 1.81 has no field enum for these two
+  m.set("X-Frame-Options", "DENY");           // no page of ours is meant to be framed
   if(tls)
     m.set(http::field::strict_transport_security, "max-age=31536000");
   m.keep_alive(keep_alive);
@@ -276,12 +307,123 @@ write_response(Stream& stream, daemon_response& r, unsigned version, bool keep_a
   co_return std::pair{ec, sent};
 }
 
+// Reads a request's header into `parser`. Waits up to `idle_timeout` for
+// its first byte (the connection is idle meanwhile: shutdown may close it),
+// then gives the whole header `read_timeout` from there, so a header
+// trickled in is cut at that. Feeds the parser itself to bound the header
+// at `header_bytes_max` in all: Beast's header_limit counts only what is
+// still unparsed at each step, and its read loop goes on while fields keep
+// completing, so a header sent in pieces could grow without end.
+template<class Stream>
+asio::awaitable<error_code>
+read_request_head(Stream& stream, beast::flat_buffer& buffer, http::request_parser<http::buffer_body>& parser,
+                  const serve_config& config, loop_state& loop)
+{
+  auto& lowest = beast::get_lowest_layer(stream);
+  parser.eager(false); // stop at the end of the header
+  bool idle = buffer.size() == 0; // else a pipelined request has begun already
+  if(! idle)
+    lowest.expires_after(config.read_timeout);
+  std::size_t parsed = 0;
+  for(;;) {
+    if(buffer.size() > 0) {
+      error_code ec;
+      auto const used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      parsed += used;
+      if(ec && ec != http::error::need_more)
+        co_return ec;
+      if(parser.is_header_done())
+        co_return error_code();
+    }
+    if(parsed + buffer.size() >= header_bytes_max)
+      co_return http::error::header_limit;
+    if(idle) {
+      loop.idle.insert(&lowest);
+      lowest.expires_after(config.idle_timeout);
+    }
+    auto const room = std::min(header_bytes_max - parsed - buffer.size(), first_read_bytes);
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(room), asio::as_tuple(use_awaitable));
+    if(idle) {
+      loop.idle.erase(&lowest);
+      lowest.expires_after(config.read_timeout);
+      idle = false;
+    }
+    if(ec)
+      co_return ec; // end of stream, timeout, reset: closed without an answer
+    buffer.commit(n);
+  }
+}
+
+// `/.zddc/health` and `/.zddc/metrics`, or nullopt for any other target.
+// Health says only that the server answers. Metrics need a valid token on
+// a server that authenticates (the authenticator answers every request of
+// a `--no-auth` master, a cache or a mirror), unless `metrics_public`.
+std::optional<daemon_response>
+answer_locally(const request_head& msg, std::string_view target, shared_state& shared)
+{
+  bool const health = target == "/.zddc/health";
+  if(! health && target != "/.zddc/metrics")
+    return std::nullopt;
+  if(msg.method() != http::verb::get && msg.method() != http::verb::head) {
+    auto r = text_response(http::status::method_not_allowed, "only GET and HEAD\n");
+    r.headers.set(http::field::allow, "GET, HEAD");
+    return r;
+  }
+  if(health)
+    return text_response(http::status::ok, "{\"status\":\"ok\"}\n", "application/json");
+  if(! shared.config.metrics_public && ! shared.authenticate(msg)) {
+    auto r = text_response(http::status::unauthorized, "authentication required\n");
+    r.headers.set(http::field::www_authenticate, msg.count(http::field::authorization)
+                                                   ? R"(Bearer realm="zddc", error="invalid_token")"
+                                                   : R"(Bearer realm="zddc")");
+    return r;
+  }
+  return text_response(http::status::ok, shared.metrics.render(), "text/plain; version=0.0.4");
+}
+
+// The answer to one request whose head was read: refused at the edge,
+// answered here, or handed to the role. `close`: the connection must not
+// carry another request (its framing cannot be trusted).
+template<class Stream>
+asio::awaitable<daemon_response>
+answer(http::request_parser<http::buffer_body>& parser, socket_request_body<Stream>& body, shared_state& shared,
+       loop_state& loop, bool& close)
+{
+  auto& msg = parser.get();
+  auto const raw_target = std::string(msg.target());
+  if(auto const refusal = check_request_head(msg, shared.hosts, shared.tls != nullptr)) {
+    close = refusal->close;
+    co_return text_response(refusal->status, std::string(refusal->reason) + "\n");
+  }
+  if(auto local = answer_locally(msg, raw_target, shared))
+    co_return std::move(*local);
+  auto target = core::url_target::parse(raw_target);
+  if(! target)
+    co_return text_response(http::status::bad_request, "bad request target: " + target.error().message() + "\n");
+  core::request req;
+  req.method = msg.method();
+  req.target = std::move(*target);
+  req.headers = static_cast<const http::fields&>(msg);
+  req.body = parser.is_done() ? nullptr : &body;
+  auto const who = shared.authenticate(req.headers);
+  ++shared.metrics.requests_in_flight;
+  daemon_response response;
+  try {
+    response = co_await loop.role(req, who ? &*who : nullptr);
+  } catch(const std::exception& e) {
+    log(log_level::error, "request failed", {{"path", raw_target}, {"error", e.what()}});
+    response = text_response(http::status::internal_server_error, "internal error\n");
+  }
+  --shared.metrics.requests_in_flight;
+  co_return response;
+}
+
 template<class Stream>
 asio::awaitable<void>
 serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const std::string& peer)
 {
   auto const& config = shared.config;
-  auto& lowest = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer;
   for(;;) {
     http::request_parser<http::buffer_body> parser;
@@ -290,15 +432,13 @@ serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const s
 
     if(shared.stopping)
       break;
-    loop.idle.insert(&lowest);
-    lowest.expires_after(config.idle_timeout);
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
-    loop.idle.erase(&lowest);
-    if(ec) {
+    if(auto ec = co_await read_request_head(stream, buffer, parser, config, loop)) {
       if(ec.category() == make_error_code(http::error::end_of_stream).category() &&
          ec != http::error::end_of_stream && ec != http::error::partial_message) {
         // Malformed request: say so, then close.
-        auto bad = text_response(http::status::bad_request, "bad request: " + ec.message() + "\n");
+        auto bad = ec == http::error::header_limit
+                     ? text_response(http::status::request_header_fields_too_large, "request header too large\n")
+                     : text_response(http::status::bad_request, "bad request: " + ec.message() + "\n");
         co_await write_response(stream, bad, 11, false, false, shared.tls, config.read_timeout);
       }
       break;
@@ -307,34 +447,11 @@ serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const s
     auto& msg = parser.get();
     bool const head = msg.method() == http::verb::head;
     bool keep_alive = msg.keep_alive();
-    auto const expect = msg[http::field::expect];
     socket_request_body<Stream> body(stream, buffer, parser, config.read_timeout,
-                                     beast::iequals(expect, "100-continue"));
-    daemon_response response;
-    auto const raw_target = std::string(msg.target());
-    if(raw_target == "/.zddc/health") {
-      response = text_response(http::status::ok, "{\"status\":\"ok\"}\n", "application/json");
-    } else if(raw_target == "/.zddc/metrics") {
-      response = text_response(http::status::ok, shared.metrics.render(), "text/plain; version=0.0.4");
-    } else if(auto target = core::url_target::parse(raw_target); ! target) {
-      response = text_response(http::status::bad_request, "bad request target: " + target.error().message() + "\n");
-    } else {
-      core::request req;
-      req.method = msg.method();
-      req.target = std::move(*target);
-      req.headers = static_cast<const http::fields&>(msg);
-      req.body = parser.is_done() ? nullptr : &body;
-      auto const who = shared.authenticate(req.headers);
-      ++shared.metrics.requests_in_flight;
-      try {
-        response = co_await loop.role(req, who ? &*who : nullptr);
-      } catch(const std::exception& e) {
-        log(log_level::error, "request failed", {{"path", raw_target}, {"error", e.what()}});
-        response = text_response(http::status::internal_server_error, "internal error\n");
-      }
-      --shared.metrics.requests_in_flight;
-    }
-    if(! parser.is_done() && ! co_await body.drain())
+                                     beast::iequals(msg[http::field::expect], "100-continue"));
+    bool close = false;
+    auto response = co_await answer(parser, body, shared, loop, close);
+    if(close || (! parser.is_done() && ! co_await body.drain()))
       keep_alive = false; // unread body bytes would be taken for the next request
     if(shared.stopping)
       keep_alive = false;
@@ -347,18 +464,48 @@ serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const s
     ++shared.metrics.requests[std::min<unsigned>(code / 100, 5)];
     shared.metrics.response_bytes += sent;
     log(log_level::info, "request",
-        {{"method", std::string(http::to_string(msg.method()))}, {"path", raw_target},
+        {{"method", std::string(http::to_string(msg.method()))}, {"path", std::string(msg.target())},
          {"status", code}, {"bytes", sent}, {"duration_ms", micros / 1000.0}, {"peer", peer}});
     if(wec || ! keep_alive)
       break;
   }
 }
 
+// A connection over the limit: answered without reading its request.
+template<class Stream>
 asio::awaitable<void>
-run_connection(tcp::socket socket, shared_state& shared, loop_state& loop)
+refuse_connection(Stream& stream, shared_state& shared)
 {
-  ++shared.metrics.connections_open;
-  ++shared.metrics.connections_total;
+  auto r = text_response(http::status::service_unavailable, "too many connections; try again shortly\n");
+  r.headers.set(http::field::retry_after, "1");
+  co_await write_response(stream, r, 11, false, false, shared.tls != nullptr, shared.config.read_timeout);
+}
+
+// After our half-close, reads and drops what the client still sends, until
+// it closes or `close_linger` passes: closing a socket with unread bytes
+// sends a reset, and a reset can destroy our last answer in the client's
+// buffer before it was read.
+asio::awaitable<void>
+linger_before_close(beast::tcp_stream& stream)
+{
+  stream.expires_after(close_linger);
+  std::array<char, 4096> scratch;
+  std::uint64_t dropped = 0;
+  while(dropped < drain_bytes_max) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), asio::as_tuple(use_awaitable));
+    if(ec)
+      break;
+    dropped += n;
+  }
+}
+
+asio::awaitable<void>
+run_connection(tcp::socket socket, shared_state& shared, loop_state& loop, bool refuse)
+{
+  auto& counter = refuse ? shared.metrics.connections_refused : shared.metrics.connections_total;
+  ++counter;
+  if(! refuse)
+    ++shared.metrics.connections_open;
   error_code ignored;
   auto const endpoint = socket.remote_endpoint(ignored);
   std::string const peer = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -368,15 +515,98 @@ run_connection(tcp::socket socket, shared_state& shared, loop_state& loop)
     beast::get_lowest_layer(stream).expires_after(shared.config.read_timeout);
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(use_awaitable));
     if(! ec) {
-      co_await serve_connection(stream, shared, loop, peer);
+      if(refuse)
+        co_await refuse_connection(stream, shared);
+      else
+        co_await serve_connection(stream, shared, loop, peer);
       beast::get_lowest_layer(stream).expires_after(shared.config.read_timeout);
       co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
     }
   } else {
-    co_await serve_connection(tcp_stream, shared, loop, peer);
+    if(refuse)
+      co_await refuse_connection(tcp_stream, shared);
+    else
+      co_await serve_connection(tcp_stream, shared, loop, peer);
     tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_await linger_before_close(tcp_stream);
   }
-  --shared.metrics.connections_open;
+  if(! refuse)
+    --shared.metrics.connections_open;
+}
+
+// Logs how a connection coroutine ended, when it ended by an exception.
+void
+log_connection_end(std::exception_ptr e)
+{
+  if(! e)
+    return;
+  try {
+    std::rethrow_exception(e);
+  } catch(const std::exception& x) {
+    log(log_level::error, "connection failed", {{"error", x.what()}});
+  }
+}
+
+// Starts serving an accepted connection on `loop`, or refusing it when
+// `connections_max` are being served; beyond `refusals_max` refusals in
+// progress, closes it at once.
+void
+dispatch(tcp::socket socket, shared_state& shared, loop_state& loop, log_throttle& refusal_log)
+{
+  prepare_accepted(socket);
+  if(shared.live_connections < static_cast<int>(shared.connections_max)) {
+    ++shared.live_connections;
+    asio::co_spawn(loop.ioc, run_connection(std::move(socket), shared, loop, false),
+                   [&shared](std::exception_ptr e) {
+                     --shared.live_connections;
+                     log_connection_end(e);
+                   });
+    return;
+  }
+  if(auto held = refusal_log.admit(std::chrono::steady_clock::now()))
+    log(log_level::warn, "connection limit reached; refusing connections with 503",
+        {{"max_connections", shared.connections_max}, {"refused_not_logged", *held}});
+  if(shared.refusing >= refusals_max) {
+    ++shared.metrics.connections_refused;
+    return; // the socket closes here
+  }
+  ++shared.refusing;
+  asio::co_spawn(loop.ioc, run_connection(std::move(socket), shared, loop, true), [&shared](std::exception_ptr e) {
+    --shared.refusing;
+    log_connection_end(e);
+  });
+}
+
+// Accepts until the acceptor closes, dealing connections to the loops in
+// turn. A failed accept (EMFILE, ENFILE: the listening socket stays
+// readable, so retrying at once would spin) pauses per accept_pacer.
+asio::awaitable<void>
+accept_loop(tcp::acceptor& acceptor, std::vector<std::unique_ptr<loop_state>>& loops, shared_state& shared)
+{
+  accept_pacer pacer;
+  log_throttle refusal_log(accept_pacer::log_interval);
+  asio::steady_timer pause(acceptor.get_executor());
+  std::size_t next = 0;
+  for(;;) {
+    auto& loop = *loops[next % loops.size()];
+    auto [ec, socket] = co_await acceptor.async_accept(loop.ioc, asio::as_tuple(use_awaitable));
+    auto const now = std::chrono::steady_clock::now();
+    if(ec) {
+      if(! acceptor.is_open())
+        co_return;
+      auto const step = pacer.failed(now);
+      if(step.log_not_logged)
+        log(log_level::warn, "accept failed; pausing accepts",
+            {{"error", ec.message()}, {"pause_ms", step.pause.count()}, {"failures_not_logged", *step.log_not_logged}});
+      pause.expires_after(step.pause);
+      co_await pause.async_wait(asio::as_tuple(use_awaitable));
+      continue;
+    }
+    if(auto const held = pacer.succeeded(now))
+      log(log_level::info, "accepting again", {{"failures_not_logged", *held}});
+    ++next;
+    dispatch(std::move(socket), shared, loop, refusal_log);
+  }
 }
 
 std::unique_ptr<asio::ssl::context>
@@ -411,7 +641,13 @@ int
 run_http_server(const serve_config& config, role_factory make_role, authenticator authenticate,
                 std::function<void(std::uint16_t)> on_listening)
 {
-  shared_state shared{config, std::move(authenticate), nullptr, {}, {}};
+  shared_state shared(config, std::move(authenticate));
+  auto const open_files = open_files_soft_limit();
+  bool const tight = shared.connections_max > connections_max_for(open_files);
+  log(tight ? log_level::warn : log_level::info,
+      tight ? "connection limit above what the open-files limit allows; accepts pause when descriptors run out"
+            : "connection limit",
+      {{"max_connections", shared.connections_max}, {"open_files", open_files}});
   std::unique_ptr<asio::ssl::context> tls;
   if(! config.tls_cert.empty()) {
     tls = make_tls_context(config);
@@ -443,36 +679,7 @@ run_http_server(const serve_config& config, role_factory make_role, authenticato
                        ": " + ec.message());
   auto const port = acceptor.local_endpoint().port();
 
-  std::atomic<int> live_connections{0};
-  asio::co_spawn(
-    main_loop.ioc,
-    [&]() -> asio::awaitable<void> {
-      std::size_t next = 0;
-      for(;;) {
-        auto& loop = *loops[next++ % loops.size()];
-        auto [aec, socket] = co_await acceptor.async_accept(loop.ioc, asio::as_tuple(use_awaitable));
-        if(aec) {
-          if(! acceptor.is_open())
-            co_return;
-          log(log_level::warn, "accept failed", {{"error", aec.message()}});
-          continue;
-        }
-        prepare_accepted(socket);
-        ++live_connections;
-        asio::co_spawn(loop.ioc, run_connection(std::move(socket), shared, loop),
-                       [&live_connections](std::exception_ptr e) {
-                         --live_connections;
-                         if(e) {
-                           try {
-                             std::rethrow_exception(e);
-                           } catch(const std::exception& x) {
-                             log(log_level::error, "connection failed", {{"error", x.what()}});
-                           }
-                         }
-                       });
-      }
-    },
-    asio::detached);
+  asio::co_spawn(main_loop.ioc, accept_loop(acceptor, loops, shared), asio::detached);
 
   // Graceful shutdown: stop accepting, wake idle connections, give the
   // in-flight ones `shutdown_timeout`, then stop every loop.
@@ -485,7 +692,7 @@ run_http_server(const serve_config& config, role_factory make_role, authenticato
   signals.async_wait([&](const boost::system::error_code& sec, int signo) {
     if(sec)
       return;
-    log(log_level::info, "shutting down", {{"signal", signo}, {"in_flight", live_connections.load()}});
+    log(log_level::info, "shutting down", {{"signal", signo}, {"in_flight", shared.live_connections.load()}});
     shared.stopping = true;
     boost::system::error_code ignored;
     acceptor.close(ignored);
@@ -498,12 +705,12 @@ run_http_server(const serve_config& config, role_factory make_role, authenticato
     asio::co_spawn(
       main_loop.ioc,
       [&, deadline]() -> asio::awaitable<void> {
-        while(live_connections > 0 && std::chrono::steady_clock::now() < deadline) {
+        while(shared.live_connections > 0 && std::chrono::steady_clock::now() < deadline) {
           shutdown_timer.expires_after(shutdown_poll_interval);
           co_await shutdown_timer.async_wait(asio::as_tuple(use_awaitable));
         }
-        if(live_connections > 0)
-          log(log_level::warn, "shutdown timeout: closing connections", {{"open", live_connections.load()}});
+        if(shared.live_connections > 0)
+          log(log_level::warn, "shutdown timeout: closing connections", {{"open", shared.live_connections.load()}});
         stop_all();
       },
       asio::detached);

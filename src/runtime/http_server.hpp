@@ -9,16 +9,35 @@
 /// with a header limit; a request body is streamed to the role, never
 /// buffered here; `Expect: 100-continue` is answered only when the role
 /// starts reading the body (so a 413 goes out without the body being sent).
-/// Timeouts: `idle_timeout` waiting for a request, `read_timeout` for the
-/// rest of a header and for each body chunk or response write. A connection
-/// whose request body was not fully read is closed after the answer.
+/// Timeouts: `idle_timeout` waiting for the first byte of a request,
+/// `read_timeout` for the rest of its header (counted from that byte), for
+/// each body chunk and for each response write. A connection whose request
+/// body was not fully read is closed after the answer.
 ///
-/// `/.zddc/health` and `/.zddc/metrics` (Prometheus text) are answered here;
+/// Before a role sees a request, its head passes request_guard.hpp
+/// (framing, Host, Origin). Every response carries
+/// `X-Content-Type-Options: nosniff` and `X-Frame-Options: DENY`.
+///
+/// Connections: at most `max_connections` (0: sized from the open-files
+/// limit, see connections_max_for) are served at once. Each extra one is
+/// accepted, answered `503` with `Retry-After: 1` and `Connection: close`
+/// without reading its request, and closed once the client closes or after
+/// a short linger (so the answer is not lost to a reset). A failed accept
+/// (descriptors exhausted: EMFILE, ENFILE) pauses accepting and is logged
+/// at most once per 10 s (accept_pacer).
+///
+/// A request header larger than `header_bytes_max` in all (not only per
+/// read, as Beast's own limit counts) answers 431 and closes.
+///
+/// `/.zddc/health` (`{"status":"ok"}`, nothing else) and `/.zddc/metrics`
+/// (Prometheus text; on a server that authenticates, only with a valid
+/// token unless `metrics_public`) are answered here for GET and HEAD;
 /// everything else goes to the role. SIGTERM/SIGINT: stop accepting, close
 /// idle connections, let in-flight requests finish for `shutdown_timeout`,
 /// then stop.
 
 #include "runtime/config.hpp"
+#include "runtime/log.hpp"
 #include "runtime/posix_filesystem.hpp"
 
 #include <zddc/core/http_message.hpp>
@@ -29,6 +48,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/fields.hpp>
 
+#include <chrono>
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -57,6 +78,64 @@ prepare_accepted(Socket& socket)
   boost::system::error_code ignored; // a socket the peer already closed fails later, visibly
   socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
 }
+
+/// The accept loop's pause after a failed accept: `first`, doubling up to
+/// `ceiling`, and back to `first` after an accept succeeds. Without it,
+/// exhausted descriptors turned the loop into a busy spin (the listening
+/// socket stays readable while accept fails).
+class accept_backoff {
+public:
+  static constexpr std::chrono::milliseconds first{10};
+  static constexpr std::chrono::milliseconds ceiling{1000};
+
+  /// The pause before the next accept, after a failure.
+  std::chrono::milliseconds
+  next()
+  {
+    current_ = current_.count() == 0 ? first : std::min(current_ * 2, ceiling);
+    return current_;
+  }
+
+  /// An accept succeeded.
+  void reset() { current_ = std::chrono::milliseconds(0); }
+
+private:
+  std::chrono::milliseconds current_{0};
+};
+
+/// The accept loop's decisions, without I/O: after a failed accept, how
+/// long to pause (accept_backoff) and whether to log (a log_throttle, one
+/// line per `log_interval` carrying the failures not logged); after a
+/// success, whether a closing line is due for failures not yet logged.
+class accept_pacer {
+public:
+  using clock = log_throttle::clock;
+  static constexpr std::chrono::seconds log_interval{10};
+
+  struct after_failure {
+    std::chrono::milliseconds pause;
+    std::optional<std::uint64_t> log_not_logged; // set: write a line, with this count
+  };
+
+  after_failure
+  failed(clock::time_point now)
+  {
+    auto const pause = backoff_.next();
+    return {pause, log_.admit(now)};
+  }
+
+  /// Set: write a line saying accepts work again, with this count.
+  std::optional<std::uint64_t>
+  succeeded(clock::time_point now)
+  {
+    backoff_.reset();
+    return log_.flush(now);
+  }
+
+private:
+  accept_backoff backoff_;
+  log_throttle log_{log_interval};
+};
 
 /// Runs until SIGTERM/SIGINT. `on_listening` gets the bound port (useful
 /// with port 0). Returns the process exit code.

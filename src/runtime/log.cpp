@@ -1,6 +1,5 @@
 #include "runtime/log.hpp"
 
-
 #include <chrono>
 #include <cstdio>
 #include <unistd.h>
@@ -99,6 +98,33 @@ format_log_line(std::string_view time, log_level level, std::string_view msg,
   }
   line += '\n';
   return line;
+}
+
+std::uint64_t
+log_throttle::take(clock::time_point now)
+{
+  last_ = now;
+  auto const held = held_;
+  held_ = 0;
+  return held;
+}
+
+std::optional<std::uint64_t>
+log_throttle::admit(clock::time_point now)
+{
+  if(! due(now)) {
+    ++held_;
+    return std::nullopt;
+  }
+  return take(now);
+}
+
+std::optional<std::uint64_t>
+log_throttle::flush(clock::time_point now)
+{
+  if(held_ == 0 || ! due(now))
+    return std::nullopt;
+  return take(now);
 }
 
 void

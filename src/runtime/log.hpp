@@ -5,7 +5,10 @@
 /// Thread-safe: each line is formatted first and written with one call.
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -36,6 +39,34 @@ bool parse_log_level(std::string_view text, log_level& out);
 void set_log_level(log_level level);
 
 void log(log_level level, std::string_view msg, std::initializer_list<log_field> fields = {});
+
+/// A rate limit for the log line of an event that can repeat fast (an
+/// accept failing while descriptors are exhausted): the first occurrence
+/// passes, then at most one line per `interval`, each carrying how many
+/// occurrences were held back before it. Not thread-safe: one per task.
+class log_throttle {
+public:
+  using clock = std::chrono::steady_clock;
+
+  explicit log_throttle(clock::duration interval) : interval_(interval) {}
+
+  /// An occurrence at `now`. When its line should be written: the number
+  /// of occurrences held back since the last line; else nullopt.
+  std::optional<std::uint64_t> admit(clock::time_point now);
+
+  /// The condition may have ended (an accept succeeded): when occurrences
+  /// were held back and a line is due, their number (for a closing line);
+  /// else nullopt. Lines stay at most one per `interval` either way.
+  std::optional<std::uint64_t> flush(clock::time_point now);
+
+private:
+  bool due(clock::time_point now) const { return ! last_ || now - *last_ >= interval_; }
+  std::uint64_t take(clock::time_point now);
+
+  clock::duration interval_;
+  std::optional<clock::time_point> last_;
+  std::uint64_t held_ = 0;
+};
 
 /// Formats one line without writing it (for tests).
 std::string format_log_line(std::string_view time, log_level level, std::string_view msg,

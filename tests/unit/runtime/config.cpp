@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdlib>
 
 namespace zddc::runtime {
@@ -83,6 +84,63 @@ TEST(config, bad_values_fail_with_a_one_line_reason)
   EXPECT_NE(reason_for({"--root", "/r", "--bogus"}).find("bogus"), std::string::npos);
   for(auto const& r : {reason_for({"--root", "/r", "--bogus"}), reason_for({})})
     EXPECT_EQ(r.find('\n'), std::string::npos);
+}
+
+TEST(config, edge_flags_default_to_the_open_files_limit_loopback_names_and_private_metrics)
+{
+  auto const c = parse_serve_args({"--root", "/r"}).config;
+  EXPECT_EQ(c.max_connections, 0u); // sized at start from RLIMIT_NOFILE
+  EXPECT_TRUE(c.allowed_hosts.empty());
+  EXPECT_FALSE(c.metrics_public);
+  EXPECT_EQ(c.idle_timeout, 60s);
+}
+
+TEST(config, the_connection_limit_leaves_descriptors_for_files)
+{
+  EXPECT_EQ(connections_max_for(1024), (1024u - 32) / 2);
+  EXPECT_EQ(connections_max_for(65536), (65536u - 32) / 2);
+  EXPECT_EQ(connections_max_for(64), 16u);
+  EXPECT_EQ(connections_max_for(48), connections_max_floor);
+  EXPECT_EQ(connections_max_for(40), connections_max_floor);
+  EXPECT_EQ(connections_max_for(0), connections_max_floor);
+  EXPECT_EQ(connections_max_for(UINT64_MAX), connections_max_ceiling); // RLIM_INFINITY
+}
+
+TEST(config, edge_flags_are_set_from_the_command_line_or_the_environment)
+{
+  auto const c = parse_serve_args({"--root", "/r", "--max-connections", "100", "--allowed-host",
+                                   "docs.example.com,proxy.example:8443", "--allowed-host", "[::1]:9",
+                                   "--metrics-public"})
+                   .config;
+  EXPECT_EQ(c.max_connections, 100u);
+  EXPECT_EQ(c.allowed_hosts, (std::vector<std::string>{"docs.example.com", "proxy.example:8443", "[::1]:9"}));
+  EXPECT_TRUE(c.metrics_public);
+
+  ::setenv("ZDDC_MAX_CONNECTIONS", "7", 1);
+  ::setenv("ZDDC_ALLOWED_HOST", "a.example,b.example", 1);
+  ::setenv("ZDDC_METRICS_PUBLIC", "true", 1);
+  auto const from_env = parse_serve_args({"--root", "/r"}).config;
+  auto const overridden = parse_serve_args({"--root", "/r", "--max-connections", "9", "--allowed-host", "*"}).config;
+  ::unsetenv("ZDDC_MAX_CONNECTIONS");
+  ::unsetenv("ZDDC_ALLOWED_HOST");
+  ::unsetenv("ZDDC_METRICS_PUBLIC");
+  EXPECT_EQ(from_env.max_connections, 7u);
+  EXPECT_EQ(from_env.allowed_hosts, (std::vector<std::string>{"a.example", "b.example"}));
+  EXPECT_TRUE(from_env.metrics_public);
+  EXPECT_EQ(overridden.max_connections, 9u);
+  EXPECT_EQ(overridden.allowed_hosts, std::vector<std::string>{"*"});
+}
+
+TEST(config, bad_edge_flags_fail_with_a_one_line_reason)
+{
+  for(auto bad : {"0", "1000001", "many"})
+    EXPECT_NE(reason_for({"--root", "/r", "--max-connections", bad}).find("max-connections"), std::string::npos)
+      << bad;
+  for(auto bad : {"evil example", "a,,b", "http://x", "x/y", "x:port", ""}) {
+    auto const r = reason_for({"--root", "/r", "--allowed-host", bad});
+    EXPECT_NE(r.find("--allowed-host"), std::string::npos) << bad;
+    EXPECT_EQ(r.find('\n'), std::string::npos) << bad;
+  }
 }
 
 TEST(config, mirror_mode_needs_an_upstream_and_defaults_to_everything_hourly)
@@ -172,8 +230,16 @@ TEST(config, help_lists_every_flag)
   ASSERT_TRUE(inv.help);
   for(auto flag : {"--mode", "--root", "--listen", "--threads", "--max-write-bytes", "--no-auth", "--state-dir",
                    "--tls-cert", "--tls-key", "--read-timeout", "--idle-timeout", "--shutdown-timeout", "--log-level",
+                   "--max-connections", "--allowed-host", "--metrics-public",
                    "--upstream", "--bearer", "--mirror-subtree", "--mirror-min-interval", "--mirror-parallel"})
     EXPECT_NE(inv.help_text.find(flag), std::string::npos) << flag;
+  // What the timeouts measure, as the server applies them (the help wraps lines).
+  std::string words;
+  for(char c : inv.help_text)
+    if(! std::isspace(static_cast<unsigned char>(c)) || (! words.empty() && words.back() != ' '))
+      words += std::isspace(static_cast<unsigned char>(c)) ? ' ' : c;
+  EXPECT_NE(words.find("a request's header must arrive within this once its first byte has"), std::string::npos);
+  EXPECT_NE(words.find("wait for the first byte of its next request"), std::string::npos);
 }
 
 TEST(log, lines_are_logfmt_with_quoting)
@@ -182,6 +248,36 @@ TEST(log, lines_are_logfmt_with_quoting)
             "time=T level=info msg=request path=\"/a b\" status=200\n");
   EXPECT_EQ(format_log_line("T", log_level::warn, "x \"y\"", {{"k", "a=b"}}),
             "time=T level=warn msg=\"x \\\"y\\\"\" k=\"a=b\"\n");
+}
+
+TEST(log, a_throttle_passes_the_first_occurrence_then_one_line_per_interval_with_the_count_held_back)
+{
+  // Descriptor exhaustion once wrote 5.3 M identical lines in 10 s.
+  log_throttle t(10s);
+  log_throttle::clock::time_point const t0{};
+  EXPECT_EQ(t.admit(t0), 0u);
+  std::uint64_t passed = 0;
+  for(int i = 1; i <= 100'000; ++i) // 100 000 failures within 10 s
+    passed += t.admit(t0 + i * 99us).has_value();
+  EXPECT_EQ(passed, 0u);
+  EXPECT_EQ(t.admit(t0 + 10s), 100'000u);
+  EXPECT_FALSE(t.admit(t0 + 11s));
+  EXPECT_FALSE(t.flush(t0 + 12s)); // the condition ended, but a line is not due yet
+  EXPECT_EQ(t.flush(t0 + 20s), 1u); // now the one held back is reported
+  EXPECT_FALSE(t.flush(t0 + 40s));  // nothing held back: nothing to say
+  EXPECT_EQ(t.admit(t0 + 41s), 0u); // a new episode is reported at once
+}
+
+TEST(log, a_throttle_bounds_lines_when_failures_and_recoveries_alternate)
+{
+  log_throttle t(10s);
+  log_throttle::clock::time_point const t0{};
+  int lines = 0;
+  for(int i = 0; i < 10'000; ++i) { // a failure and a success every millisecond, for 10 s
+    lines += t.admit(t0 + i * 1ms).has_value();
+    lines += t.flush(t0 + i * 1ms + 500us).has_value();
+  }
+  EXPECT_EQ(lines, 1);
 }
 
 } // namespace
