@@ -41,12 +41,12 @@ constexpr std::string_view usage =
   "  --version  print the version\n"
   "  --help     print this help\n";
 
-// Resolves bearer tokens against the token store, reloading it when
-// `zddc token` changed the file (checked at most once a second). Shared by
-// every event loop, hence the mutex.
+// Resolves bearer tokens against the token store, re-read when `zddc token`
+// changed the file and failing closed when it vanished or broke (see
+// token_watcher). Shared by every event loop, hence the mutex.
 class token_authenticator {
 public:
-  explicit token_authenticator(token_store store) : store_(std::move(store)) {}
+  explicit token_authenticator(token_store store) : watcher_(std::move(store)) {}
 
   std::optional<core::principal>
   operator()(const boost::beast::http::fields& headers)
@@ -58,36 +58,12 @@ public:
     if(! token)
       return std::nullopt;
     std::lock_guard lock(mutex_);
-    refresh();
-    return store_.authenticate(*token);
+    return watcher_.authenticate(*token, token_watcher::clock::now());
   }
 
 private:
-  void
-  refresh()
-  {
-    auto const now = std::chrono::steady_clock::now();
-    if(now - checked_ < std::chrono::seconds(1))
-      return;
-    checked_ = now;
-    std::error_code ec;
-    auto const mtime = std::filesystem::last_write_time(store_.path(), ec);
-    if(ec || mtime == seen_)
-      return;
-    auto reloaded = token_store::open(store_.path());
-    if(! reloaded) {
-      log(log_level::error, "token store unreadable; keeping the previous tokens",
-          {{"path", store_.path()}, {"error", reloaded.error().message()}});
-      return;
-    }
-    seen_ = mtime;
-    store_ = std::move(*reloaded);
-  }
-
   std::mutex mutex_;
-  token_store store_;
-  std::chrono::steady_clock::time_point checked_{};
-  std::filesystem::file_time_type seen_{};
+  token_watcher watcher_;
 };
 
 // What an operator watching a cache's log needs of the replayer: every
@@ -297,12 +273,9 @@ serve(const std::vector<std::string>& args)
     return serve_mirror(config, *fs);
   std::optional<token_authenticator> tokens;
   {
-    // Tokens must never be servable: refuse a state directory inside the root.
-    std::error_code ec;
-    auto const root = std::filesystem::weakly_canonical(config.root, ec);
-    auto const state = std::filesystem::weakly_canonical(config.state_dir, ec);
-    auto const rel = state.lexically_relative(root);
-    if(! ec && ! rel.empty() && *rel.begin() != "..")
+    // Tokens must never be servable: refuse a state directory inside the root
+    // (the same check `zddc token` makes).
+    if(state_dir_inside_root(config.state_dir, config.root))
       throw config_error("--state-dir " + config.state_dir + " lies inside --root; put it outside the served tree");
   }
   if(config.no_auth) {

@@ -3,6 +3,7 @@
 #include "runtime/config.hpp"
 #include "runtime/token_store.hpp"
 
+#include <cstdlib>
 #include <iomanip>
 #include <ostream>
 
@@ -10,14 +11,37 @@ namespace zddc::runtime {
 namespace {
 
 constexpr std::string_view usage =
-  "Usage: zddc token issue --name NAME --grant /SUBTREE:r|rw [--grant ...] [--state-dir DIR]\n"
-  "       zddc token list [--state-dir DIR]\n"
-  "       zddc token revoke ID|NAME [--state-dir DIR]\n"
+  "Usage: zddc token issue --name NAME --grant /SUBTREE:r|rw [--grant ...] [--state-dir DIR] [--root ROOT]\n"
+  "       zddc token list [--state-dir DIR] [--root ROOT]\n"
+  "       zddc token revoke ID|NAME [--state-dir DIR] [--root ROOT]\n"
   "\n"
   "Tokens live as keyed hashes in DIR/tokens.json (default: $ZDDC_STATE_DIR,\n"
   "else $XDG_STATE_HOME/zddc, else ~/.local/state/zddc). A running server picks\n"
-  "up changes within a second. Grants cover a subtree and everything below it:\n"
-  "r reads, rw reads and writes. Use the server's --state-dir here too.\n";
+  "up changes within a second; if the file vanishes or stops parsing it refuses\n"
+  "every token until it is back. Grants cover a subtree and everything below it:\n"
+  "r reads, rw reads and writes. Use the server's --state-dir here too.\n"
+  "\n"
+  "DIR must lie outside the served tree: with --root (default: $ZDDC_ROOT, as for\n"
+  "zddc serve) a DIR inside ROOT is refused, as serve refuses it; without one,\n"
+  "a DIR inside a cache's or mirror's store is refused.\n";
+
+// Refuses a state directory the server would serve (the check `zddc serve`
+// makes, given its root; else the markers of a cache's or mirror's store).
+bool
+state_dir_refused(const std::string& state_dir, const std::string& root, std::ostream& err)
+{
+  if(! root.empty() && state_dir_inside_root(state_dir, root)) {
+    err << "zddc token: --state-dir " << state_dir << " lies inside --root " << root
+        << "; put it outside the served tree\n";
+    return true;
+  }
+  if(auto const tree = served_tree_holding(state_dir)) {
+    err << "zddc token: --state-dir " << state_dir << " lies inside " << *tree
+        << ", a served tree (it holds a cache's or mirror's store); put it outside\n";
+    return true;
+  }
+  return false;
+}
 
 } // namespace
 
@@ -30,6 +54,7 @@ run_token_command(const std::vector<std::string>& args, std::ostream& out, std::
   }
   std::string const verb = args[0];
   std::string name, state_dir = default_state_dir(), target;
+  std::string root = std::getenv("ZDDC_ROOT") ? std::getenv("ZDDC_ROOT") : "";
   std::vector<core::grant> grants;
   for(std::size_t i = 1; i < args.size(); ++i) {
     auto const& a = args[i];
@@ -38,7 +63,7 @@ run_token_command(const std::vector<std::string>& args, std::ostream& out, std::
         return std::nullopt;
       return args[++i];
     };
-    if(a == "--name" || a == "--grant" || a == "--state-dir") {
+    if(a == "--name" || a == "--grant" || a == "--state-dir" || a == "--root") {
       auto v = value();
       if(! v) {
         err << "zddc token: " << a << " needs a value\n";
@@ -48,6 +73,8 @@ run_token_command(const std::vector<std::string>& args, std::ostream& out, std::
         name = *v;
       else if(a == "--state-dir")
         state_dir = *v;
+      else if(a == "--root")
+        root = *v;
       else {
         auto g = parse_grant(*v);
         if(! g) {
@@ -64,6 +91,8 @@ run_token_command(const std::vector<std::string>& args, std::ostream& out, std::
     }
   }
 
+  if(state_dir_refused(state_dir, root, err))
+    return 2;
   auto store = token_store::open(state_dir + "/tokens.json");
   if(! store) {
     err << "zddc token: cannot use " << state_dir << "/tokens.json: " << store.error().message() << "\n";

@@ -1,5 +1,7 @@
 #include "runtime/token_store.hpp"
 
+#include "runtime/log.hpp"
+
 #include <zddc/core/sha256.hpp>
 
 #include <boost/json.hpp>
@@ -14,9 +16,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <system_error>
 
 namespace zddc::runtime {
 namespace {
@@ -109,6 +111,92 @@ errno_code()
 
 const error_code corrupt = make_error_code(errc::protocol_error);
 
+// Reads the whole store, making it private (0600) when others could read it.
+error_code
+read_private(const std::string& path, std::string& text)
+{
+  int const fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if(fd < 0)
+    return errno == ENOENT ? error_code(errc::not_found) : errno_code();
+  struct stat st {};
+  if(::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) {
+    bool const fixed = ::fchmod(fd, 0600) == 0;
+    log(log_level::warn, fixed ? "token store was readable by others; made private" : "token store is readable by others",
+        {{"path", path}, {"mode", std::to_string(st.st_mode & 0777)}});
+  }
+  char buf[4096];
+  for(;;) {
+    auto const n = ::read(fd, buf, sizeof buf);
+    if(n < 0 && errno == EINTR)
+      continue;
+    if(n < 0) {
+      auto const ec = errno_code();
+      ::close(fd);
+      return ec;
+    }
+    if(n == 0)
+      break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return {};
+}
+
+// A new temp beside `path` (unique name, created exclusively, 0600), fsync,
+// rename over `path`, fsync the directory: never a torn store, and never a
+// store with a stale temp's mode or through a planted link.
+error_code
+write_atomically(const std::string& path, std::string_view text)
+{
+  ::unlink((path + ".tmp").c_str()); // the fixed-name temp of earlier versions
+  std::string tmp = path + ".tmp-XXXXXX";
+  int const fd = ::mkostemp(tmp.data(), O_CLOEXEC); // O_CREAT | O_EXCL, mode 0600
+  if(fd < 0)
+    return errno_code();
+  bool ok = ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if(! ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    auto const ec = errno_code();
+    ::unlink(tmp.c_str());
+    return ec;
+  }
+  auto const dir = std::filesystem::path(path).parent_path();
+  int const dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if(dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
+token_watcher::file_identity
+identity_of(const std::string& path)
+{
+  struct stat st {};
+  if(::stat(path.c_str(), &st) != 0)
+    return {};
+  return {true,
+          static_cast<std::uint64_t>(st.st_dev),
+          static_cast<std::uint64_t>(st.st_ino),
+          static_cast<std::uint64_t>(st.st_size),
+          std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+          std::int64_t(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec};
+}
+
+// The path with symbolic links resolved as far as it exists, normalised.
+std::filesystem::path
+resolved(const std::string& p)
+{
+  std::error_code ec;
+  auto r = std::filesystem::weakly_canonical(p, ec);
+  if(ec)
+    r = std::filesystem::absolute(p, ec).lexically_normal();
+  if(r.has_filename() == false && r.has_parent_path() && r != r.root_path())
+    r = r.parent_path(); // drop a trailing separator
+  return r;
+}
+
 } // namespace
 
 result<core::grant>
@@ -145,36 +233,41 @@ format_grant(const core::grant& g)
 result<token_store>
 token_store::open(std::string path)
 {
-  token_store store(std::move(path));
   std::error_code fec;
-  auto const dir = std::filesystem::path(store.path_).parent_path();
+  auto const dir = std::filesystem::path(path).parent_path();
   if(! dir.empty() && ! std::filesystem::exists(dir, fec)) {
     std::filesystem::create_directories(dir, fec);
     if(fec)
       return error_code(fec.value(), boost::system::system_category());
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all, fec);
   }
-  if(std::filesystem::exists(store.path_, fec)) {
-    if(auto ec = store.load())
-      return ec;
-  } else {
-    store.key_ = random_bytes(key_bytes);
-    if(auto ec = store.save())
-      return ec;
-  }
+  auto existing = read(path);
+  if(existing || existing.error() != errc::not_found)
+    return existing;
+  token_store store(std::move(path));
+  store.key_ = random_bytes(key_bytes);
+  if(auto ec = store.save())
+    return ec;
+  return store;
+}
+
+result<token_store>
+token_store::read(std::string path)
+{
+  token_store store(std::move(path));
+  if(auto ec = store.load())
+    return ec;
   return store;
 }
 
 error_code
 token_store::load()
 {
-  std::ifstream in(path_, std::ios::binary);
-  if(! in)
-    return errno_code();
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string text;
+  if(auto ec = read_private(path_, text))
+    return ec;
   boost::json::error_code jec;
-  auto const doc = boost::json::parse(text.str(), jec);
+  auto const doc = boost::json::parse(text, jec);
   if(jec || ! doc.is_object())
     return corrupt;
   auto const& o = doc.as_object();
@@ -232,25 +325,7 @@ token_store::save() const
   auto const text = boost::json::serialize(boost::json::object{
                       {"version", 1}, {"key", hex(key_)}, {"tokens", std::move(tokens)}}) + "\n";
 
-  // temp, fsync, rename, fsync the directory: never a torn store.
-  auto const tmp = path_ + ".tmp";
-  int const fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if(fd < 0)
-    return errno_code();
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if(! ok || ::rename(tmp.c_str(), path_.c_str()) != 0) {
-    auto const ec = errno_code();
-    ::unlink(tmp.c_str());
-    return ec;
-  }
-  auto const dir = std::filesystem::path(path_).parent_path();
-  int const dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if(dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
+  return write_atomically(path_, text);
 }
 
 std::string
@@ -318,6 +393,71 @@ token_store::authenticate(std::string_view token) const
     if(r.hash.size() == d.size() && CRYPTO_memcmp(r.hash.data(), d.data(), d.size()) == 0)
       return core::principal{r.info.name, r.info.grants};
   return std::nullopt;
+}
+
+token_watcher::token_watcher(token_store store, std::chrono::milliseconds check_interval)
+  : path_(store.path()), store_(std::move(store)), check_interval_(check_interval), seen_(identity_of(path_))
+{
+  if(! seen_.exists) { // gone already: nothing vouches for what is in memory
+    store_.reset();
+    state_ = state::vanished;
+  }
+}
+
+std::optional<core::principal>
+token_watcher::authenticate(std::string_view token, clock::time_point now)
+{
+  refresh(now);
+  if(! store_)
+    return std::nullopt;
+  return store_->authenticate(token);
+}
+
+void
+token_watcher::refresh(clock::time_point now)
+{
+  if(checked_ && now - *checked_ < check_interval_)
+    return;
+  checked_ = now;
+  auto const id = identity_of(path_);
+  if(id == seen_)
+    return;
+  seen_ = id;
+  auto reloaded = token_store::read(path_);
+  if(reloaded) {
+    if(state_ != state::serving)
+      log(log_level::warn, "token store readable again; tokens accepted", {{"path", path_}});
+    store_ = std::move(*reloaded);
+    state_ = state::serving;
+    return;
+  }
+  store_.reset();
+  state_ = reloaded.error() == errc::not_found ? state::vanished : state::unreadable;
+  log(log_level::error,
+      state_ == state::vanished ? "token store vanished: every token is revoked until it is back"
+                                : "token store unreadable: every token is refused until it parses",
+      {{"path", path_}, {"error", reloaded.error().message()}});
+}
+
+bool
+state_dir_inside_root(const std::string& state_dir, const std::string& root)
+{
+  auto const rel = resolved(state_dir).lexically_relative(resolved(root));
+  return ! rel.empty() && *rel.begin() != "..";
+}
+
+std::optional<std::string>
+served_tree_holding(const std::string& state_dir)
+{
+  static constexpr std::string_view markers[] = {".zddc-outbox", ".zddc-spool", ".zddc-mirror-state.json"};
+  std::error_code ec;
+  for(auto dir = resolved(state_dir);; dir = dir.parent_path()) {
+    for(auto m : markers)
+      if(std::filesystem::exists(dir / m, ec))
+        return dir.string();
+    if(dir == dir.parent_path())
+      return std::nullopt;
+  }
 }
 
 } // namespace zddc::runtime
