@@ -23,6 +23,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -31,11 +32,13 @@
 
 namespace zddc::cache {
 
-/// Whether the master answers, and since when.
+/// Whether the master answers, and since when; and how its exchanges went.
 struct upstream_state {
   bool reachable = true;
   std::optional<core::time_point> since;   // when it last became (un)reachable; none: never observed
   bool credentials_refused = false;        // its latest answer was 401
+  std::array<std::uint64_t, 6> answered{}; // exchanges answered, by status class (index 1..5)
+  std::uint64_t unanswered = 0;            // exchanges that got no answer
 };
 
 /// Follows the outcome of every upstream exchange.
@@ -50,8 +53,12 @@ public:
       state_.reachable = answered;
       state_.since = now;
     }
-    if(answered)
+    if(answered) {
       state_.credentials_refused = status == 401;
+      ++state_.answered[std::min<unsigned>(status / 100, 5)];
+    } else {
+      ++state_.unanswered;
+    }
   }
 
   const upstream_state& state() const noexcept { return state_; }
@@ -139,6 +146,12 @@ to_prometheus(const health_report& h, core::time_point now)
   s += "# HELP zddc_upstream_credentials_refused Whether the master refused this node's token (401).\n";
   s += "# TYPE zddc_upstream_credentials_refused gauge\n";
   s += "zddc_upstream_credentials_refused " + std::to_string(h.upstream.credentials_refused ? 1 : 0) + "\n";
+  s += "# HELP zddc_upstream_requests_total Exchanges with the master, by outcome.\n";
+  s += "# TYPE zddc_upstream_requests_total counter\n";
+  for(std::size_t c = 1; c < h.upstream.answered.size(); ++c)
+    s += "zddc_upstream_requests_total{outcome=\"" + std::to_string(c) + "xx\"} " +
+         std::to_string(h.upstream.answered[c]) + "\n";
+  s += "zddc_upstream_requests_total{outcome=\"unanswered\"} " + std::to_string(h.upstream.unanswered) + "\n";
   s += "# HELP zddc_outbox_entries Writes in the outbox, by state.\n";
   s += "# TYPE zddc_outbox_entries gauge\n";
   s += "zddc_outbox_entries{state=\"pending\"} " + std::to_string(h.outbox.pending) + "\n";

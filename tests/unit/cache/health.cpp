@@ -43,6 +43,10 @@ TEST(cache_health, the_monitor_notes_when_reachability_changes_and_refused_crede
   EXPECT_TRUE(m.state().credentials_refused);
   m.observe(true, 204, t0 + 32s);
   EXPECT_FALSE(m.state().credentials_refused);
+  EXPECT_EQ(m.state().answered[2], 2u);
+  EXPECT_EQ(m.state().answered[3], 1u);
+  EXPECT_EQ(m.state().answered[4], 1u);
+  EXPECT_EQ(m.state().unanswered, 3u);
 }
 
 TEST(cache_health, ok_until_the_master_is_gone_longer_than_the_backoff_or_a_person_is_needed)
@@ -67,7 +71,7 @@ TEST(cache_health, ok_until_the_master_is_gone_longer_than_the_backoff_or_a_pers
 TEST(cache_health, the_json_and_the_metrics_say_the_same)
 {
   std::vector<outbox_entry> const box{entry(t0 - 90s), entry(t0, refusal_kind::conflict)};
-  health_report const h{{false, t0 - 60s, false}, summarize(box)};
+  health_report const h{{false, t0 - 60s, false, {0, 0, 4, 0, 0, 1}, 2}, summarize(box)};
   auto const doc = boost::json::parse(to_json(h, t0, retry_max)).as_object();
   EXPECT_EQ(doc.at("status"), "degraded");
   EXPECT_EQ(doc.at("upstream").at("reachable"), false);
@@ -80,7 +84,8 @@ TEST(cache_health, the_json_and_the_metrics_say_the_same)
   auto const text = to_prometheus(h, t0);
   for(auto line : {"zddc_upstream_up 0\n", "zddc_outbox_entries{state=\"pending\"} 1\n",
                    "zddc_outbox_entries{state=\"conflict\"} 1\n", "zddc_outbox_oldest_pending_seconds 90\n",
-                   "# TYPE zddc_outbox_entries gauge\n"})
+                   "# TYPE zddc_outbox_entries gauge\n", "zddc_upstream_requests_total{outcome=\"2xx\"} 4\n",
+                   "zddc_upstream_requests_total{outcome=\"unanswered\"} 2\n"})
     EXPECT_NE(text.find(line), std::string::npos) << line;
 }
 
