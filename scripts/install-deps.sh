@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev
   libssl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  prometheus  # promtool, which checks the metrics' exposition format in the tests
 )
 # Optional extras: clang for the libFuzzer targets (scripts/fuzz.sh).
 if [[ "${ZDDC_WITH_FUZZ:-0}" == 1 ]]; then

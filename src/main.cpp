@@ -16,6 +16,8 @@
 #include <boost/asio/co_spawn.hpp>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -135,6 +137,54 @@ report_opened(mirror_role& role)
          {"error", problem == errc::protocol_error ? "not a mirror state document" : problem.message()}});
 }
 
+// How the replays went since start, for the metrics.
+class replay_tally {
+public:
+  void count(const cache::replay_event& e) { ++counts_[static_cast<std::size_t>(e.step)]; }
+
+  std::string
+  render() const
+  {
+    static constexpr std::string_view outcomes[] = {"attempt", "replayed", "conflict", "rejected", "unauthorized",
+                                                    "deferred"};
+    std::string s = "# HELP zddc_replay_total Outbox replay steps, by outcome.\n# TYPE zddc_replay_total counter\n";
+    for(std::size_t i = 0; i < counts_.size(); ++i)
+      s += "zddc_replay_total{outcome=\"" + std::string(outcomes[i]) + "\"} " + std::to_string(counts_[i].load()) +
+           "\n";
+    return s;
+  }
+
+private:
+  std::array<std::atomic<std::uint64_t>, 6> counts_{};
+};
+
+std::string
+role_metrics(cache_role&)
+{
+  return {};
+}
+
+// A mirror's walks: when each subtree was last walked, and whether it completed.
+std::string
+role_metrics(mirror_role& role)
+{
+  std::string s = "# HELP zddc_mirror_last_walk_timestamp_seconds When the last walk of a subtree began.\n"
+                  "# TYPE zddc_mirror_last_walk_timestamp_seconds gauge\n";
+  std::string complete = "# HELP zddc_mirror_walk_complete Whether the last walk of a subtree completed.\n"
+                         "# TYPE zddc_mirror_walk_complete gauge\n";
+  for(auto const& [subtree, record] : role.walks().state().subtrees) {
+    // A label value escapes backslash, quote and newline (the text format's rules).
+    std::string label;
+    for(char c : "/" + std::string(subtree.str()))
+      label += c == '\\' ? "\\\\" : c == '"' ? "\\\"" : c == '\n' ? "\\n" : std::string(1, c);
+    s += "zddc_mirror_last_walk_timestamp_seconds{subtree=\"" + label + "\"} " +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(record.last_walk.time_since_epoch()).count()) +
+         "\n";
+    complete += "zddc_mirror_walk_complete{subtree=\"" + label + "\"} " + (record.last.complete ? "1" : "0") + "\n";
+  }
+  return s + complete;
+}
+
 // One loop's cache or mirror: the transport to the master, the Environment
 // over it, and the role. The loop's role function owns it, so the server
 // destroys it after the coroutines suspended on its channels and sockets,
@@ -169,6 +219,12 @@ serve_downstream(const serve_config& config, posix_filesystem& fs, std::string_v
   one_loop.threads = 1;
   ::umask(077); // the store and the outbox are this node's alone: 0700 directories, 0600 files
   std::mutex commits;
+  replay_tally tally;
+  cache::replay_listener const listener = [&tally](const cache::replay_event& e) {
+    tally.count(e);
+    log_replay(e);
+  };
+  std::weak_ptr<downstream_node<Role>> the_node; // the one loop's, for health and metrics
   auto make_role = [&](boost::asio::io_context& loop) -> role_function {
     beast_transport_options options;
     options.ca_file = config.upstream_ca;
@@ -180,7 +236,8 @@ serve_downstream(const serve_config& config, posix_filesystem& fs, std::string_v
     c.retry_min = config.retry_min;
     c.retry_max = config.retry_max;
     c.idle_interval = config.replay_interval;
-    make(node->role, node->env, std::move(c), loop);
+    make(node->role, node->env, std::move(c), loop, listener);
+    the_node = node;
     if(auto ec = node->role->open())
       throw config_error("cannot open the " + std::string(mode) + "'s store under --root " + config.root + ": " +
                          ec.message());
@@ -200,7 +257,20 @@ serve_downstream(const serve_config& config, posix_filesystem& fs, std::string_v
         {{"url", scheme + "://" + config.listen_host + ":" + std::to_string(port) + "/"},
          {"root", config.root}, {"mode", mode}, {"upstream", config.upstream}});
   };
-  return run_http_server(one_loop, make_role, local, on_listening);
+  // Asked on the node's own loop, so it may read the role's state.
+  status_function status = [&the_node, &tally, &config]() -> role_status {
+    auto const node = the_node.lock();
+    if(! node || ! node->role)
+      return {R"({"status":"stopping"})", {}};
+    auto& role = *node->role;
+    auto const now = std::chrono::time_point_cast<env::duration>(std::chrono::system_clock::now());
+    auto const health = cache_of(role).health();
+    if(! health)
+      return {R"({"status":"degraded","error":"the outbox cannot be read"})", tally.render() + role_metrics(role)};
+    return {cache::to_json(*health, now, config.retry_max),
+            cache::to_prometheus(*health, now) + tally.render() + role_metrics(role)};
+  };
+  return run_http_server(one_loop, make_role, local, on_listening, status);
 }
 
 int
@@ -208,9 +278,8 @@ serve_cache(const serve_config& config, posix_filesystem& fs)
 {
   return serve_downstream<cache_role>(
     config, fs, "cache",
-    [](std::optional<cache_role>& role, cache_daemon_env& env, cache::config c, boost::asio::io_context&) {
-      role.emplace(env, std::move(c), log_replay);
-    });
+    [](std::optional<cache_role>& role, cache_daemon_env& env, cache::config c, boost::asio::io_context&,
+       const cache::replay_listener& listener) { role.emplace(env, std::move(c), listener); });
 }
 
 int
@@ -229,8 +298,9 @@ serve_mirror(const serve_config& config, posix_filesystem& fs)
        {"parallel", config.mirror_parallel}});
   return serve_downstream<mirror_role>(
     config, fs, "mirror",
-    [&m](std::optional<mirror_role>& role, cache_daemon_env& env, cache::config c, boost::asio::io_context& loop) {
-      role.emplace(env, std::move(c), m, loop.get_executor(), log_replay, log_walk);
+    [&m](std::optional<mirror_role>& role, cache_daemon_env& env, cache::config c, boost::asio::io_context& loop,
+         const cache::replay_listener& listener) {
+      role.emplace(env, std::move(c), m, loop.get_executor(), listener, log_walk);
     });
 }
 

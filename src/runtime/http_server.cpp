@@ -89,14 +89,15 @@ open_files_soft_limit()
 }
 
 struct shared_state {
-  shared_state(const serve_config& c, authenticator a)
-    : config(c), authenticate(std::move(a)), hosts(c.listen_host, c.allowed_hosts),
+  shared_state(const serve_config& c, authenticator a, status_function s)
+    : config(c), authenticate(std::move(a)), status(std::move(s)), hosts(c.listen_host, c.allowed_hosts),
       connections_max(c.max_connections ? c.max_connections : connections_max_for(open_files_soft_limit()))
   {
   }
 
   const serve_config& config;
   authenticator authenticate;
+  status_function status; // empty: the server's own health and metrics only
   host_allowlist hosts;
   unsigned connections_max = 0;
   asio::ssl::context* tls = nullptr;
@@ -370,8 +371,12 @@ answer_locally(const request_head& msg, std::string_view target, shared_state& s
     r.headers.set(http::field::allow, "GET, HEAD");
     return r;
   }
+  std::optional<role_status> said;
+  if(shared.status)
+    said = shared.status();
   if(health)
-    return text_response(http::status::ok, "{\"status\":\"ok\"}\n", "application/json");
+    return text_response(http::status::ok, said ? said->health_json + "\n" : "{\"status\":\"ok\"}\n",
+                         "application/json");
   if(! shared.config.metrics_public && ! shared.authenticate(msg)) {
     auto r = text_response(http::status::unauthorized, "authentication required\n");
     r.headers.set(http::field::www_authenticate, msg.count(http::field::authorization)
@@ -379,7 +384,8 @@ answer_locally(const request_head& msg, std::string_view target, shared_state& s
                                                    : R"(Bearer realm="zddc")");
     return r;
   }
-  return text_response(http::status::ok, shared.metrics.render(), "text/plain; version=0.0.4");
+  return text_response(http::status::ok, shared.metrics.render() + (said ? said->metrics : std::string()),
+                       "text/plain; version=0.0.4");
 }
 
 // The answer to one request whose head was read: refused at the edge,
@@ -388,7 +394,7 @@ answer_locally(const request_head& msg, std::string_view target, shared_state& s
 template<class Stream>
 asio::awaitable<daemon_response>
 answer(http::request_parser<http::buffer_body>& parser, socket_request_body<Stream>& body, shared_state& shared,
-       loop_state& loop, bool& close)
+       loop_state& loop, bool& close, std::string& principal)
 {
   auto& msg = parser.get();
   auto const raw_target = std::string(msg.target());
@@ -407,6 +413,8 @@ answer(http::request_parser<http::buffer_body>& parser, socket_request_body<Stre
   req.headers = static_cast<const http::fields&>(msg);
   req.body = parser.is_done() ? nullptr : &body;
   auto const who = shared.authenticate(req.headers);
+  if(who)
+    principal = who->name;
   ++shared.metrics.requests_in_flight;
   daemon_response response;
   try {
@@ -450,7 +458,8 @@ serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const s
     socket_request_body<Stream> body(stream, buffer, parser, config.read_timeout,
                                      beast::iequals(msg[http::field::expect], "100-continue"));
     bool close = false;
-    auto response = co_await answer(parser, body, shared, loop, close);
+    std::string principal = "-";
+    auto response = co_await answer(parser, body, shared, loop, close, principal);
     if(close || (! parser.is_done() && ! co_await body.drain()))
       keep_alive = false; // unread body bytes would be taken for the next request
     if(shared.stopping)
@@ -464,8 +473,9 @@ serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const s
     ++shared.metrics.requests[std::min<unsigned>(code / 100, 5)];
     shared.metrics.response_bytes += sent;
     log(log_level::info, "request",
-        {{"method", std::string(http::to_string(msg.method()))}, {"path", std::string(msg.target())},
-         {"status", code}, {"bytes", sent}, {"duration_ms", micros / 1000.0}, {"peer", peer}});
+        {{"method", std::string(http::to_string(msg.method()))}, {"path", log_path(msg.target())},
+         {"status", code}, {"bytes", sent}, {"duration_ms", micros / 1000.0}, {"peer", peer},
+         {"principal", principal}});
     if(wec || ! keep_alive)
       break;
   }
@@ -639,9 +649,9 @@ make_tls_context(const serve_config& config)
 
 int
 run_http_server(const serve_config& config, role_factory make_role, authenticator authenticate,
-                std::function<void(std::uint16_t)> on_listening)
+                std::function<void(std::uint16_t)> on_listening, status_function status)
 {
-  shared_state shared(config, std::move(authenticate));
+  shared_state shared(config, std::move(authenticate), std::move(status));
   auto const open_files = open_files_soft_limit();
   bool const tight = shared.connections_max > connections_max_for(open_files);
   log(tight ? log_level::warn : log_level::info,

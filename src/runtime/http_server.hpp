@@ -29,10 +29,13 @@
 /// A request header larger than `header_bytes_max` in all (not only per
 /// read, as Beast's own limit counts) answers 431 and closes.
 ///
-/// `/.zddc/health` (`{"status":"ok"}`, nothing else) and `/.zddc/metrics`
-/// (Prometheus text; on a server that authenticates, only with a valid
-/// token unless `metrics_public`) are answered here for GET and HEAD;
-/// everything else goes to the role. SIGTERM/SIGINT: stop accepting, close
+/// `/.zddc/health` and `/.zddc/metrics` (Prometheus text; on a server that
+/// authenticates, only with a valid token unless `metrics_public`) are
+/// answered here for GET and HEAD; everything else goes to the role. Health
+/// is `{"status":"ok"}` for a master; a role that has more to say (a cache,
+/// a mirror) gives its own document and metrics through a `status_function`.
+/// Every request is logged once: method, decoded path, status, bytes,
+/// duration, peer, and the principal (its name, or `-`). SIGTERM/SIGINT: stop accepting, close
 /// idle connections, let in-flight requests finish for `shutdown_timeout`,
 /// then stop.
 
@@ -67,6 +70,15 @@ using authenticator = std::function<std::optional<core::principal>(const boost::
 
 /// Makes the role for one loop (called once per loop, before any loop runs).
 using role_factory = std::function<role_function(boost::asio::io_context&)>;
+
+/// What a role says about itself: the `/.zddc/health` document, and metric
+/// lines appended to the server's own (each with HELP and TYPE).
+struct role_status {
+  std::string health_json;
+  std::string metrics;
+};
+/// Called on a loop's thread when health or metrics are asked for.
+using status_function = std::function<role_status()>;
 
 /// Readies an accepted connection: TCP_NODELAY, so that a response written
 /// as a header then a body is not held back by Nagle's algorithm waiting for
@@ -140,6 +152,6 @@ private:
 /// Runs until SIGTERM/SIGINT. `on_listening` gets the bound port (useful
 /// with port 0). Returns the process exit code.
 int run_http_server(const serve_config& config, role_factory make_role, authenticator authenticate,
-                    std::function<void(std::uint16_t port)> on_listening);
+                    std::function<void(std::uint16_t port)> on_listening, status_function status = {});
 
 } // namespace zddc::runtime

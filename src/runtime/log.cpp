@@ -1,5 +1,9 @@
 #include "runtime/log.hpp"
 
+#include <zddc/core/url_target.hpp>
+
+#include <algorithm>
+
 #include <chrono>
 #include <cstdio>
 #include <unistd.h>
@@ -21,10 +25,18 @@ level_name(log_level l)
   return "info";
 }
 
+bool
+is_control(char c) noexcept
+{
+  auto const u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
 void
 append_value(std::string& out, std::string_view v)
 {
-  bool const quote = v.empty() || v.find_first_of(" \"=\\\t\n\r") != std::string_view::npos;
+  bool const quote = v.empty() || v.find_first_of(" \"=\\") != std::string_view::npos ||
+                     std::ranges::any_of(v, is_control);
   if(! quote) {
     out += v;
     return;
@@ -37,7 +49,14 @@ append_value(std::string& out, std::string_view v)
     case '\n': out += "\\n"; break;
     case '\r': out += "\\r"; break;
     case '\t': out += "\\t"; break;
-    default: out += c;
+    default:
+      if(is_control(c)) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        out += hex;
+      } else {
+        out += c;
+      }
     }
   }
   out += '"';
@@ -135,6 +154,21 @@ log(log_level level, std::string_view msg, std::initializer_list<log_field> fiel
   auto const line = format_log_line(now_rfc3339(), level, msg, fields);
   // One write(2) per line keeps lines whole when several loops log at once.
   [[maybe_unused]] auto const n = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+std::string
+log_path(std::string_view raw_target)
+{
+  auto const target = core::url_target::parse(raw_target);
+  if(! target)
+    return std::string(raw_target);
+  auto const decoded = core::decode(*target);
+  if(! decoded)
+    return std::string(target->encoded_path());
+  std::string out = "/" + std::string(decoded->path.str());
+  if(decoded->form == core::target_form::directory && ! decoded->path.is_root())
+    out += '/';
+  return out;
 }
 
 } // namespace zddc::runtime

@@ -1,7 +1,11 @@
 #pragma once
 /// @file
 /// Structured logs: one line per event, `key=value` pairs (logfmt), first
-/// `time`, `level` and `msg`. Values with spaces, quotes or `=` are quoted.
+/// `time`, `level` and `msg`. Values with spaces, quotes, `=` or control
+/// characters are quoted, with `\"`, `\\`, `\n`, `\r`, `\t` and `\xNN` for
+/// the rest of C0 and DEL: a hostile name cannot forge a line or a field.
+/// Paths are logged decoded (`log_path` for a request target; `/a/b` for a
+/// repo_path), so one name looks the same in every line.
 /// Thread-safe: each line is formatted first and written with one call.
 
 #include <atomic>
@@ -39,6 +43,11 @@ bool parse_log_level(std::string_view text, log_level& out);
 void set_log_level(log_level level);
 
 void log(log_level level, std::string_view msg, std::initializer_list<log_field> fields = {});
+
+/// A request target as logged: its decoded path (`/Docs/Spec (IFA) - Café.pdf`,
+/// a directory with its trailing `/`), or, when it does not decode, the raw
+/// target as received.
+std::string log_path(std::string_view raw_target);
 
 /// A rate limit for the log line of an event that can repeat fast (an
 /// accept failing while descriptors are exhausted): the first occurrence

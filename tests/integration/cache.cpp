@@ -117,6 +117,55 @@ TEST_F(cache_daemon, a_stale_offline_write_becomes_a_conflict_and_the_master_kee
   EXPECT_NE(listed.find("conflict"), std::string::npos) << listed;
 }
 
+// Issue 14: an operator sees, without a shell on the cache's machine,
+// whether the master answers and what waits.
+TEST_F(cache_daemon, health_and_metrics_say_what_waits_and_since_when)
+{
+  client c(cache_->port());
+  ASSERT_EQ(c.get(std::string(spec)).status, http::status::ok);
+  auto const online = c.get("/.zddc/health");
+  EXPECT_EQ(online.status, http::status::ok);
+  EXPECT_NE(online.body.find(R"("status":"ok")"), std::string::npos) << online.body;
+  EXPECT_NE(online.body.find(R"("reachable":true)"), std::string::npos) << online.body;
+
+  stop_master();
+  ASSERT_EQ(c.send(http::verb::put, std::string(spec), {}, "written offline").status, http::status::accepted);
+  auto const offline = c.get("/.zddc/health");
+  EXPECT_EQ(offline.status, http::status::ok); // load balancers do not flap with the link
+  EXPECT_NE(offline.body.find(R"("reachable":false)"), std::string::npos) << offline.body;
+  EXPECT_NE(offline.body.find(R"("pending":1)"), std::string::npos) << offline.body;
+  // Unreachable for longer than --retry-max (2s): degraded.
+  EXPECT_TRUE(eventually([&] { return c.get("/.zddc/health").body.find(R"("status":"degraded")") != std::string::npos; },
+                         10s));
+
+  auto const metrics = c.get("/.zddc/metrics");
+  EXPECT_EQ(metrics.status, http::status::ok);
+  for(auto line : {"zddc_upstream_up 0\n", "zddc_outbox_entries{state=\"pending\"} 1\n",
+                   "zddc_outbox_entries{state=\"conflict\"} 0\n", "zddc_replay_total{outcome=\"deferred\"} ",
+                   "zddc_upstream_requests_total{outcome=\"unanswered\"} ", "zddc_outbox_oldest_pending_seconds "})
+    EXPECT_NE(metrics.body.find(line), std::string::npos) << line << "\n" << metrics.body;
+  // The exposition format itself, checked by Prometheus's own tool
+  // (Debian's prometheus package, installed by scripts/install-deps.sh).
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/promtool")) << "promtool missing: run scripts/install-deps.sh";
+  spit(dir_.path() / "metrics.txt", metrics.body);
+  auto const [code, out] = run_command({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " +
+                                                             (dir_.path() / "metrics.txt").string() + " 2>&1"});
+  EXPECT_EQ(code, 0) << out;
+
+  start_master();
+  EXPECT_TRUE(eventually([&] { return c.get("/.zddc/health").body.find(R"("status":"ok")") != std::string::npos; },
+                         20s));
+}
+
+TEST_F(cache_daemon, the_request_log_names_the_principal_and_the_decoded_path)
+{
+  client c(cache_->port());
+  ASSERT_EQ(c.get(std::string(spec)).status, http::status::ok);
+  auto const line = cache_->wait_for_log("msg=request", 5s);
+  EXPECT_NE(line.find("path=\"/Docs/Spec (IFA) - Caf\xC3\xA9 #1.txt\""), std::string::npos) << line;
+  EXPECT_NE(line.find("principal=local"), std::string::npos) << line;
+}
+
 TEST_F(cache_daemon, shuts_down_gracefully_on_sigterm)
 {
   client c(cache_->port());

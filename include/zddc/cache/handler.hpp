@@ -31,6 +31,7 @@
 /// reaches upstream with its own bearer, which bounds what it can see.
 
 #include <zddc/cache/config.hpp>
+#include <zddc/cache/health.hpp>
 #include <zddc/cache/outbox.hpp>
 #include <zddc/cache/replayer.hpp>
 #include <zddc/cache/store.hpp>
@@ -47,7 +48,7 @@ public:
 
   handler(E& env, config cfg, replay_listener listener = {})
     : env_(env), config_(std::move(cfg)), box_(env), local_(env),
-      replayer_(env, box_, local_, config_, std::move(listener)), local_server_(env, master::config{})
+      replayer_(env, box_, local_, config_, monitor_, std::move(listener)), local_server_(env, master::config{})
   {
   }
 
@@ -66,6 +67,17 @@ public:
   outbox<E>& box() noexcept { return box_; }
   store<E>& local() noexcept { return local_; }
   const config& settings() const noexcept { return config_; }
+
+  /// What an operator sees: the master's reachability and the outbox.
+  result<health_report>
+  health()
+  {
+    auto all = box_.all();
+    if(! all)
+      return all.error();
+    return health_report{monitor_.state(), summarize(*all)};
+  }
+  const upstream_monitor& upstream() const noexcept { return monitor_; }
 
 private:
   boost::asio::awaitable<response_type> read_file(const core::request& req, const core::repo_path& path);
@@ -100,6 +112,7 @@ private:
 
   E& env_;
   config config_;
+  upstream_monitor monitor_; // before the replayer, which reports to it
   outbox<E> box_;
   store<E> local_;
   replayer<E> replayer_;

@@ -20,6 +20,7 @@
 
 #include <zddc/cache/config.hpp>
 #include <zddc/cache/decide.hpp>
+#include <zddc/cache/health.hpp>
 #include <zddc/cache/outbox.hpp>
 #include <zddc/cache/store.hpp>
 #include <zddc/env/file_bodies.hpp>
@@ -57,8 +58,9 @@ struct forward_result {
 template<env::UpstreamEnvironment E>
 class replayer {
 public:
-  replayer(E& env, outbox<E>& box, store<E>& local, const config& cfg, replay_listener listener = {})
-    : env_(env), box_(box), local_(local), config_(cfg), listener_(std::move(listener))
+  replayer(E& env, outbox<E>& box, store<E>& local, const config& cfg, upstream_monitor& monitor,
+           replay_listener listener = {})
+    : env_(env), box_(box), local_(local), config_(cfg), monitor_(monitor), listener_(std::move(listener))
   {
   }
 
@@ -96,6 +98,7 @@ private:
   outbox<E>& box_;
   store<E>& local_;
   const config& config_;
+  upstream_monitor& monitor_;
   replay_listener listener_;
   std::optional<wake_channel> wake_;
   std::set<std::string> busy_; // ids being forwarded now
@@ -132,6 +135,7 @@ replayer<E>::forward(const outbox_entry& e)
   }
   env::string_sink answer_body(1 << 20);
   auto answer = co_await env_.transport().round_trip(std::move(req), answer_body);
+  monitor_.observe(answer.has_value(), answer ? static_cast<unsigned>(answer->status) : 0u, env_.clock().now());
   if(! answer)
     co_return forward_result{replay_verdict::deferred, std::nullopt, {}, answer.error().message()};
   auto const& h = answer->headers;

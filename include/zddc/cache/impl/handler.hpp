@@ -67,6 +67,7 @@ auto
 handler<E>::judge(const result<env::upstream_response>& answer) -> upstream_verdict
 {
   namespace http = boost::beast::http;
+  monitor_.observe(answer.has_value(), answer ? static_cast<unsigned>(answer->status) : 0u, env_.clock().now());
   if(! answer)
     return upstream_verdict::unavailable;
   auto const status = answer->status;
