@@ -24,6 +24,7 @@
 /// (`write_base`): the version the cache showed the user, so a replay can
 /// never overwrite a master version that base had not seen.
 
+#include <zddc/core/assert.hpp>
 #include <zddc/core/etag.hpp>
 #include <zddc/core/http_date.hpp>
 #include <zddc/core/http_message.hpp>
@@ -119,6 +120,8 @@ public:
 
   /// Where an entry's files are.
   core::store_path directory(const outbox_entry& e) const { return entry_dir(e.directory_name()); }
+  /// One of an entry's own files (a fixed short name) in `dir`, an entry's directory.
+  static core::store_path entry_file(const core::store_path& dir, std::string_view name);
 
   /// Puts a conflict entry back in the queue, now based on the version the
   /// master had when it refused it: the operator has looked and decided
@@ -134,7 +137,7 @@ public:
   static core::store_path root();
 
 private:
-  core::store_path entry_dir(std::string_view name) const { return *root().child(name); }
+  core::store_path entry_dir(std::string_view name) const;
   std::string next_id();
   error_code write_meta(const core::store_path& dir, const outbox_entry& e);
   result<outbox_entry> read_meta(const core::store_path& dir);

@@ -72,9 +72,15 @@ inline std::optional<std::pair<std::string, std::string>>
 split_conflict_name(std::string_view name)
 {
   constexpr std::string_view marker = ".conflict-";
-  if(name.size() <= 16 + marker.size() || ! is_outbox_id(name.substr(0, 16)) || name.substr(16, marker.size()) != marker)
+  if(name.size() <= 16 + marker.size() || name.size() > 64 || ! is_outbox_id(name.substr(0, 16)) ||
+     name.substr(16, marker.size()) != marker)
     return std::nullopt;
-  return std::pair(std::string(name.substr(0, 16)), std::string(name.substr(16 + marker.size())));
+  auto const stamp = name.substr(16 + marker.size());
+  // What mark_conflict writes: an RFC 3339 time, maybe "-<n>". Anything else
+  // in the outbox is not an entry (and need not even be a valid segment).
+  if(! std::ranges::all_of(stamp, [](char c) { return (c >= '0' && c <= '9') || c == '-' || c == ':' || c == 'T' || c == 'Z'; }))
+    return std::nullopt;
+  return std::pair(std::string(name.substr(0, 16)), std::string(stamp));
 }
 
 inline std::string
@@ -158,7 +164,32 @@ template<env::Environment E>
 core::store_path
 outbox<E>::root()
 {
-  return *core::store_path::parse(outbox_directory);
+  auto p = core::store_path::parse(outbox_directory);
+  ZDDC_ASSERT(p); // a fixed, valid name
+  return std::move(*p);
+}
+
+template<env::Environment E>
+core::store_path
+outbox<E>::entry_dir(std::string_view name) const
+{
+  // Every caller passes an id (16 hex digits) or a name split_conflict_name
+  // accepts (at most 64 bytes of hex, digits and `.-:TZ`): a valid segment,
+  // one level below a one-segment root.
+  ZDDC_ASSERT(is_outbox_id(name) || split_conflict_name(name));
+  auto p = root().child(name);
+  ZDDC_ASSERT(p);
+  return std::move(*p);
+}
+
+template<env::Environment E>
+core::store_path
+outbox<E>::entry_file(const core::store_path& dir, std::string_view name)
+{
+  // An entry's own files: fixed short names two levels below the root.
+  auto p = dir.child(name);
+  ZDDC_ASSERT(p);
+  return std::move(*p);
 }
 
 template<env::Environment E>
@@ -181,7 +212,7 @@ outbox<E>::open()
     last_id_ = std::max<std::uint64_t>(last_id_, std::stoull(id, nullptr, 16));
     if(conflict)
       continue;
-    auto const meta = fs.stat(*entry_dir(n.name).child(detail::meta_name));
+    auto const meta = fs.stat(entry_file(entry_dir(n.name), detail::meta_name));
     if(! meta && meta.error() == errc::not_found)
       if(auto ec = remove_entry(n.name, false)) // a crash interrupted its enqueue
         return ec;
@@ -204,7 +235,7 @@ template<env::Environment E>
 error_code
 outbox<E>::write_meta(const core::store_path& dir, const outbox_entry& e)
 {
-  auto const r = env::atomic_replace(env_.fs(), *dir.child(detail::meta_name), to_json(e));
+  auto const r = env::atomic_replace(env_.fs(), entry_file(dir, detail::meta_name), to_json(e));
   return r ? error_code() : r.error();
 }
 
@@ -212,7 +243,7 @@ template<env::Environment E>
 result<outbox_entry>
 outbox<E>::read_meta(const core::store_path& dir)
 {
-  auto text = env::read_all(env_.fs(), *dir.child(detail::meta_name), detail::meta_bytes_max);
+  auto text = env::read_all(env_.fs(), entry_file(dir, detail::meta_name), detail::meta_bytes_max);
   if(! text)
     return text.error();
   auto e = outbox_entry_from_json(*text);
@@ -275,7 +306,7 @@ outbox<E>::enqueue(outbox_entry e, core::request_body* body, std::uint64_t bytes
     }
     if(auto ec = temp->sync())
       co_return abandon(ec);
-    if(auto ec = fs.rename(temp->path(), *dir.child(detail::body_name)))
+    if(auto ec = fs.rename(temp->path(), entry_file(dir, detail::body_name)))
       co_return abandon(ec);
     e.body_etag = core::content_etag(hash.finish()).to_string();
   }
@@ -347,14 +378,14 @@ template<env::Environment E>
 auto
 outbox<E>::open_body(const outbox_entry& e) -> result<reader_type>
 {
-  return env_.fs().open_read(*directory(e).child(detail::body_name));
+  return env_.fs().open_read(entry_file(directory(e), detail::body_name));
 }
 
 template<env::Environment E>
 auto
 outbox<E>::open_master_body(const outbox_entry& e) -> result<reader_type>
 {
-  return env_.fs().open_read(*directory(e).child(detail::master_body_name));
+  return env_.fs().open_read(entry_file(directory(e), detail::master_body_name));
 }
 
 template<env::Environment E>
@@ -364,15 +395,19 @@ outbox<E>::remove_entry(std::string_view name, bool pending)
   auto& fs = env_.fs();
   auto const dir = entry_dir(name);
   // meta.json first: once it is gone durably, the entry is.
-  if(auto ec = fs.remove(*dir.child(detail::meta_name)); ec && ec != errc::not_found)
+  if(auto ec = fs.remove(entry_file(dir, detail::meta_name)); ec && ec != errc::not_found)
     return ec;
   if(auto ec = fs.sync_dir(dir); ec && ec != errc::not_found)
     return ec;
   auto rest = fs.list(dir);
   if(rest) {
-    for(auto const& f : *rest)
-      if(auto ec = fs.remove(*core::store_path(dir).child(f.name)); ec && ec != errc::not_found)
+    for(auto const& f : *rest) {
+      auto const file = dir.child(f.name); // whatever is on disk: not necessarily a valid name
+      if(! file)
+        return file.error();
+      if(auto ec = fs.remove(*file); ec && ec != errc::not_found)
         return ec;
+    }
     if(auto ec = fs.remove(dir); ec && ec != errc::not_found)
       return ec;
   } else if(rest.error() != errc::not_found) {
