@@ -9,7 +9,9 @@
 ///   or a DELETE answered 404 (already gone);
 /// - conflict: any other 412 — the master's version is not the base;
 /// - refused: another 4xx (the write can never succeed as it is);
-/// - deferred: no answer, a 5xx, 408 or 429 — try again later.
+/// - deferred: no answer, a 5xx, 408 or 429, or a 3xx (a master that
+///   redirects writes is misconfigured, and a redirect is never followed
+///   nor taken as a refusal) — try again later.
 ///
 /// `run()` is the replay loop (DESIGN.md §2): a pass at start, a pass as
 /// soon as `wake()` is called (an enqueue; any upstream success while
@@ -132,13 +134,12 @@ replayer<E>::forward(const outbox_entry& e)
   if(! answer)
     co_return forward_result{outcome::deferred, std::nullopt, answer.error().message()};
   auto const status = static_cast<unsigned>(answer->status);
-  forward_result r{outcome::refused, std::move(*answer), {}};
-  auto const& h = r.response->headers;
+  auto const tag = answer->headers.find(http::field::etag);
+  forward_result r{outcome::refused, std::nullopt, {}};
   if(status >= 200 && status < 300) {
     r.what = outcome::applied;
   } else if(status == 412) {
-    auto const tag = h.find(http::field::etag);
-    bool const ours = e.body_etag && tag != h.end() && tag->value() == *e.body_etag;
+    bool const ours = e.body_etag && tag != answer->headers.end() && tag->value() == *e.body_etag;
     r.what = ours ? outcome::applied : outcome::conflict;
     r.detail = ours ? "the master already holds this write" : "the master's version is not the one this write was based on";
   } else if(status == 404 && e.method == http::verb::delete_) {
@@ -146,9 +147,13 @@ replayer<E>::forward(const outbox_entry& e)
     r.detail = "already gone";
   } else if(status >= 500 || status == 408 || status == 429) {
     r.what = outcome::deferred;
+  } else if(status < 200 || (status >= 300 && status < 400)) {
+    r.what = outcome::deferred; // a redirect is not the master's "no": never followed, never a refusal
+    r.detail = "the master answered " + std::to_string(status) + "; this cache follows no redirect";
   } else {
     r.detail = answer_body.bytes().substr(0, 200);
   }
+  r.response = std::move(*answer);
   co_return r;
 }
 
@@ -197,7 +202,7 @@ replayer<E>::keep_conflict(const outbox_entry& e)
     if(seen.status == 200) {
       if(auto ec = temp->sync())
         co_return ec;
-      if(auto ec = fs.rename(temp->path(), *box_.directory(e).child(detail::master_body_name)))
+      if(auto ec = fs.rename(temp->path(), box_.entry_file(box_.directory(e), detail::master_body_name)))
         co_return ec;
     }
   }
