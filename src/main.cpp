@@ -233,6 +233,7 @@ serve_downstream(const serve_config& config, posix_filesystem& fs, std::string_v
     auto node = std::make_shared<downstream_node<Role>>(loop, fs, commits, config, std::move(options));
     cache::config c;
     c.write_bytes_max = config.max_write_bytes;
+    c.download_bytes_max = config.max_download_bytes;
     c.retry_min = config.retry_min;
     c.retry_max = config.retry_max;
     c.idle_interval = config.replay_interval;

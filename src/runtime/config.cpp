@@ -211,6 +211,7 @@ parse_serve_args(const std::vector<std::string>& args)
     ("upstream", po::value<std::string>(), "cache: the master's URL, http://HOST:PORT or https://... (required)")
     ("bearer", po::value<std::string>(), "cache: this cache's token at the master (none for a --no-auth master)")
     ("upstream-ca", po::value<std::string>(), "cache: extra PEM CA certificates to trust for an https upstream")
+    ("max-download-bytes", po::value<std::string>()->default_value("1GiB"), "cache: longest body taken from the master; a longer one is abandoned and the read answers 502 (a mirror also takes no more than a file's listed size)")
     ("retry-min", po::value<std::string>()->default_value("1s"), "cache: first replay retry while writes wait")
     ("retry-max", po::value<std::string>()->default_value("30s"), "cache: longest wait between replay retries")
     ("replay-interval", po::value<std::string>()->default_value("5m"), "cache: replay pass when nothing seems to wait")
@@ -306,6 +307,10 @@ parse_serve_args(const std::vector<std::string>& args)
     c.bearer = vm["bearer"].as<std::string>();
   if(vm.count("upstream-ca"))
     c.upstream_ca = vm["upstream-ca"].as<std::string>();
+  auto const download = parse_size(vm["max-download-bytes"].as<std::string>());
+  if(! download || *download == 0)
+    throw config_error("--max-download-bytes must be a size like 1073741824 or 1GiB");
+  c.max_download_bytes = *download;
   c.retry_min = duration("retry-min");
   c.retry_max = duration("retry-max");
   c.replay_interval = duration("replay-interval");

@@ -49,6 +49,7 @@ struct serve_config {
   std::string upstream;                    // the master's base URL
   std::string bearer;                      // this cache's token at the master; empty: none
   std::string upstream_ca;                 // extra PEM CA file for an https upstream
+  std::uint64_t max_download_bytes = 1ull << 30;    // a longer upstream body is abandoned: 502
   std::chrono::milliseconds retry_min{1'000};       // first replay retry while writes wait
   std::chrono::milliseconds retry_max{30'000};      // the backoff's ceiling
   std::chrono::milliseconds replay_interval{300'000}; // a pass when nothing seems to wait

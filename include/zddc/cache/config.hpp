@@ -15,7 +15,9 @@ namespace zddc::cache {
 struct config {
   std::string bearer;                             // sent upstream on every request; empty: none
   std::uint64_t write_bytes_max = 256ull << 20;   // a larger PUT answers 413, nothing queued
-  std::uint64_t download_bytes_max = 1ull << 40;  // a larger upstream file is not cached
+  // A larger upstream body is abandoned as it arrives (an endless one
+  // included): the read answers 502, the copy on disk is kept.
+  std::uint64_t download_bytes_max = 1ull << 30;
   env::duration retry_min = std::chrono::seconds(1);  // first retry while entries wait
   env::duration retry_max = std::chrono::seconds(30); // backoff ceiling
   env::duration idle_interval = std::chrono::minutes(5); // a pass when nothing seems to wait

@@ -62,7 +62,9 @@ classify_replay(const replay_evidence& x) noexcept
     return replay_verdict::deferred;
   if(s >= 400)
     return replay_verdict::rejected;
-  return replay_verdict::deferred; // 1xx, 3xx: not an answer to act on
+  // 1xx, 3xx: a master that redirects writes is misconfigured; a redirect is
+  // never followed, nor taken for a refusal.
+  return replay_verdict::deferred;
 }
 
 /// What the cache knows when a client writes `path`, gathered before the

@@ -10,8 +10,15 @@
 ///   renamed) and stamped with the master's Last-Modified;
 /// - 304: the copy is current;
 /// - 404/403/410: the copy is purged and the answer is 404;
-/// - no answer or a 5xx: the copy is served as it is, marked
-///   `Zddc-Cache: stale`; with no copy, 504.
+/// - no answer (unreachable, timed out, a body cut short or malformed) or a
+///   5xx: the copy is served as it is, marked `Zddc-Cache: stale`; with no
+///   copy, 504;
+/// - a body longer than `config::download_bytes_max` (a listing: longer
+///   than `listing_bytes_max`), or a listing that does not parse (a name
+///   that is not a valid segment included: nothing under it reaches the
+///   disk): 502, the copy kept;
+/// - a 3xx: 502, except the master's "add a slash" for a directory read as
+///   a file, which is answered with this cache's own Location.
 ///
 /// Writes. A PUT or DELETE is first spooled into the outbox (crash-safe,
 /// capped), with the preconditions it will carry: the client's own if it
@@ -21,8 +28,9 @@
 /// A DELETE of something never seen answers 428: there is no version to
 /// base it on. Then, unless older entries wait (order is kept), it is sent
 /// at once: the master's answer is relayed (a 412 included, and the entry
-/// dropped: the client is told now); with no answer, 202 and the entry id,
-/// and the replayer takes over.
+/// dropped: the client is told now); with no answer, or a 3xx (see
+/// replayer.hpp), 202 and the entry id, and the replayer takes over. A 201's
+/// Location is this cache's own, made from the decoded path.
 ///
 /// Outbox. `/.zddc/outbox/<id>/mine|theirs|retry|discard` let a person see
 /// and settle a refused write over HTTP (impl/outbox_routes.hpp).
@@ -35,6 +43,7 @@
 #include <zddc/cache/outbox.hpp>
 #include <zddc/cache/replayer.hpp>
 #include <zddc/cache/store.hpp>
+#include <zddc/core/assert.hpp>
 #include <zddc/master/handler.hpp>
 
 namespace zddc::cache {
@@ -93,11 +102,21 @@ private:
     fresh,       // 200: replace the copy
     current,     // 304: the copy is current
     gone,        // 403/404/410: purge the copy, answer 404
-    unavailable, // no answer or a 5xx: serve the copy stale
-    other,       // anything else: relay it
+    unavailable, // no answer, a cut or malformed one, or a 5xx: serve the copy stale
+    oversized,   // a body past this cache's cap: 502, the copy kept
+    redirect,    // another 3xx: 502, unless it only adds the directory's slash
+    other,       // anything else (a 4xx about the request): relay it
   };
   /// Classifies `answer` (a read's), noting that the master is back when it answered.
   upstream_verdict judge(const result<env::upstream_response>& answer);
+
+  /// The answer to a 3xx for the file form of `path`: when the master only
+  /// says "this is a directory" (its Location is the directory form of the
+  /// same path), this cache's own redirect, built from the decoded path; any
+  /// other redirect is the master's error, 502. The master's Location is
+  /// never passed on: it could send the client anywhere (`//evil.example/`).
+  static response_type directory_redirect(const core::request& req, const core::repo_path& path,
+                                          const env::upstream_response& answer);
 
   /// Any answer from the master means it is back: entries need not wait.
   void
@@ -108,6 +127,9 @@ private:
   }
 
   static response_type text(boost::beast::http::status status, std::string message);
+  /// The master's status and validators with `body` (a message for a
+  /// person, served as plain text). Its Location never: a caller that
+  /// needs one builds it from the decoded path.
   static response_type relay(const env::upstream_response& answer, std::string body = {});
 
   E& env_;

@@ -34,6 +34,7 @@
 /// (`write_base`): the version the cache showed the user, so a replay can
 /// never overwrite a master version that base had not seen.
 
+#include <zddc/core/assert.hpp>
 #include <zddc/core/etag.hpp>
 #include <zddc/core/http_date.hpp>
 #include <zddc/core/http_message.hpp>

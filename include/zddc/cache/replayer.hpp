@@ -156,7 +156,10 @@ replayer<E>::forward(const outbox_entry& e)
   case replay_verdict::conflict: r.detail = "the master's version is not the one this write was based on"; break;
   case replay_verdict::unauthorized: r.detail = "the master refused the cache's credentials"; break;
   case replay_verdict::rejected: r.detail = r.answer.substr(0, 200); break;
-  case replay_verdict::deferred: break;
+  case replay_verdict::deferred:
+    if(auto const status = static_cast<unsigned>(answer->status); status < 200 || (status >= 300 && status < 400))
+      r.detail = "the master answered " + std::to_string(status) + "; this cache follows no redirect";
+    break;
   }
   r.response = std::move(*answer);
   co_return r;

@@ -12,6 +12,7 @@
 /// Downloads stream into a temp file under `.zddc-spool/` and are renamed
 /// into place only when complete: a reader never sees a partial copy.
 
+#include <zddc/core/assert.hpp>
 #include <zddc/core/listing.hpp>
 #include <zddc/env/durable.hpp>
 #include <zddc/env/environment.hpp>
@@ -156,7 +157,15 @@ public:
   }
 
 private:
-  static core::store_path spool() { return *core::store_path::parse(spool_directory); }
+  static core::store_path
+  spool()
+  {
+    auto p = core::store_path::parse(spool_directory);
+    ZDDC_ASSERT(p); // a fixed, valid name
+    return std::move(*p);
+  }
+  // Infallible: a repo_path leaves room for one reserved name below it, so
+  // the deepest and longest directory a client can name has a sidecar too.
   static core::store_path sidecar(const core::repo_path& dir) { return dir.reserved_child(listing_sidecar); }
 
   E& env_;

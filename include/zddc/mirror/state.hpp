@@ -16,6 +16,7 @@
 /// reported and then replaced, never fatal: losing it only means the next
 /// request walks sooner than it had to.
 
+#include <zddc/core/assert.hpp>
 #include <zddc/core/error.hpp>
 #include <zddc/core/path.hpp>
 #include <zddc/env/durable.hpp>
@@ -66,6 +67,15 @@ std::string to_json(const mirror_state& s);
 /// Fails with `errc::protocol_error` when `json` is not a state document.
 result<mirror_state> state_from_json(std::string_view json);
 
+/// Where the state file is: a fixed name at the root.
+inline core::store_path
+state_path()
+{
+  auto p = core::store_path().child(state_file_name);
+  ZDDC_ASSERT(p); // a fixed, valid name
+  return std::move(*p);
+}
+
 /// What `load_state` found.
 struct loaded_state {
   mirror_state state;
@@ -77,8 +87,7 @@ template<env::Filesystem F>
 loaded_state
 load_state(F& fs)
 {
-  auto const path = *core::store_path().child(state_file_name);
-  auto text = env::read_all(fs, path, state_bytes_max);
+  auto text = env::read_all(fs, state_path(), state_bytes_max);
   if(! text)
     return {{}, text.error() == errc::not_found ? error_code() : text.error()};
   auto s = state_from_json(*text);
@@ -92,7 +101,7 @@ template<env::Filesystem F>
 error_code
 save_state(F& fs, const mirror_state& s)
 {
-  auto const r = env::atomic_replace(fs, *core::store_path().child(state_file_name), to_json(s));
+  auto const r = env::atomic_replace(fs, state_path(), to_json(s));
   return r ? error_code() : r.error();
 }
 

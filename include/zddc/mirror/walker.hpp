@@ -28,7 +28,15 @@
 ///
 /// When the master cannot be reached, no worker takes another task and the
 /// walk ends incomplete; a 5xx or an unexpected answer for one directory or
-/// file marks the walk incomplete and leaves that part as it was.
+/// file marks the walk incomplete and leaves that part as it was (a
+/// `trouble` event says what). Unexpected answers include: a malformed or
+/// cut-short response; a 3xx (never followed); a listing that does not
+/// parse, or names something that is not a valid segment (`..`, `a/b`, a
+/// reserved `.zddc*` name, a bidi control) — refused whole, nothing of it
+/// stored; an entry too deep or too long to be a path here
+/// (`core::repo_path_depth_max`, `repo_path_bytes_max`) — skipped; a file
+/// listed larger than `cache::config::download_bytes_max` — not asked for;
+/// a body longer than the listed size — cut off, the old copy kept.
 
 #include <zddc/cache/config.hpp>
 #include <zddc/cache/store.hpp>
@@ -92,7 +100,7 @@ private:
   bool is_current(const core::repo_path& p, const core::listing_entry& listed);
 
   void trouble(run& r, std::string detail);
-  void unreachable(run& r, std::string detail);
+  void no_answer(run& r, error_code ec, std::string detail);
   void tell(walk_step step, const run& r, std::string detail = {});
 
   E& env_;

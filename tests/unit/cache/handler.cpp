@@ -1,7 +1,11 @@
 // The cache role against a real master role, over the simulated network:
 // read-through, stale serving, purge, writes online and offline, replay
-// outcomes (applied, conflict, lost acknowledgement) and the wake signal.
+// outcomes (applied, conflict, lost acknowledgement) and the wake signal;
+// paths at the length and depth limits; and against a scripted, hostile
+// upstream: bad listings, bodies past the cap, redirects, cut bodies.
 #include <zddc/cache/handler.hpp>
+
+#include "scripted_upstream.hpp"
 
 #include "sim/master_node.hpp"
 #include "sim/memory_filesystem.hpp"
@@ -56,6 +60,74 @@ struct answer {
   std::string body;
 };
 
+/// Runs one request through `cache` to its answer (or 10 virtual minutes).
+template<class Handler>
+answer
+run_request(boost::asio::io_context& io, sim::virtual_clock& clock, Handler& cache, http::verb method,
+            std::string_view target, http::fields headers = {}, std::optional<std::string> body = {})
+{
+  std::optional<answer> out;
+  boost::asio::co_spawn(
+    io,
+    [&]() -> boost::asio::awaitable<void> {
+      std::optional<sim::memory_request_body> b;
+      if(body)
+        b.emplace(*body);
+      auto const parsed = core::url_target::parse(target);
+      EXPECT_TRUE(parsed) << target;
+      core::request req{method, parsed ? *parsed : core::encode(core::repo_path()), std::move(headers),
+                        b ? &*b : nullptr};
+      auto r = co_await cache.handle(req);
+      answer a{r.status, r.headers, {}};
+      if(auto* s = std::get_if<std::string>(&r.body))
+        a.body = *s;
+      else {
+        auto& slice = std::get<core::file_slice<sim::memory_filesystem::reader_type>>(r.body);
+        a.body.resize(slice.length);
+        (void)slice.reader.read_at(slice.offset, std::as_writable_bytes(std::span(a.body)));
+      }
+      out = std::move(a);
+    },
+    [](std::exception_ptr e) {
+      if(e)
+        std::rethrow_exception(e);
+    });
+  sim::run_while(io, clock, [&] { return ! out; }, clock.now() + 10min);
+  EXPECT_TRUE(out) << "no answer within 10 virtual minutes";
+  return out ? std::move(*out) : answer{};
+}
+
+http::fields
+accept_json()
+{
+  http::fields h;
+  h.set(http::field::accept, "application/json");
+  return h;
+}
+
+/// `depth` segments `d/d/.../d`.
+std::string
+deep_path(std::size_t depth)
+{
+  std::string p;
+  for(std::size_t i = 0; i < depth; ++i)
+    p += i == 0 ? "d" : "/d";
+  return p;
+}
+
+/// A path of exactly `bytes` bytes made of the longest segments there are.
+std::string
+long_path(std::size_t bytes)
+{
+  std::string p;
+  for(char c = 'a'; p.size() < bytes; ++c) {
+    if(! p.empty())
+      p += '/';
+    p += std::string(std::min(core::segment_bytes_max, bytes - p.size()), c);
+  }
+  return p;
+}
+
 class cache_handler : public ::testing::Test {
 protected:
   cache_handler()
@@ -67,32 +139,7 @@ protected:
   answer
   call(http::verb method, std::string_view target, http::fields headers = {}, std::optional<std::string> body = {})
   {
-    std::optional<answer> out;
-    boost::asio::co_spawn(
-      io_,
-      [&]() -> boost::asio::awaitable<void> {
-        std::optional<sim::memory_request_body> b;
-        if(body)
-          b.emplace(*body);
-        core::request req{method, *core::url_target::parse(target), std::move(headers), b ? &*b : nullptr};
-        auto r = co_await cache_.handle(req);
-        answer a{r.status, r.headers, {}};
-        if(auto* s = std::get_if<std::string>(&r.body))
-          a.body = *s;
-        else {
-          auto& slice = std::get<core::file_slice<sim::memory_filesystem::reader_type>>(r.body);
-          a.body.resize(slice.length);
-          (void)slice.reader.read_at(slice.offset, std::as_writable_bytes(std::span(a.body)));
-        }
-        out = std::move(a);
-      },
-      [](std::exception_ptr e) {
-        if(e)
-          std::rethrow_exception(e);
-      });
-    sim::run_while(io_, clock_, [&] { return ! out; }, clock_.now() + 10min);
-    EXPECT_TRUE(out) << "no answer within 10 virtual minutes";
-    return out ? std::move(*out) : answer{};
+    return run_request(io_, clock_, cache_, method, target, std::move(headers), std::move(body));
   }
 
   answer get(std::string_view target) { return call(http::verb::get, target); }
@@ -408,6 +455,273 @@ TEST_F(cache_handler, the_replay_loop_wakes_as_soon_as_the_master_answers_anythi
   EXPECT_EQ(on_master(spec_path), "queued");
   cache_.replay().stop();
   sim::run_until_quiet(io_, clock_);
+}
+
+// A directory exactly as deep as a client may name, and one exactly as
+// long: listed, the listing kept beside it, and served from there offline.
+// (Deeper or longer ones are refused as targets; before a repo_path left
+// room for the sidecar, forming its name crashed the cache.)
+TEST_F(cache_handler, the_deepest_and_longest_directories_a_client_can_name_are_kept_and_served_offline)
+{
+  for(auto const& dir : {deep_path(core::repo_path_depth_max), long_path(core::repo_path_bytes_max)}) {
+    SCOPED_TRACE(dir.size());
+    ASSERT_TRUE(core::repo_path::parse(dir));
+    // The directory holds one file no client can name: the master lists it empty.
+    master_.disk().write_file_direct(*core::store_path::parse(dir + "/x"), "below the deepest");
+    auto const target = std::string(core::encode(path(dir), core::target_form::directory).str());
+    auto const online_listing = call(http::verb::get, target, accept_json());
+    ASSERT_EQ(online_listing.status, http::status::ok);
+    EXPECT_TRUE(on_cache(dir + "/.zddc-listing.json"));
+    offline();
+    auto const offline_listing = call(http::verb::get, target, accept_json());
+    EXPECT_EQ(offline_listing.status, http::status::ok);
+    EXPECT_EQ(offline_listing.body, online_listing.body);
+    EXPECT_EQ(offline_listing.headers[cache_status_header], "stale");
+    EXPECT_EQ(get(target).status, http::status::ok); // the HTML form, from the same sidecar
+    online();
+  }
+}
+
+TEST_F(cache_handler, a_target_deeper_or_longer_than_a_client_may_name_is_refused)
+{
+  for(auto const& dir : {deep_path(core::repo_path_depth_max + 1), long_path(core::repo_path_bytes_max + 1)}) {
+    std::string target = "/";
+    for(char c : dir)
+      target += c;
+    target += '/';
+    EXPECT_EQ(call(http::verb::get, target, accept_json()).status, http::status::bad_request) << dir.size();
+    EXPECT_EQ(get(target.substr(0, target.size() - 1)).status, http::status::bad_request) << dir.size();
+  }
+}
+
+// --- Against a hostile or broken upstream -------------------------------
+
+struct scripted_env {
+  using clock_type = sim::virtual_clock;
+  using filesystem_type = sim::memory_filesystem;
+  using transport_type = testing::scripted_upstream;
+
+  sim::virtual_clock& clock_;
+  sim::memory_filesystem fs_;
+  testing::scripted_upstream upstream_;
+
+  clock_type& clock() { return clock_; }
+  filesystem_type& fs() { return fs_; }
+  transport_type& transport() { return upstream_; }
+  struct no_guard {};
+  no_guard commit_guard() { return {}; }
+};
+
+class cache_against_a_hostile_upstream : public ::testing::Test {
+protected:
+  cache_against_a_hostile_upstream() { EXPECT_FALSE(cache_.open()); }
+
+  answer
+  call(http::verb method, std::string_view target, http::fields headers = {}, std::optional<std::string> body = {})
+  {
+    return run_request(io_, clock_, cache_, method, target, std::move(headers), std::move(body));
+  }
+
+  testing::scripted_upstream& upstream() { return env_.upstream_; }
+  std::map<std::string, testing::scripted_answer>& script() { return env_.upstream_.answers; }
+
+  /// The cache's files, without the outbox's and spool's bookkeeping.
+  std::map<std::string, std::string>
+  files()
+  {
+    auto all = env_.fs_.snapshot().files;
+    std::erase_if(all, [](auto const& f) { return f.first.starts_with(".zddc-"); });
+    return all;
+  }
+
+  /// Nothing half-downloaded left behind.
+  bool
+  spool_empty()
+  {
+    for(auto const& [p, bytes] : env_.fs_.snapshot().files)
+      if(p.starts_with(spool_directory))
+        return false;
+    return true;
+  }
+
+  static constexpr std::uint64_t cap = 1 << 20;
+
+  boost::asio::io_context io_;
+  sim::virtual_clock clock_{io_.get_executor()};
+  scripted_env env_{clock_, sim::memory_filesystem([this] { return clock_.now(); }), {}};
+  handler<scripted_env> cache_{env_, config{.bearer = {}, .download_bytes_max = cap}};
+};
+
+std::vector<std::string>
+bad_names()
+{
+  return {"..", ".", "a/b", "a\\b", "", std::string("nul\0x", 5), "tab\there", ".zddc-listing.json", ".ZDDC-x",
+          "exe.\xE2\x80\xAEgnp",  // U+202E RIGHT-TO-LEFT OVERRIDE: shows as "exe.png"
+          "a\xE2\x81\xA6" "b",    // U+2066 LEFT-TO-RIGHT ISOLATE
+          "caf\xC3", std::string(core::segment_bytes_max + 1, 'n')};
+}
+
+TEST_F(cache_against_a_hostile_upstream, a_listing_naming_what_is_not_a_name_is_refused_and_nothing_of_it_kept)
+{
+  for(auto const& bad : bad_names()) {
+    SCOPED_TRACE(::testing::PrintToString(bad));
+    script()["/Docs/"] = testing::listing_answer({{"fine.txt", false, "ok"}, {bad, false, "evil"}});
+    auto const a = call(http::verb::get, "/Docs/", accept_json());
+    EXPECT_EQ(a.status, http::status::bad_gateway);
+    EXPECT_EQ(a.body.find("evil"), std::string::npos);
+    EXPECT_TRUE(files().empty()); // no sidecar, and nothing named after an entry
+    EXPECT_TRUE(env_.fs_.snapshot().dirs.size() <= 2u); // the outbox and the spool only
+  }
+}
+
+TEST_F(cache_against_a_hostile_upstream, a_listing_that_does_not_parse_is_a_502_and_the_kept_one_stays)
+{
+  script()["/Docs/"] = testing::listing_answer({{"fine.txt", false, "ok"}});
+  auto const good = call(http::verb::get, "/Docs/", accept_json());
+  ASSERT_EQ(good.status, http::status::ok);
+  auto const kept = files();
+  for(std::string bad : {"", "not json", "[]", R"({"entries": 5})", R"({"entries": [5]})",
+                         R"({"entries": [{"name": "a", "type": "file"}]})",
+                         R"({"entries": [{"name": "a", "type": "link", "size": 0, "mtime_ns": 0}]})",
+                         R"({"entries": [{"name": "a", "type": "file", "size": -1, "mtime_ns": 0}]})",
+                         R"({"entries": [{"name": "a", "type": "file", "size": 0, "mtime_ns": 0, "etag": "bare"}]})",
+                         R"({"entries": [{"name": "a", "type": "file", "size": 0, "mtime_ns": 0},
+                                         {"name": "a", "type": "directory", "size": 0, "mtime_ns": 0}]})"}) {
+    SCOPED_TRACE(bad);
+    script()["/Docs/"].body = bad;
+    EXPECT_EQ(call(http::verb::get, "/Docs/", accept_json()).status, http::status::bad_gateway);
+    EXPECT_EQ(files(), kept);
+  }
+}
+
+TEST_F(cache_against_a_hostile_upstream, a_body_past_the_cap_is_abandoned_and_the_copy_kept)
+{
+  script()["/a.txt"] = testing::file_answer("old");
+  ASSERT_EQ(call(http::verb::get, "/a.txt").body, "old");
+  auto huge = testing::file_answer("new");
+  huge.endless_bytes_max = 64 * cap; // stands for "never ends": only the cap stops it
+  script()["/a.txt"] = huge;
+  upstream().bytes_sent = 0;
+  auto const a = call(http::verb::get, "/a.txt");
+  EXPECT_EQ(a.status, http::status::bad_gateway);
+  EXPECT_LE(upstream().bytes_sent, cap + 2 * 64 * 1024); // cut off at the cap, give or take a chunk
+  EXPECT_EQ(files(), (std::map<std::string, std::string>{{"a.txt", "old"}}));
+  EXPECT_TRUE(spool_empty());
+}
+
+TEST_F(cache_against_a_hostile_upstream, an_endless_listing_ends_at_the_listing_cap)
+{
+  auto endless = testing::listing_answer({});
+  endless.body = R"({"entries": [)";
+  endless.endless_bytes_max = listing_bytes_max + cap;
+  script()["/Docs/"] = endless;
+  EXPECT_EQ(call(http::verb::get, "/Docs/", accept_json()).status, http::status::bad_gateway);
+  EXPECT_LE(upstream().bytes_sent, listing_bytes_max + 2 * 64 * 1024);
+  EXPECT_TRUE(files().empty());
+}
+
+TEST_F(cache_against_a_hostile_upstream, a_body_cut_mid_way_never_replaces_the_copy)
+{
+  script()["/a.txt"] = testing::file_answer("old");
+  ASSERT_EQ(call(http::verb::get, "/a.txt").body, "old");
+  auto cut = testing::file_answer("the first half of the new");
+  cut.cut = errc::protocol_error;
+  script()["/a.txt"] = cut;
+  script()["/b.txt"] = cut;
+  auto const a = call(http::verb::get, "/a.txt");
+  EXPECT_EQ(a.status, http::status::ok);
+  EXPECT_EQ(a.body, "old");
+  EXPECT_EQ(a.headers[cache_status_header], "stale");
+  EXPECT_EQ(call(http::verb::get, "/b.txt").status, http::status::gateway_timeout);
+  EXPECT_EQ(files(), (std::map<std::string, std::string>{{"a.txt", "old"}}));
+  EXPECT_TRUE(spool_empty());
+}
+
+TEST_F(cache_against_a_hostile_upstream, a_redirect_is_never_passed_on)
+{
+  for(std::string location : {"//evil.example/x", "http://evil.example/a.txt/", "https://evil.example/", "/elsewhere/",
+                              "/a.txt", "a.txt/", "/a.txt/../b/", ""}) {
+    for(auto status : {http::status::moved_permanently, http::status::found, http::status::see_other,
+                       http::status::temporary_redirect, http::status::permanent_redirect}) {
+      SCOPED_TRACE(location + " " + std::to_string(static_cast<unsigned>(status)));
+      testing::scripted_answer r;
+      r.status = status;
+      if(! location.empty())
+        r.headers.set(http::field::location, location);
+      r.body = "go to " + location;
+      script()["/a.txt"] = r;
+      script()["/Docs/"] = r;
+      auto const file = call(http::verb::get, "/a.txt");
+      EXPECT_EQ(file.status, http::status::bad_gateway);
+      EXPECT_EQ(file.headers.count(http::field::location), 0u);
+      auto const dir = call(http::verb::get, "/Docs/", accept_json());
+      EXPECT_EQ(dir.status, http::status::bad_gateway);
+      EXPECT_EQ(dir.headers.count(http::field::location), 0u);
+    }
+  }
+  EXPECT_TRUE(files().empty());
+}
+
+TEST_F(cache_against_a_hostile_upstream, the_masters_add_a_slash_redirect_becomes_this_caches_own)
+{
+  struct example {
+    std::string asked, theirs, ours;
+  };
+  for(auto const& [asked, theirs, ours] :
+      {example{"/Docs/sub", "/Docs/sub/", "/Docs/sub/"},
+       example{"/Docs/a%20b?sort=name", "/Docs/a%20b/?sort=name", "/Docs/a%20b/?sort=name"},
+       example{"/Docs/sub?x=1", "/mount/Docs/sub/?y=2", "/Docs/sub/?x=1"}, // behind a proxy's prefix; the query is ours
+       example{"/Docs/sub", "/Docs/sub/#frag", "/Docs/sub/"}}) {
+    SCOPED_TRACE(asked);
+    testing::scripted_answer r;
+    r.status = http::status::moved_permanently;
+    r.headers.set(http::field::location, theirs);
+    script()[asked] = r;
+    auto const a = call(http::verb::get, asked);
+    EXPECT_EQ(a.status, http::status::moved_permanently);
+    EXPECT_EQ(a.headers[http::field::location], ours);
+  }
+}
+
+TEST_F(cache_against_a_hostile_upstream, a_write_answered_with_a_redirect_is_kept_for_later_not_dropped)
+{
+  script()["/a.txt"] = testing::file_answer("old");
+  ASSERT_EQ(call(http::verb::get, "/a.txt").status, http::status::ok);
+  testing::scripted_answer r;
+  r.status = http::status::temporary_redirect;
+  r.headers.set(http::field::location, "//evil.example/a.txt");
+  script()["/a.txt"] = r;
+  auto const a = call(http::verb::put, "/a.txt", {}, "mine");
+  EXPECT_EQ(a.status, http::status::accepted);
+  EXPECT_EQ(a.headers.count(http::field::location), 0u);
+  auto const pending = cache_.box().pending();
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->size(), 1u); // a 202 is a promise: still queued
+}
+
+TEST_F(cache_against_a_hostile_upstream, a_created_answer_carries_this_caches_location)
+{
+  testing::scripted_answer created;
+  created.status = http::status::created;
+  created.headers.set(http::field::location, "//evil.example/x");
+  created.headers.set(http::field::etag, testing::content_tag("mine"));
+  script()["/new%20file.txt"] = created;
+  auto const a = call(http::verb::put, "/new%20file.txt", {}, "mine");
+  EXPECT_EQ(a.status, http::status::created);
+  EXPECT_EQ(a.headers[http::field::location], "/new%20file.txt");
+  EXPECT_EQ(files(), (std::map<std::string, std::string>{{"new file.txt", "mine"}}));
+}
+
+TEST_F(cache_against_a_hostile_upstream, a_relayed_error_is_plain_text)
+{
+  testing::scripted_answer r;
+  r.status = http::status::bad_request;
+  r.headers.set(http::field::content_type, "text/html");
+  r.body = "<script>alert(1)</script>";
+  script()["/Docs/"] = r;
+  auto const a = call(http::verb::get, "/Docs/", accept_json());
+  EXPECT_EQ(a.status, http::status::bad_request);
+  EXPECT_EQ(a.headers[http::field::content_type], "text/plain; charset=utf-8");
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // crash at every single write step leaving no entry or a whole one.
 #include <zddc/cache/outbox.hpp>
 
+#include "runtime/posix_filesystem.hpp"
 #include "sim/memory_env.hpp"
 #include "sim/memory_filesystem.hpp"
 #include "sim/memory_request_body.hpp"
@@ -12,6 +13,10 @@
 #include <boost/asio/io_context.hpp>
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 namespace zddc::cache {
 namespace {
@@ -301,6 +306,76 @@ TEST(cache_outbox_crash, a_crash_while_completing_or_conflicting_leaves_the_entr
           EXPECT_EQ(r->stat().size, 4u);
         }
       });
+}
+
+// Only what mark_refused writes is a refused entry: anything else in the
+// outbox is not one, whatever it looks like, so its name is never taken
+// for a path.
+TEST(cache_outbox_names, a_refused_name_is_an_id_a_kind_and_a_time)
+{
+  EXPECT_EQ(split_refused_name("0123456789abcdef.conflict-2026-01-01T00:00:00Z"),
+            std::pair(std::string("0123456789abcdef"), refusal{refusal_kind::conflict, "2026-01-01T00:00:00Z"}));
+  EXPECT_EQ(split_refused_name("0123456789abcdef.rejected-2026-01-01T00:00:00Z-2"),
+            std::pair(std::string("0123456789abcdef"), refusal{refusal_kind::rejected, "2026-01-01T00:00:00Z-2"}));
+  for(std::string bad : std::initializer_list<std::string>{"0123456789abcdef.conflict-", "0123456789abcdef.conflict-x", "0123456789abcdef.conflict-1\x01",
+                         "0123456789abcdef.conflict-1/2", "0123456789abcdef.conflict-" + std::string(64, '1'),
+                         "0123456789ABCDEF.conflict-1", "0123456789abcdef.conflicts-1", "0123456789abcdef.rejected-x",
+                         "0123456789abcdef.refused-1"})
+    EXPECT_FALSE(split_refused_name(bad)) << bad;
+}
+
+/// The outbox on a real disk, where a person can leave anything.
+struct disk_env {
+  using clock_type = sim::virtual_clock;
+  using filesystem_type = runtime::posix_filesystem;
+
+  sim::virtual_clock& clock_;
+  runtime::posix_filesystem fs_;
+
+  clock_type& clock() { return clock_; }
+  filesystem_type& fs() { return fs_; }
+  struct no_guard {};
+  no_guard commit_guard() { return {}; }
+};
+
+// A file no path can name, left in an entry's directory by hand: removing
+// the entry reports it (the entry is gone as soon as its meta.json is)
+// instead of taking the name for a path; directories in the outbox with
+// such names are not entries at all.
+TEST(cache_outbox_on_disk, names_left_by_hand_are_reported_not_taken_for_paths)
+{
+  namespace stdfs = std::filesystem;
+  auto const root = stdfs::temp_directory_path() / ("zddc-outbox-" + std::to_string(::getpid()));
+  stdfs::create_directories(root);
+  boost::asio::io_context io;
+  sim::virtual_clock clock(io.get_executor());
+  auto fs = runtime::posix_filesystem::open(root.string());
+  ASSERT_TRUE(fs);
+  disk_env env{clock, std::move(*fs)};
+  outbox<disk_env> box(env);
+  ASSERT_FALSE(box.open());
+
+  outbox_entry e;
+  e.method = http::verb::delete_;
+  e.path = path("a.txt");
+  std::optional<result<outbox_entry>> queued;
+  boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> { queued = co_await box.enqueue(e, nullptr, 0); },
+                        [](std::exception_ptr x) {
+                          if(x)
+                            std::rethrow_exception(x);
+                        });
+  sim::run_until_quiet(io, clock);
+  ASSERT_TRUE(queued && *queued);
+  auto const dir = root / ".zddc-outbox";
+  std::ofstream(dir / (*queued)->id / "stray\x01name") << "left by hand";
+  stdfs::create_directories(dir / "0123456789abcdef.conflict-\x01");
+
+  auto const all = box.all();
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 1u); // the odd directory is not an entry
+  EXPECT_TRUE(box.complete(**queued)); // reported, not a crash
+  EXPECT_TRUE(box.pending()->empty()); // and the entry is gone all the same
+  stdfs::remove_all(root);
 }
 
 } // namespace

@@ -1,9 +1,38 @@
 // The walker against a real master over the simulated network: what a walk
-// brings down, what it skips, what it purges and what it never purges.
+// brings down, what it skips, what it purges and what it never purges; and
+// against a scripted, hostile upstream: bad listings, entries past the path
+// limits, bodies longer than listed, cut bodies, redirects.
 #include "mirror_fixture.hpp"
+
+#include "../cache/scripted_upstream.hpp"
 
 namespace zddc::mirror::testing {
 namespace {
+
+namespace http = boost::beast::http;
+
+/// `depth` segments `d/d/.../d`.
+std::string
+deep_path(std::size_t depth)
+{
+  std::string p;
+  for(std::size_t i = 0; i < depth; ++i)
+    p += i == 0 ? "d" : "/d";
+  return p;
+}
+
+/// A path of exactly `bytes` bytes made of the longest segments there are.
+std::string
+long_path(std::size_t bytes)
+{
+  std::string p;
+  for(char c = 'a'; p.size() < bytes; ++c) {
+    if(! p.empty())
+      p += '/';
+    p += std::string(std::min(core::segment_bytes_max, bytes - p.size()), c);
+  }
+  return p;
+}
 
 class mirror_walker : public mirror_fixture {};
 
@@ -189,6 +218,240 @@ TEST_F(scoped_mirror_walker, sees_exactly_what_its_bearer_can_read)
   EXPECT_EQ(mirror_tree(), master_tree());
   EXPECT_EQ(disk_.snapshot().files.count("Docs/Deep/a,b;c=d.txt"), 1u);
   EXPECT_FALSE(disk_.snapshot().dirs.contains("Other"));
+}
+
+// A master tree as deep, and as long, as a client may name: mirrored
+// whole, each listing kept (the deepest directory's sidecar included) and
+// browsable offline; the file the master keeps below it, which no client
+// can name, is not listed and so not mirrored.
+TEST_F(mirror_walker, a_tree_as_deep_and_as_long_as_paths_go_is_mirrored_and_browsable_offline)
+{
+  for(auto const& dir : {deep_path(core::repo_path_depth_max), long_path(core::repo_path_bytes_max)}) {
+    SCOPED_TRACE(dir.size());
+    auto const last = dir.rfind('/');
+    master_.disk().write_file_direct(path(dir.substr(0, last) + "/f.txt"), "next to the deepest");
+    master_.disk().write_file_direct(*core::store_path::parse(dir + "/x"), "below it");
+    auto const s = walk();
+    EXPECT_TRUE(s.complete);
+    EXPECT_TRUE(troubles_.empty());
+    EXPECT_EQ(mirror_tree(), master_tree());
+    EXPECT_TRUE(disk_.snapshot().files.contains(dir + "/.zddc-listing.json"));
+    EXPECT_FALSE(disk_.snapshot().files.contains(dir + "/x"));
+    offline();
+    auto const target = std::string(core::encode(path(dir), core::target_form::directory).str());
+    EXPECT_EQ(request(target, false).first, http::status::ok);
+    online();
+  }
+}
+
+struct scripted_mirror_env {
+  using clock_type = sim::virtual_clock;
+  using filesystem_type = sim::memory_filesystem;
+  using transport_type = zddc::testing::scripted_upstream;
+
+  sim::virtual_clock& clock_;
+  sim::memory_filesystem& fs_;
+  zddc::testing::scripted_upstream upstream_;
+
+  clock_type& clock() { return clock_; }
+  filesystem_type& fs() { return fs_; }
+  transport_type& transport() { return upstream_; }
+  struct no_guard {};
+  no_guard commit_guard() { return {}; }
+};
+
+/// A mirror whose master is a script: it says whatever a test makes it say.
+class mirror_against_a_hostile_upstream : public ::testing::Test {
+protected:
+  mirror_against_a_hostile_upstream() { EXPECT_FALSE(mirror_.open()); }
+  ~mirror_against_a_hostile_upstream() override
+  {
+    mirror_.walks().stop();
+    sim::run_until(io_, clock_, clock_.now() + 1h);
+  }
+
+  walk_stats
+  walk()
+  {
+    std::optional<std::optional<walk_stats>> out;
+    boost::asio::co_spawn(io_, mirror_.walks().walk_now(core::repo_path()),
+                          [&](std::exception_ptr e, std::optional<walk_stats> s) {
+                            if(e)
+                              std::rethrow_exception(e);
+                            out = s;
+                          });
+    sim::run_while(io_, clock_, [&] { return ! out; }, clock_.now() + 10min);
+    EXPECT_TRUE(out && *out) << "the walk did not end";
+    return out && *out ? **out : walk_stats{};
+  }
+
+  std::map<std::string, zddc::testing::scripted_answer>& script() { return env_.upstream_.answers; }
+  zddc::testing::scripted_upstream& upstream() { return env_.upstream_; }
+
+  static std::string
+  target(std::string_view decoded, bool directory = false)
+  {
+    auto const p = core::repo_path::parse(decoded);
+    EXPECT_TRUE(p) << decoded;
+    return std::string(
+      core::encode(p ? *p : core::repo_path(), directory ? core::target_form::directory : core::target_form::file)
+        .str());
+  }
+
+  /// The mirror's files, without its own bookkeeping.
+  std::map<std::string, std::string>
+  files()
+  {
+    auto all = disk_.snapshot().files;
+    std::erase_if(all, [](auto const& f) {
+      return f.first.starts_with(".zddc-") || f.first.ends_with("/.zddc-listing.json");
+    });
+    return all;
+  }
+
+  /// The first walk: `/a.txt` = "old", `/Docs/b.txt` = "bee".
+  void
+  first_walk()
+  {
+    script()["/"] = zddc::testing::listing_answer({{"Docs", true, {}}, {"a.txt", false, "old"}});
+    script()["/Docs/"] = zddc::testing::listing_answer({{"b.txt", false, "bee"}});
+    script()["/a.txt"] = zddc::testing::file_answer("old");
+    script()["/Docs/b.txt"] = zddc::testing::file_answer("bee");
+    ASSERT_TRUE(walk().complete);
+    ASSERT_EQ(files(), kept());
+  }
+
+  static std::map<std::string, std::string> kept() { return {{"Docs/b.txt", "bee"}, {"a.txt", "old"}}; }
+
+  boost::asio::io_context io_;
+  sim::virtual_clock clock_{io_.get_executor()};
+  sim::memory_filesystem disk_{[this] { return clock_.now(); }};
+  scripted_mirror_env env_{clock_, disk_, {}};
+  std::vector<std::string> troubles_;
+  handler<scripted_mirror_env> mirror_{env_,
+                                       cache::config{.bearer = {}, .download_bytes_max = 1 << 20},
+                                       config{.parallel = 2},
+                                       io_.get_executor(),
+                                       {},
+                                       [this](const walk_event& e) {
+                                         if(e.step == walk_step::trouble)
+                                           troubles_.push_back(e.detail);
+                                       }};
+};
+
+TEST_F(mirror_against_a_hostile_upstream, a_listing_naming_what_is_not_a_name_is_refused_and_purges_nothing)
+{
+  first_walk();
+  for(auto const& bad : {std::string(".."), std::string("a/b"), std::string("exe.\xE2\x80\xAEgnp"),
+                         std::string("a\xE2\x81\xA6" "b"), std::string(".zddc-listing.json"), std::string(".Zddc-x"),
+                         std::string(core::segment_bytes_max + 1, 'n'), std::string("")}) {
+    SCOPED_TRACE(::testing::PrintToString(bad));
+    troubles_.clear();
+    script()["/Docs/"] = zddc::testing::listing_answer({{bad, false, "evil"}}); // b.txt is not listed
+    script()[target("a.txt")] = zddc::testing::file_answer("evil");
+    auto const s = walk();
+    EXPECT_FALSE(s.complete);
+    EXPECT_EQ(s.purged, 0u);
+    EXPECT_EQ(files(), kept()); // nothing of the bad listing, nothing purged by it
+    ASSERT_EQ(troubles_.size(), 1u);
+    EXPECT_NE(troubles_.front().find("listing /Docs/ does not parse"), std::string::npos);
+  }
+}
+
+TEST_F(mirror_against_a_hostile_upstream, entries_deeper_or_longer_than_a_path_may_be_are_skipped_with_trouble)
+{
+  for(auto const& dir : {deep_path(core::repo_path_depth_max), long_path(core::repo_path_bytes_max)}) {
+    SCOPED_TRACE(dir.size());
+    script().clear();
+    troubles_.clear();
+    // Every directory on the way lists the next; the last one lists a file and a directory no path can name.
+    std::string at;
+    for(std::string_view rest = dir; ! rest.empty();) {
+      auto const slash = rest.find('/');
+      auto const name = std::string(rest.substr(0, slash));
+      script()[at.empty() ? "/" : target(at, true)] = zddc::testing::listing_answer({{name, true, {}}});
+      at += at.empty() ? name : "/" + name;
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    }
+    script()[target(dir, true)] = zddc::testing::listing_answer({{"too deep", true, {}}, {"x.txt", false, "x"}});
+    auto const s = walk();
+    EXPECT_FALSE(s.complete);
+    EXPECT_EQ(troubles_.size(), 2u);
+    EXPECT_TRUE(disk_.snapshot().files.contains(dir + "/.zddc-listing.json"));
+    EXPECT_FALSE(disk_.snapshot().files.contains(dir + "/x.txt"));
+    EXPECT_FALSE(disk_.snapshot().dirs.contains(dir + "/too deep"));
+    for(auto const& t : upstream().asked)
+      EXPECT_TRUE(core::url_target::parse(t).has_value() && core::decode(*core::url_target::parse(t))) << t;
+  }
+}
+
+// A file listed at 5 bytes that comes with 400 MB, or never ends: cut off
+// at the listed size, the old copy kept, the walk goes on.
+TEST_F(mirror_against_a_hostile_upstream, a_body_longer_than_listed_is_cut_off_and_the_old_copy_kept)
+{
+  first_walk();
+  script()["/"] = zddc::testing::listing_answer({{"Docs", true, {}}, {"a.txt", false, "fresh"}});
+  script()["/Docs/"] = zddc::testing::listing_answer({{"b.txt", false, "beer"}});
+  auto huge = zddc::testing::file_answer("fresh");
+  huge.endless_bytes_max = 400u << 20;
+  script()["/a.txt"] = huge;
+  script()["/Docs/b.txt"] = zddc::testing::file_answer("beer");
+  upstream().bytes_sent = 0;
+  auto const s = walk();
+  EXPECT_FALSE(s.complete);
+  auto const listings = script()["/"].body.size() + script()["/Docs/"].body.size();
+  EXPECT_LE(upstream().bytes_sent, listings + 5 + 64 * 1024 + 4); // "fresh", one refused chunk, "beer"
+  EXPECT_EQ(files(), (std::map<std::string, std::string>{{"Docs/b.txt", "beer"}, {"a.txt", "old"}}));
+  ASSERT_EQ(troubles_.size(), 1u);
+  EXPECT_NE(troubles_.front().find("more than the 5 bytes listed"), std::string::npos);
+}
+
+TEST_F(mirror_against_a_hostile_upstream, a_file_listed_larger_than_the_cap_is_not_asked_for)
+{
+  first_walk();
+  auto listed = zddc::testing::listing_json({{"Docs", true, {}}, {"a.txt", false, "old"}});
+  auto const at = listed.find("\"size\":3");
+  ASSERT_NE(at, std::string::npos);
+  listed.replace(at, 8, "\"size\":1099511627776"); // 1 TiB
+  script()["/"].body = listed;
+  upstream().asked.clear();
+  auto const s = walk();
+  EXPECT_FALSE(s.complete);
+  EXPECT_EQ(std::ranges::count(upstream().asked, "/a.txt"), 0);
+  EXPECT_EQ(files(), kept());
+}
+
+TEST_F(mirror_against_a_hostile_upstream, a_cut_body_keeps_the_old_copy_and_the_walk_goes_on)
+{
+  first_walk();
+  script()["/"] = zddc::testing::listing_answer({{"Docs", true, {}}, {"a.txt", false, "fresh"}});
+  script()["/Docs/"] = zddc::testing::listing_answer({{"b.txt", false, "beer"}});
+  auto cut = zddc::testing::file_answer("fre");
+  cut.cut = errc::protocol_error;
+  script()["/a.txt"] = cut;
+  script()["/Docs/b.txt"] = zddc::testing::file_answer("beer");
+  auto const s = walk();
+  EXPECT_FALSE(s.complete);
+  EXPECT_EQ(files(), (std::map<std::string, std::string>{{"Docs/b.txt", "beer"}, {"a.txt", "old"}}));
+}
+
+TEST_F(mirror_against_a_hostile_upstream, redirects_are_not_followed_and_purge_nothing)
+{
+  first_walk();
+  zddc::testing::scripted_answer away;
+  away.status = http::status::moved_permanently;
+  away.headers.set(http::field::location, "//evil.example/x");
+  script()["/Docs/"] = away;
+  script()["/"] = zddc::testing::listing_answer({{"Docs", true, {}}, {"a.txt", false, "fresh"}});
+  script()["/a.txt"] = away;
+  upstream().asked.clear();
+  auto const s = walk();
+  EXPECT_FALSE(s.complete);
+  EXPECT_EQ(s.purged, 0u);
+  EXPECT_EQ(files(), kept());
+  EXPECT_EQ(troubles_.size(), 2u);
+  for(auto const& t : upstream().asked)
+    EXPECT_EQ(t.find("evil"), std::string::npos);
 }
 
 } // namespace

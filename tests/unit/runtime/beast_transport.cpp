@@ -821,6 +821,52 @@ TEST(beast_transport, a_sink_error_ends_the_exchange_and_the_connection)
   EXPECT_EQ(transport.idle_connections(), 0u);
 }
 
+// An upstream that never stops sending (chunked, or up to EOF, or past a
+// Content-Length far beyond the cap) is cut off where the sink says, and
+// the connection is dropped rather than drained.
+TEST(beast_transport, an_endless_body_ends_at_the_sinks_limit)
+{
+  for(std::string const head : {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                                "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n",
+                                "HTTP/1.1 200 OK\r\nContent-Length: 419430400\r\n\r\n"}) {
+    SCOPED_TRACE(head);
+    bool const chunked = head.find("chunked") != std::string::npos;
+    asio::io_context io;
+    upstream up(io);
+    beast_transport transport(io.get_executor(), up.url(), std::nullopt, quick_options());
+    std::uint64_t sent = 0;
+    spawn(io, [&]() -> asio::awaitable<void> {
+      auto s = co_await up.accept();
+      beast::flat_buffer buffer;
+      co_await read_request(s, buffer);
+      co_await write_text(s, head);
+      std::string const piece = pattern(16 * 1024);
+      std::string const chunk = "4000\r\n" + piece + "\r\n";
+      for(;;) { // until the transport hangs up
+        auto [ec, n] = co_await asio::async_write(s, asio::buffer(chunked ? chunk : piece), asio::as_tuple(use_awaitable));
+        if(ec)
+          co_return;
+        sent += piece.size();
+      }
+    });
+    std::optional<round_trip_result> got;
+    env::string_sink sink(1 << 20);
+    spawn(io, [&]() -> asio::awaitable<void> {
+      got = co_await transport.round_trip(request(http::verb::get, "/endless"), sink);
+      up.close();
+    });
+    drive(io);
+
+    ASSERT_TRUE(got);
+    ASSERT_FALSE(*got);
+    EXPECT_EQ(got->error(), errc::too_large);
+    EXPECT_EQ(sink.bytes().substr(0, 16 * 1024), pattern(16 * 1024)); // de-chunked when chunked
+    EXPECT_LE(sink.bytes().size(), 1u << 20);
+    EXPECT_LT(sent, 64u << 20); // stopped reading: the sender was cut off, not drained
+    EXPECT_EQ(transport.idle_connections(), 0u);
+  }
+}
+
 // HEAD answers and 304s carry a Content-Length but no body; reading one
 // must not swallow the next response on the connection.
 TEST(beast_transport, head_and_not_modified_have_no_body)

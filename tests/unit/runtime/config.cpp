@@ -73,6 +73,19 @@ TEST(config, every_flag_has_an_environment_twin_and_the_command_line_wins)
   EXPECT_TRUE(c.no_auth);
 }
 
+TEST(config, the_download_cap_defaults_to_a_gibibyte_and_takes_a_size)
+{
+  EXPECT_EQ(parse_serve_args({"--root", "/r"}).config.max_download_bytes, 1u << 30);
+  EXPECT_EQ(parse_serve_args({"--root", "/r", "--max-download-bytes", "64KiB"}).config.max_download_bytes, 64u << 10);
+  ::setenv("ZDDC_MAX_DOWNLOAD_BYTES", "2MiB", 1);
+  auto const c = parse_serve_args({"--root", "/r"}).config;
+  ::unsetenv("ZDDC_MAX_DOWNLOAD_BYTES");
+  EXPECT_EQ(c.max_download_bytes, 2u << 20);
+  for(auto bad : {"0", "lots", "1.5GiB"})
+    EXPECT_NE(reason_for({"--root", "/r", "--max-download-bytes", bad}).find("--max-download-bytes"), std::string::npos)
+      << bad;
+}
+
 TEST(config, bad_values_fail_with_a_one_line_reason)
 {
   EXPECT_EQ(reason_for({}), "--root is required");

@@ -24,12 +24,45 @@ handler<E>::relay(const env::upstream_response& answer, std::string body) -> res
   namespace http = boost::beast::http;
   response_type r;
   r.status = answer.status;
-  for(auto f : {http::field::etag, http::field::last_modified, http::field::location, http::field::content_type,
-                http::field::allow})
+  for(auto f : {http::field::etag, http::field::last_modified, http::field::allow})
     if(auto it = answer.headers.find(f); it != answer.headers.end())
       r.headers.set(f, it->value());
+  if(! body.empty())
+    r.headers.set(http::field::content_type, "text/plain; charset=utf-8");
   r.headers.set(http::field::content_length, std::to_string(body.size()));
   r.body = std::move(body);
+  return r;
+}
+
+namespace detail {
+
+/// True when `location` (a Location field) is the directory form of the
+/// requested path, `expected`: an origin-form target whose path is
+/// `expected`, under any mount prefix a reverse proxy added, any query
+/// aside. Only ever compared, never sent on.
+inline bool
+is_directory_location(std::string_view location, std::string_view expected)
+{
+  location = location.substr(0, location.find_first_of("?#"));
+  return location.starts_with('/') && ! location.starts_with("//") && location.ends_with(expected);
+}
+
+} // namespace detail
+
+template<env::UpstreamEnvironment E>
+auto
+handler<E>::directory_redirect(const core::request& req, const core::repo_path& path,
+                               const env::upstream_response& answer) -> response_type
+{
+  namespace http = boost::beast::http;
+  auto location = core::encode(path, core::target_form::directory);
+  auto const theirs = answer.headers.find(http::field::location);
+  if(theirs == answer.headers.end() || ! detail::is_directory_location(theirs->value(), location.str()))
+    return text(http::status::bad_gateway, "the master answered with a redirect this cache does not follow");
+  if(auto q = req.target.encoded_query())
+    location = location.with_query(*q);
+  auto r = text(answer.status, "see " + std::string(location.str()));
+  r.headers.set(http::field::location, location.str());
   return r;
 }
 
@@ -67,11 +100,18 @@ auto
 handler<E>::judge(const result<env::upstream_response>& answer) -> upstream_verdict
 {
   namespace http = boost::beast::http;
-  monitor_.observe(answer.has_value(), answer ? static_cast<unsigned>(answer->status) : 0u, env_.clock().now());
-  if(! answer)
-    return upstream_verdict::unavailable;
+  // Any answer, even one cut off for its length, says the master is there.
+  bool const answered = answer.has_value() || answer.error() == errc::too_large;
+  monitor_.observe(answered, answer ? static_cast<unsigned>(answer->status) : 0u, env_.clock().now());
+  if(! answer) {
+    if(answer.error() != errc::too_large)
+      return upstream_verdict::unavailable;
+    upstream_answered(); // at length
+    return upstream_verdict::oversized;
+  }
   auto const status = answer->status;
-  if(static_cast<unsigned>(status) >= 500)
+  auto const code = static_cast<unsigned>(status);
+  if(code >= 500)
     return upstream_verdict::unavailable;
   upstream_answered();
   if(status == http::status::ok)
@@ -80,6 +120,8 @@ handler<E>::judge(const result<env::upstream_response>& answer) -> upstream_verd
     return upstream_verdict::current;
   if(status == http::status::not_found || status == http::status::forbidden || status == http::status::gone)
     return upstream_verdict::gone;
+  if(code >= 300 && code < 400)
+    return upstream_verdict::redirect;
   return upstream_verdict::other;
 }
 
@@ -116,6 +158,7 @@ handler<E>::read_file(const core::request& req, const core::repo_path& path)
   auto const verdict = judge(answer);
   switch(verdict) {
   case upstream_verdict::fresh: {
+    ZDDC_ASSERT(answer); // judge() finds a status only in an answer
     std::optional<env::time_point> mtime;
     if(auto it = answer->headers.find(http::field::last_modified); it != answer->headers.end())
       mtime = core::parse_http_date(it->value());
@@ -127,8 +170,14 @@ handler<E>::read_file(const core::request& req, const core::repo_path& path)
     if(auto ec = local_.purge(path))
       co_return text(http::status::internal_server_error, "local store: " + ec.message());
     co_return text(http::status::not_found, "not found");
+  case upstream_verdict::oversized:
+    co_return text(http::status::bad_gateway, "the master sent more than this cache takes (--max-download-bytes)");
+  case upstream_verdict::redirect:
+    ZDDC_ASSERT(answer); // as above
+    co_return directory_redirect(req, path, *answer);
   case upstream_verdict::other:
-    co_return relay(*answer); // a redirect to the directory form, an error about the request
+    ZDDC_ASSERT(answer); // as above
+    co_return relay(*answer); // an error about the request
   case upstream_verdict::current:
   case upstream_verdict::unavailable:
     break;
@@ -160,6 +209,9 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
   auto const verdict = judge(answer);
   switch(verdict) {
   case upstream_verdict::fresh: {
+    // Every name is checked as a segment of `dir` here: a listing naming
+    // `..`, `a/b`, a reserved or a bidi-control name is refused whole, and
+    // what it says never reaches the disk.
     auto fresh = core::listing_from_json(body.bytes(), dir);
     if(! fresh)
       co_return text(http::status::bad_gateway, "the master sent a listing that does not parse");
@@ -172,9 +224,15 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
     if(auto ec = local_.purge_listing(dir))
       co_return text(http::status::internal_server_error, "local store: " + ec.message());
     co_return text(http::status::not_found, "not found");
+  case upstream_verdict::oversized:
+    co_return text(http::status::bad_gateway, "the master sent a listing larger than this cache takes");
+  case upstream_verdict::redirect: // the master never redirects the directory form
+    co_return text(http::status::bad_gateway, "the master answered with a redirect this cache does not follow");
   case upstream_verdict::other:
+    ZDDC_ASSERT(answer); // judge() finds a status only in an answer
     co_return relay(*answer, body.take());
   case upstream_verdict::current:
+    ZDDC_ASSERT(answer); // as above
     if(! *stored)
       co_return relay(*answer, body.take()); // a 304 to a question never asked
     break;
@@ -273,13 +331,19 @@ handler<E>::write(const core::request& req, const core::repo_path& path)
   }
   auto const f = co_await replayer_.forward(*queued);
   switch(f.what) {
-  case replay_verdict::applied:
+  case replay_verdict::applied: {
+    ZDDC_ASSERT(f.response); // forward() decides "applied" only on an answer
     upstream_answered();
     if(auto ec = replayer_.settle_applied(*queued, f.response))
       co_return text(http::status::internal_server_error, "applied upstream; local store: " + ec.message());
-    co_return relay(*f.response);
+    auto r = relay(*f.response);
+    if(r.status == http::status::created)
+      r.headers.set(http::field::location, core::encode(path).str()); // ours, not the master's
+    co_return r;
+  }
   case replay_verdict::conflict:
   case replay_verdict::rejected:
+    ZDDC_ASSERT(f.response); // as above
     // The client hears the refusal itself, so no promise was made: the
     // entry that carried the attempt goes.
     if(auto ec = box_.complete(*queued))

@@ -64,10 +64,18 @@ to_string(refusal_kind k) noexcept
 inline std::optional<std::pair<std::string, refusal>>
 split_refused_name(std::string_view name)
 {
+  if(name.size() > 64 || name.size() < 16 || ! is_outbox_id(name.substr(0, 16)))
+    return std::nullopt;
   for(auto const kind : {refusal_kind::conflict, refusal_kind::rejected}) {
     auto const marker = "." + std::string(to_string(kind)) + "-";
-    if(name.size() > 16 + marker.size() && is_outbox_id(name.substr(0, 16)) && name.substr(16, marker.size()) == marker)
-      return std::pair(std::string(name.substr(0, 16)), refusal{kind, std::string(name.substr(16 + marker.size()))});
+    if(name.size() <= 16 + marker.size() || name.substr(16, marker.size()) != marker)
+      continue;
+    auto const stamp = name.substr(16 + marker.size());
+    // What mark_refused writes: an RFC 3339 time, maybe "-<n>". Anything else
+    // in the outbox is not an entry (and need not even be a valid segment).
+    if(! std::ranges::all_of(stamp, [](char c) { return (c >= '0' && c <= '9') || c == '-' || c == ':' || c == 'T' || c == 'Z'; }))
+      return std::nullopt;
+    return std::pair(std::string(name.substr(0, 16)), refusal{kind, std::string(stamp)});
   }
   return std::nullopt;
 }
@@ -178,8 +186,12 @@ outbox_root()
 inline core::store_path
 outbox_entry_directory(std::string_view name)
 {
+  // Every caller passes an id (16 hex digits) or a name split_refused_name
+  // accepts (at most 64 bytes of hex, digits and `.-:TZ`): a valid segment,
+  // one level below a one-segment root.
+  ZDDC_ASSERT(is_outbox_id(name) || split_refused_name(name));
   auto p = outbox_root().child(name);
-  ZDDC_ASSERT(p.has_value()); // entry names are an id and a refusal stamp: short, valid segments
+  ZDDC_ASSERT(p.has_value());
   return std::move(*p);
 }
 
@@ -410,11 +422,13 @@ outbox<E>::remove_entry(std::string_view name, bool pending)
     return ec;
   auto rest = fs.list(dir);
   if(rest) {
-    for(auto const& f : *rest)
-      if(auto file = dir.child(f.name); ! file)
+    for(auto const& f : *rest) {
+      auto const file = dir.child(f.name); // whatever is on disk: not necessarily a valid name
+      if(! file)
         return file.error(); // nothing the outbox wrote: leave it for a person
-      else if(auto ec = fs.remove(*file); ec && ec != errc::not_found)
+      if(auto ec = fs.remove(*file); ec && ec != errc::not_found)
         return ec;
+    }
     if(auto ec = fs.remove(dir); ec && ec != errc::not_found)
       return ec;
   } else if(rest.error() != errc::not_found) {

@@ -177,7 +177,7 @@ walker<E>::visit_directory(run& r, const core::repo_path& dir)
   ++r.stats.requests;
   auto const answer = co_await env_.transport().round_trip(std::move(up), body);
   if(! answer) {
-    unreachable(r, "listing " + detail::shown(dir, true) + ": " + answer.error().message());
+    no_answer(r, answer.error(), "listing " + detail::shown(dir, true) + ": " + answer.error().message());
     co_return;
   }
 
@@ -229,6 +229,11 @@ boost::asio::awaitable<void>
 walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_entry& listed)
 {
   namespace http = boost::beast::http;
+  if(listed.size > upstream_.download_bytes_max) {
+    trouble(r, detail::shown(path, false) + " is listed at " + std::to_string(listed.size) +
+                 " bytes, more than this mirror keeps (--max-download-bytes)");
+    co_return;
+  }
   auto const cached = local_.tag(path);
   if(! cached) {
     trouble(r, "local copy of " + detail::shown(path, false) + ": " + cached.error().message());
@@ -244,14 +249,18 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
   upstream_.authorize(up.headers);
   if(*cached)
     up.headers.set(http::field::if_none_match, (*cached)->to_string());
-  env::writer_sink<typename cache::store<E>::writer_type> sink(*download, upstream_.download_bytes_max);
+  // No more than the listing declared: a master sending more (a file
+  // that grew since it was listed, or one that never ends) is cut off, and
+  // the old copy stays until a walk lists the new size.
+  env::writer_sink<typename cache::store<E>::writer_type> sink(*download, listed.size);
   ++r.stats.requests;
   auto const answer = co_await env_.transport().round_trip(std::move(up), sink);
   if(! answer) {
     if(answer.error() == errc::too_large)
-      trouble(r, detail::shown(path, false) + " is larger than this mirror keeps");
+      trouble(r, detail::shown(path, false) + " came with more than the " + std::to_string(listed.size) +
+                   " bytes listed; the copy here is kept");
     else
-      unreachable(r, "fetching " + detail::shown(path, false) + ": " + answer.error().message());
+      no_answer(r, answer.error(), "fetching " + detail::shown(path, false) + ": " + answer.error().message());
     co_return;
   }
 
@@ -361,9 +370,12 @@ walker<E>::trouble(run& r, std::string detail)
 
 template<env::UpstreamEnvironment E>
 void
-walker<E>::unreachable(run& r, std::string detail)
+walker<E>::no_answer(run& r, error_code ec, std::string detail)
 {
-  r.halted = true;
+  // A malformed, cut-short or oversized answer is about this one request;
+  // anything else (unreachable, timed out) says the master cannot be asked.
+  if(ec != errc::protocol_error && ec != errc::too_large)
+    r.halted = true;
   trouble(r, std::move(detail));
 }
 
