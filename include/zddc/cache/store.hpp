@@ -35,7 +35,17 @@ public:
 
   explicit store(E& env) : env_(env) {}
 
-  error_code open() { return env::make_dirs(env_.fs(), spool()); }
+  /// Makes the spool, and empties it: a download still there was cut short
+  /// by a crash (the spool is this store's alone, and nothing downloads
+  /// before `open`), so every file in it is a leftover.
+  error_code
+  open()
+  {
+    if(auto ec = env::make_dirs(env_.fs(), spool()))
+      return ec;
+    auto const swept = env::sweep_stale_temps(env_.fs(), spool(), env::time_point::max());
+    return swept ? error_code() : swept.error();
+  }
 
   /// The local copy's content tag; nullopt when there is no local file.
   result<std::optional<core::entity_tag>>
