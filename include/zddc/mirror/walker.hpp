@@ -36,7 +36,9 @@
 /// stored; an entry too deep or too long to be a path here
 /// (`core::repo_path_depth_max`, `repo_path_bytes_max`) — skipped; a file
 /// listed larger than `cache::config::download_bytes_max` — not asked for;
-/// a body longer than the listed size — cut off, the old copy kept.
+/// a body longer than the listed size — cut off, the old copy kept (up to
+/// 64 KiB past it are read and dropped: room for the page of an error
+/// status, which comes before its status is known).
 
 #include <zddc/cache/config.hpp>
 #include <zddc/cache/store.hpp>
@@ -91,10 +93,14 @@ public:
 
 private:
   struct run;
+  using writer_type = typename cache::store<E>::writer_type;
 
   boost::asio::awaitable<void> work(std::shared_ptr<run> r);
   boost::asio::awaitable<void> visit_directory(run& r, const core::repo_path& dir);
   boost::asio::awaitable<void> fetch_file(run& r, const core::repo_path& path, const core::listing_entry& listed);
+  /// Moves a fetched file into place, stamped with the listed mtime when its tag is the listed one.
+  void install(run& r, const core::repo_path& path, const core::listing_entry& listed, writer_type& download,
+               const env::upstream_response& answer, std::uint64_t bytes);
   void purge_orphans(run& r, const core::repo_path& dir, const core::listing& upstream);
   void purge(run& r, const core::repo_path& p);
   bool is_current(const core::repo_path& p, const core::listing_entry& listed);

@@ -400,10 +400,29 @@ TEST_F(mirror_against_a_hostile_upstream, a_body_longer_than_listed_is_cut_off_a
   auto const s = walk();
   EXPECT_FALSE(s.complete);
   auto const listings = script()["/"].body.size() + script()["/Docs/"].body.size();
-  EXPECT_LE(upstream().bytes_sent, listings + 5 + 64 * 1024 + 4); // "fresh", one refused chunk, "beer"
+  // "fresh", the 64 KiB of slack for an error page, one refused chunk, "beer"
+  EXPECT_LE(upstream().bytes_sent, listings + 5 + 2 * 64 * 1024 + 4);
   EXPECT_EQ(files(), (std::map<std::string, std::string>{{"Docs/b.txt", "beer"}, {"a.txt", "old"}}));
   ASSERT_EQ(troubles_.size(), 1u);
   EXPECT_NE(troubles_.front().find("more than the 5 bytes listed"), std::string::npos);
+}
+
+// The cap is on the file, not on an error's page: a file listed at 3
+// bytes and gone by the time it is asked for answers 404 with a longer
+// page, and is purged as any 404 is.
+TEST_F(mirror_against_a_hostile_upstream, an_error_page_longer_than_the_listed_size_is_still_an_error)
+{
+  first_walk();
+  script()["/"] = zddc::testing::listing_answer({{"Docs", true, {}}, {"a.txt", false, "new"}});
+  zddc::testing::scripted_answer gone;
+  gone.status = http::status::not_found;
+  gone.body = std::string(1000, 'x') + " was not found";
+  script()["/a.txt"] = gone;
+  auto const s = walk();
+  EXPECT_TRUE(s.complete);
+  EXPECT_TRUE(troubles_.empty()) << troubles_.front();
+  EXPECT_EQ(s.purged, 1u);
+  EXPECT_EQ(files(), (std::map<std::string, std::string>{{"Docs/b.txt", "bee"}}));
 }
 
 TEST_F(mirror_against_a_hostile_upstream, a_file_listed_larger_than_the_cap_is_not_asked_for)

@@ -32,6 +32,41 @@ says_gone(boost::beast::http::status s)
   return s == http::status::not_found || s == http::status::forbidden || s == http::status::gone;
 }
 
+/// A file's body goes to `download` up to the size its listing declared.
+/// Past that, up to `slack_bytes` more are counted and dropped — room for
+/// the page of an error status (a 404 for a file listed at 3 bytes), which
+/// arrives before its status is known — and anything beyond is refused,
+/// which ends the exchange: a body that never ends stops there.
+template<class Writer>
+class listed_size_sink final : public env::body_sink {
+public:
+  static constexpr std::uint64_t slack_bytes = 64 * 1024;
+
+  listed_size_sink(Writer& download, std::uint64_t declared) : inner_(download, declared), declared_(declared) {}
+
+  error_code
+  write(std::span<const std::byte> chunk) override
+  {
+    auto const kept = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), declared_ - inner_.written()));
+    if(auto ec = inner_.write(chunk.first(kept)))
+      return ec;
+    auto const rest = chunk.size() - kept;
+    if(rest > slack_bytes - excess_)
+      return errc::too_large;
+    excess_ += rest;
+    return {};
+  }
+
+  std::uint64_t written() const noexcept { return inner_.written(); }
+  /// True when more than the declared size came.
+  bool overflowed() const noexcept { return excess_ > 0; }
+
+private:
+  env::writer_sink<Writer> inner_;
+  std::uint64_t declared_;
+  std::uint64_t excess_ = 0;
+};
+
 } // namespace detail
 
 /// One walk's shared state. Workers run on one executor, one at a time
@@ -252,38 +287,28 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
   // No more than the listing declared: a master sending more (a file
   // that grew since it was listed, or one that never ends) is cut off, and
   // the old copy stays until a walk lists the new size.
-  env::writer_sink<typename cache::store<E>::writer_type> sink(*download, listed.size);
+  detail::listed_size_sink<writer_type> sink(*download, listed.size);
   ++r.stats.requests;
   auto const answer = co_await env_.transport().round_trip(std::move(up), sink);
+  auto const too_long = [&] {
+    trouble(r, detail::shown(path, false) + " came with more than the " + std::to_string(listed.size) +
+                 " bytes listed; the copy here is kept");
+  };
   if(! answer) {
     if(answer.error() == errc::too_large)
-      trouble(r, detail::shown(path, false) + " came with more than the " + std::to_string(listed.size) +
-                   " bytes listed; the copy here is kept");
+      too_long();
     else
       no_answer(r, answer.error(), "fetching " + detail::shown(path, false) + ": " + answer.error().message());
     co_return;
   }
 
-  auto const etag = answer->headers.find(http::field::etag);
-  bool const as_listed =
-    listed.etag && etag != answer->headers.end() && etag->value() == listed.etag->to_string();
   switch(answer->status) {
-  case http::status::ok: {
-    std::optional<env::time_point> mtime;
-    if(as_listed)
-      mtime = listed.mtime;
-    else if(auto lm = answer->headers.find(http::field::last_modified); lm != answer->headers.end())
-      mtime = core::parse_http_date(lm->value());
-    if(auto st = local_.stat(path); st && st->kind == env::file_kind::directory)
-      purge(r, path); // was a directory here; the master now has a file
-    if(auto ec = local_.install(*download, path, mtime, as_listed ? listed.etag : std::nullopt)) {
-      trouble(r, "storing " + detail::shown(path, false) + ": " + ec.message());
-      co_return;
-    }
-    ++r.stats.fetched;
-    r.stats.bytes += sink.written();
+  case http::status::ok:
+    if(sink.overflowed())
+      too_long();
+    else
+      install(r, path, listed, *download, *answer, sink.written());
     co_return;
-  }
   case http::status::not_modified:
     ++r.stats.unchanged;
     // Same bytes as listed: take the listed mtime, so the next walk need not ask.
@@ -299,6 +324,29 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
                    std::to_string(static_cast<unsigned>(answer->status)));
     co_return;
   }
+}
+
+template<env::UpstreamEnvironment E>
+void
+walker<E>::install(run& r, const core::repo_path& path, const core::listing_entry& listed, writer_type& download,
+                   const env::upstream_response& answer, std::uint64_t bytes)
+{
+  namespace http = boost::beast::http;
+  auto const etag = answer.headers.find(http::field::etag);
+  bool const as_listed = listed.etag && etag != answer.headers.end() && etag->value() == listed.etag->to_string();
+  std::optional<env::time_point> mtime;
+  if(as_listed)
+    mtime = listed.mtime;
+  else if(auto lm = answer.headers.find(http::field::last_modified); lm != answer.headers.end())
+    mtime = core::parse_http_date(lm->value());
+  if(auto st = local_.stat(path); st && st->kind == env::file_kind::directory)
+    purge(r, path); // was a directory here; the master now has a file
+  if(auto ec = local_.install(download, path, mtime, as_listed ? listed.etag : std::nullopt)) {
+    trouble(r, "storing " + detail::shown(path, false) + ": " + ec.message());
+    return;
+  }
+  ++r.stats.fetched;
+  r.stats.bytes += bytes;
 }
 
 template<env::UpstreamEnvironment E>
