@@ -5,6 +5,8 @@
 // upstream: bad listings, bodies past the cap, redirects, cut bodies.
 #include <zddc/cache/handler.hpp>
 
+#include "../../support/paths.hpp"
+
 #include "scripted_upstream.hpp"
 
 #include "sim/master_node.hpp"
@@ -105,28 +107,8 @@ accept_json()
   return h;
 }
 
-/// `depth` segments `d/d/.../d`.
-std::string
-deep_path(std::size_t depth)
-{
-  std::string p;
-  for(std::size_t i = 0; i < depth; ++i)
-    p += i == 0 ? "d" : "/d";
-  return p;
-}
-
-/// A path of exactly `bytes` bytes made of the longest segments there are.
-std::string
-long_path(std::size_t bytes)
-{
-  std::string p;
-  for(char c = 'a'; p.size() < bytes; ++c) {
-    if(! p.empty())
-      p += '/';
-    p += std::string(std::min(core::segment_bytes_max, bytes - p.size()), c);
-  }
-  return p;
-}
+using test_support::deep_path;
+using test_support::long_path;
 
 class cache_handler : public ::testing::Test {
 protected:

@@ -3,6 +3,7 @@
 // against a scripted, hostile upstream: bad listings, entries past the path
 // limits, bodies longer than listed, cut bodies, redirects.
 #include "mirror_fixture.hpp"
+#include "../../support/paths.hpp"
 
 #include "../cache/scripted_upstream.hpp"
 
@@ -11,28 +12,8 @@ namespace {
 
 namespace http = boost::beast::http;
 
-/// `depth` segments `d/d/.../d`.
-std::string
-deep_path(std::size_t depth)
-{
-  std::string p;
-  for(std::size_t i = 0; i < depth; ++i)
-    p += i == 0 ? "d" : "/d";
-  return p;
-}
-
-/// A path of exactly `bytes` bytes made of the longest segments there are.
-std::string
-long_path(std::size_t bytes)
-{
-  std::string p;
-  for(char c = 'a'; p.size() < bytes; ++c) {
-    if(! p.empty())
-      p += '/';
-    p += std::string(std::min(core::segment_bytes_max, bytes - p.size()), c);
-  }
-  return p;
-}
+using test_support::deep_path;
+using test_support::long_path;
 
 class mirror_walker : public mirror_fixture {};
 
