@@ -4,6 +4,7 @@
 // paths at the length and depth limits; and against a scripted, hostile
 // upstream: bad listings, bodies past the cap, redirects, cut bodies.
 #include <zddc/cache/handler.hpp>
+#include "../../support/values.hpp"
 
 #include "../../support/paths.hpp"
 
@@ -42,19 +43,8 @@ struct cache_env {
   no_guard commit_guard() { return {}; }
 };
 
-core::repo_path
-path(std::string_view s)
-{
-  return *core::repo_path::parse(s);
-}
-
-std::string
-tag_of(std::string_view bytes)
-{
-  core::sha256 h;
-  h.update(bytes);
-  return core::content_etag(h.finish()).to_string();
-}
+using test_support::path;
+using test_support::tag_of;
 
 struct answer {
   http::status status{};

@@ -1,6 +1,7 @@
 // The outbox on the in-memory filesystem: layout, order, conflicts, and a
 // crash at every single write step leaving no entry or a whole one.
 #include <zddc/cache/outbox.hpp>
+#include "../../support/values.hpp"
 
 #include "runtime/posix_filesystem.hpp"
 #include "sim/memory_env.hpp"
@@ -26,19 +27,8 @@ using namespace std::chrono_literals;
 
 using test_env = sim::memory_env;
 
-core::repo_path
-path(std::string_view s)
-{
-  return *core::repo_path::parse(s);
-}
-
-std::string
-tag_of(std::string_view bytes)
-{
-  core::sha256 h;
-  h.update(bytes);
-  return core::content_etag(h.finish()).to_string();
-}
+using test_support::path;
+using test_support::tag_of;
 
 class cache_outbox : public ::testing::Test {
 protected:

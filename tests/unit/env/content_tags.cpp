@@ -2,6 +2,7 @@
 // (id, size, mtime), and not trusted while that mtime is too fresh.
 #include <zddc/env/content_tags.hpp>
 
+#include "../../support/values.hpp"
 #include "sim/memory_filesystem.hpp"
 
 #include <gtest/gtest.h>
@@ -17,13 +18,6 @@ p(std::string_view s)
   return *core::store_path::parse(s);
 }
 
-core::entity_tag
-tag_of_bytes(std::string_view bytes)
-{
-  core::sha256 h;
-  h.update(bytes);
-  return core::content_etag(h.finish());
-}
 
 class content_tags_test : public ::testing::Test {
 protected:
@@ -46,7 +40,7 @@ TEST_F(content_tags_test, equal_bytes_have_equal_tags_anywhere)
 {
   fs_.write_file_direct(p("a/one.pdf"), "same bytes");
   fs_.write_file_direct(p("b/two.pdf"), "same bytes");
-  EXPECT_EQ(tag("a/one.pdf"), tag_of_bytes("same bytes"));
+  EXPECT_EQ(tag("a/one.pdf"), test_support::content_tag_of("same bytes"));
   EXPECT_EQ(tag("b/two.pdf"), tag("a/one.pdf"));
 }
 
@@ -57,7 +51,7 @@ TEST_F(content_tags_test, an_edit_in_the_same_tick_is_seen_while_the_file_is_fre
   fs_.edit_in_place(p("f.txt"), "9876543210"); // same id, same size, same mtime
   EXPECT_EQ(fs_.stat(p("f.txt"))->mtime, now_);
   EXPECT_NE(tag("f.txt"), first); // hashed too soon to be trusted: hashed again
-  EXPECT_EQ(tag("f.txt"), tag_of_bytes("9876543210"));
+  EXPECT_EQ(tag("f.txt"), test_support::content_tag_of("9876543210"));
 }
 
 TEST_F(content_tags_test, a_settled_tag_is_reused_until_the_file_changes)
@@ -73,9 +67,9 @@ TEST_F(content_tags_test, a_settled_tag_is_reused_until_the_file_changes)
   EXPECT_EQ(tag("f.txt"), settled);
   // ...while any change to the stat key is.
   ASSERT_FALSE(fs_.set_mtime(p("f.txt"), written + 1ns));
-  EXPECT_EQ(tag("f.txt"), tag_of_bytes("abcdefghij"));
+  EXPECT_EQ(tag("f.txt"), test_support::content_tag_of("abcdefghij"));
   tags_.forget(p("f.txt"));
-  EXPECT_EQ(tag("f.txt"), tag_of_bytes("abcdefghij"));
+  EXPECT_EQ(tag("f.txt"), test_support::content_tag_of("abcdefghij"));
 }
 
 } // namespace
