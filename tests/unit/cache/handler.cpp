@@ -4,9 +4,9 @@
 // paths at the length and depth limits; and against a scripted, hostile
 // upstream: bad listings, bodies past the cap, redirects, cut bodies.
 #include <zddc/cache/handler.hpp>
-#include "../../support/values.hpp"
 
 #include "../../support/paths.hpp"
+#include "../../support/values.hpp"
 
 #include "scripted_upstream.hpp"
 
