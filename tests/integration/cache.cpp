@@ -117,6 +117,62 @@ TEST_F(cache_daemon, a_stale_offline_write_becomes_a_conflict_and_the_master_kee
   EXPECT_NE(listed.find("conflict"), std::string::npos) << listed;
 }
 
+// Issue 14: the offline round trip as a person at the cache sees it in the
+// page (browser-free: the HTML is read for its markers). An upload and a
+// deletion made offline show at once; the banner says since when; a
+// collision comes back as a conflict on the directory's page, with both
+// versions and the two buttons; "keep the master's" settles it.
+TEST_F(cache_daemon, the_page_shows_offline_writes_the_banner_and_conflicts)
+{
+  spit(master_root() / "Docs" / "Plan.txt", "plan one");
+  client c(cache_->port());
+  auto const online = c.get("/Docs/");
+  ASSERT_EQ(online.status, http::status::ok);
+  EXPECT_EQ(online.body.find("The master cannot be reached"), std::string::npos);
+  ASSERT_EQ(c.get("/Docs/Plan.txt").status, http::status::ok);
+  ASSERT_EQ(c.get(std::string(spec)).status, http::status::ok);
+
+  stop_master();
+  auto const upload = c.send(http::verb::put, "/Docs/New%20upload.txt", {}, "made offline");
+  ASSERT_EQ(upload.status, http::status::accepted) << upload.body;
+  auto const opened = c.get("/Docs/New%20upload.txt");
+  EXPECT_EQ(opened.status, http::status::ok);
+  EXPECT_EQ(opened.body, "made offline");
+  EXPECT_EQ(opened.headers["Zddc-Pending"], upload.headers["Zddc-Outbox-Entry"]);
+  ASSERT_EQ(c.send(http::verb::delete_, std::string(spec)).status, http::status::accepted);
+  EXPECT_EQ(c.get(std::string(spec)).status, http::status::not_found);
+  spit(master_root() / "Docs" / "Plan.txt", "plan changed on the server");
+  auto const edit = c.send(http::verb::put, "/Docs/Plan.txt", {}, "plan edited offline");
+  ASSERT_EQ(edit.status, http::status::accepted);
+  std::string const edit_id(edit.headers["Zddc-Outbox-Entry"]);
+
+  auto const page = c.get("/Docs/");
+  EXPECT_EQ(page.status, http::status::ok);
+  EXPECT_EQ(page.headers["Zddc-Cache"], "stale");
+  for(auto marker : {"The master cannot be reached", "New upload.txt", "class=\"pending\"", "class=\"deleted\"",
+                     "deletion waiting for the master"})
+    EXPECT_NE(page.body.find(marker), std::string::npos) << marker << "\n" << page.body;
+
+  start_master();
+  ASSERT_TRUE(eventually([&] { return c.get("/Docs/").body.find("Changes the master did not accept") != std::string::npos; },
+                         20s))
+    << cache_->log();
+  auto const settled = c.get("/Docs/");
+  EXPECT_EQ(settled.body.find("The master cannot be reached"), std::string::npos);
+  for(auto action : {"/mine", "/theirs", "/retry", "/discard"})
+    EXPECT_NE(settled.body.find("/.zddc/outbox/" + edit_id + action), std::string::npos) << action;
+  EXPECT_EQ(slurp(master_root() / "Docs" / "New upload.txt"), "made offline");
+  EXPECT_FALSE(std::filesystem::exists(master_root() / "Docs" / "Spec (IFA) - Caf\xC3\xA9 #1.txt"));
+  EXPECT_EQ(c.get("/.zddc/outbox/" + edit_id + "/theirs").body, "plan changed on the server");
+
+  // Keep the master's: the conflict goes, the master's version stays.
+  EXPECT_EQ(c.send(http::verb::post, "/.zddc/outbox/" + edit_id + "/discard").status, http::status::ok);
+  auto const after = c.get("/Docs/");
+  EXPECT_EQ(after.body.find("Changes the master did not accept"), std::string::npos);
+  EXPECT_EQ(c.get("/Docs/Plan.txt").body, "plan changed on the server");
+  EXPECT_TRUE(outbox().empty());
+}
+
 // Issue 14: an operator sees, without a shell on the cache's machine,
 // whether the master answers and what waits.
 TEST_F(cache_daemon, health_and_metrics_say_what_waits_and_since_when)

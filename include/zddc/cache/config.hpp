@@ -36,5 +36,8 @@ inline constexpr std::string_view outbox_entry_header = "Zddc-Outbox-Entry";
 /// Set on an answer served from the local copy because the master could
 /// not be asked.
 inline constexpr std::string_view cache_status_header = "Zddc-Cache";
+/// Set on an answer that shows a write this cache accepted and the master
+/// does not hold yet: the outbox entry's id.
+inline constexpr std::string_view pending_header = "Zddc-Pending";
 
 } // namespace zddc::cache

@@ -8,6 +8,7 @@
 #include <zddc/cache/outbox.hpp>
 #include <zddc/core/etag.hpp>
 #include <zddc/core/http_date.hpp>
+#include <zddc/core/listing_html.hpp>
 
 #include <boost/beast/http/verb.hpp>
 
@@ -16,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace zddc::cache {
 
@@ -167,6 +169,50 @@ overlay_pending(core::listing l, std::span<const outbox_entry> pending)
   }
   ZDDC_ASSERT(std::is_sorted(l.entries.begin(), l.entries.end(), by_name));
   return l;
+}
+
+/// The write a person at this cache last made to `path` and the master does
+/// not hold yet (read your own writes): the newest pending entry for it in
+/// queue order, or null. What a read of `path` shows while it waits.
+inline const outbox_entry*
+newest_pending_for(std::span<const outbox_entry> pending, const core::repo_path& path) noexcept
+{
+  auto const it = std::find_if(pending.rbegin(), pending.rend(),
+                               [&](const outbox_entry& e) { return e.pending() && e.path == path; });
+  return it == pending.rend() ? nullptr : &*it;
+}
+
+/// Since when the page should say the master could not be reached, if it
+/// was served `stale`: when the master stopped answering, or `now` when it
+/// answered with a server error instead of the listing.
+inline std::optional<core::time_point>
+offline_since(bool stale, std::optional<core::time_point> unreachable_since, core::time_point now) noexcept
+{
+  if(! stale)
+    return std::nullopt;
+  return unreachable_since ? *unreachable_since : now;
+}
+
+/// The writes to files directly in `dir` that the master refused, as the
+/// directory's page lists them for a person to settle, in id order.
+/// `entries` is the whole outbox (`outbox::all()`); pending ones are skipped.
+inline std::vector<core::refused_write>
+refused_in(std::span<const outbox_entry> entries, const core::repo_path& dir)
+{
+  std::vector<core::refused_write> out;
+  for(auto const& e : entries) {
+    if(e.pending() || e.path.is_root() || e.path.parent() != dir)
+      continue;
+    out.push_back(core::refused_write{
+      .entry = e.id,
+      .name = std::string(e.path.name()),
+      .conflict = e.refused->kind == refusal_kind::conflict,
+      .at = e.refused->at,
+      .master_status = e.master ? e.master->status : 0u,
+      .deletion = e.method == boost::beast::http::verb::delete_,
+    });
+  }
+  return out;
 }
 
 } // namespace zddc::cache

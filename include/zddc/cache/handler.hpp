@@ -20,6 +20,14 @@
 /// - a 3xx: 502, except the master's "add a slash" for a directory read as
 ///   a file, which is answered with this cache's own Location.
 ///
+/// Read your own writes. A path whose newest write still waits in the
+/// outbox is answered from that write, without asking the master: a PUT's
+/// body with the tag the master will give it (ranges and 304s as usual), a
+/// DELETE with 404; both carry `Zddc-Pending: <entry id>`. A listing lays
+/// the waiting writes over the stored one (`overlay_pending`), and its HTML
+/// page shows since when the master could not be reached and the refused
+/// writes of that directory, with the buttons that settle them.
+///
 /// Writes. A PUT or DELETE is first spooled into the outbox (crash-safe,
 /// capped), with the preconditions it will carry: the client's own if it
 /// sent any, else the version this cache showed — the last queued write to
@@ -96,6 +104,9 @@ private:
   boost::asio::awaitable<response_type> serve_local(const core::request& req, bool stale);
   boost::asio::awaitable<std::optional<response_type>> outbox_route(const core::request& req);
   response_type serve_entry_body(const core::request& req, const outbox_entry& e, bool mine);
+  /// A read of a path whose newest write waits in the outbox: that write
+  /// as the master will have it (a PUT's body; a DELETE: 404).
+  response_type serve_pending(const core::request& req, const outbox_entry& e);
 
   /// What an upstream answer to a read means for the local copy.
   enum class upstream_verdict {

@@ -61,6 +61,21 @@ template<class Reader>
 core::response<Reader> listing_response(const core::request& req, const core::listing& l,
                                         const core::html_listing_options& html);
 
+/// One version of a file as served: its strong tag, modification time and size.
+struct file_version {
+  core::entity_tag tag;
+  core::time_point mtime{};
+  std::uint64_t size = 0;
+};
+
+/// Answers `req` (GET or HEAD) with the bytes `reader` reads, which are
+/// version `v`: validators, the request's preconditions (304, 412), a single
+/// Range (206, 416), `content_type` and the download name `name`. The
+/// master's own files and a cache's pending writes are served alike.
+template<class Reader>
+core::response<Reader> file_response(const core::request& req, Reader reader, const file_version& v,
+                                     std::string_view content_type, std::string_view name);
+
 template<env::Environment E>
 class handler {
 public:

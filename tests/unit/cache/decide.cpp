@@ -187,5 +187,62 @@ TEST(overlay_pending, a_person_sees_their_own_writes_over_the_masters_listing)
   EXPECT_NE(html.find("class=\"pending\""), std::string::npos);
 }
 
+TEST(newest_pending_for, a_read_shows_the_last_write_to_its_path_that_still_waits)
+{
+  std::vector<outbox_entry> pending{
+    queued("0000000000000001", put, "Docs/a.pdf", "\"a1\""),
+    queued("0000000000000002", put, "Docs/b.pdf"),
+    queued("0000000000000003", del, "Docs/a.pdf"),
+    queued("0000000000000004", put, "Docs/a.pdf", "\"a4\""),
+  };
+  auto const a = *core::repo_path::parse("Docs/a.pdf");
+  EXPECT_EQ(newest_pending_for(pending, a)->id, "0000000000000004");
+  pending.pop_back();
+  EXPECT_EQ(newest_pending_for(pending, a)->method, del);
+  EXPECT_EQ(newest_pending_for(pending, *core::repo_path::parse("Docs/c.pdf")), nullptr);
+  EXPECT_EQ(newest_pending_for(pending, *core::repo_path::parse("Docs")), nullptr);
+  pending[2].refused = refusal{refusal_kind::conflict, "2026-01-01T00:00:00Z"}; // refused: not what a read shows
+  EXPECT_EQ(newest_pending_for(pending, a)->id, "0000000000000001");
+}
+
+TEST(refused_in, a_directory_page_lists_the_refused_writes_to_its_own_files_only)
+{
+  std::vector<outbox_entry> all{
+    queued("0000000000000001", put, "Docs/a.pdf"),
+    queued("0000000000000002", put, "Docs/b.pdf"),
+    queued("0000000000000003", del, "Docs/c.pdf"),
+    queued("0000000000000004", put, "Docs/Sub/d.pdf"),
+    queued("0000000000000005", put, "top.pdf"),
+  };
+  all[1].refused = refusal{refusal_kind::conflict, "2026-01-01T00:00:00Z"};
+  all[1].master = master_view{200, "\"m\"", std::nullopt};
+  all[2].refused = refusal{refusal_kind::rejected, "2026-01-01T00:00:01Z"};
+  all[2].master = master_view{403, std::nullopt, std::nullopt};
+  all[3].refused = refusal{refusal_kind::rejected, "2026-01-01T00:00:02Z"};
+  all[4].refused = refusal{refusal_kind::conflict, "2026-01-01T00:00:03Z"};
+
+  auto const docs = refused_in(all, *core::repo_path::parse("Docs"));
+  ASSERT_EQ(docs.size(), 2u); // the pending one and the one a level down are not listed here
+  EXPECT_EQ(docs[0].entry, "0000000000000002");
+  EXPECT_EQ(docs[0].name, "b.pdf");
+  EXPECT_TRUE(docs[0].conflict);
+  EXPECT_EQ(docs[0].master_status, 200u);
+  EXPECT_FALSE(docs[0].deletion);
+  EXPECT_EQ(docs[1].name, "c.pdf");
+  EXPECT_FALSE(docs[1].conflict);
+  EXPECT_EQ(docs[1].master_status, 403u);
+  EXPECT_TRUE(docs[1].deletion);
+  EXPECT_EQ(refused_in(all, core::repo_path())[0].name, "top.pdf");
+  EXPECT_EQ(refused_in(all, *core::repo_path::parse("Docs/Sub")).size(), 1u);
+}
+
+TEST(offline_since, the_banner_dates_from_when_the_master_stopped_answering)
+{
+  auto const later = t0 + std::chrono::hours(2);
+  EXPECT_EQ(offline_since(false, t0, later), std::nullopt);         // fresh: no banner
+  EXPECT_EQ(offline_since(true, t0, later), t0);                    // unreachable since t0
+  EXPECT_EQ(offline_since(true, std::nullopt, later), later);      // it answered, with a 5xx
+}
+
 } // namespace
 } // namespace zddc::cache

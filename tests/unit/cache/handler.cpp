@@ -5,6 +5,7 @@
 // upstream: bad listings, bodies past the cap, redirects, cut bodies.
 #include <zddc/cache/handler.hpp>
 
+#include "../../support/cache_harness.hpp"
 #include "../../support/paths.hpp"
 #include "../../support/values.hpp"
 
@@ -12,7 +13,6 @@
 
 #include "sim/master_node.hpp"
 #include "sim/memory_filesystem.hpp"
-#include "sim/memory_request_body.hpp"
 #include "sim/network.hpp"
 #include "sim/scheduler.hpp"
 
@@ -27,76 +27,12 @@ namespace {
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;
 
-struct cache_env {
-  using clock_type = sim::virtual_clock;
-  using filesystem_type = sim::memory_filesystem;
-  using transport_type = sim::network::endpoint;
-
-  sim::virtual_clock& clock_;
-  sim::memory_filesystem fs_;
-  sim::network::endpoint upstream_;
-
-  clock_type& clock() { return clock_; }
-  filesystem_type& fs() { return fs_; }
-  transport_type& transport() { return upstream_; }
-  struct no_guard {};
-  no_guard commit_guard() { return {}; }
-};
-
+using test_support::accept_json;
+using test_support::answer;
+using test_support::cache_env;
 using test_support::path;
+using test_support::run_request;
 using test_support::tag_of;
-
-struct answer {
-  http::status status{};
-  http::fields headers;
-  std::string body;
-};
-
-/// Runs one request through `cache` to its answer (or 10 virtual minutes).
-template<class Handler>
-answer
-run_request(boost::asio::io_context& io, sim::virtual_clock& clock, Handler& cache, http::verb method,
-            std::string_view target, http::fields headers = {}, std::optional<std::string> body = {})
-{
-  std::optional<answer> out;
-  boost::asio::co_spawn(
-    io,
-    [&]() -> boost::asio::awaitable<void> {
-      std::optional<sim::memory_request_body> b;
-      if(body)
-        b.emplace(*body);
-      auto const parsed = core::url_target::parse(target);
-      EXPECT_TRUE(parsed) << target;
-      core::request req{method, parsed ? *parsed : core::encode(core::repo_path()), std::move(headers),
-                        b ? &*b : nullptr};
-      auto r = co_await cache.handle(req);
-      answer a{r.status, r.headers, {}};
-      if(auto* s = std::get_if<std::string>(&r.body))
-        a.body = *s;
-      else {
-        auto& slice = std::get<core::file_slice<sim::memory_filesystem::reader_type>>(r.body);
-        a.body.resize(slice.length);
-        (void)slice.reader.read_at(slice.offset, std::as_writable_bytes(std::span(a.body)));
-      }
-      out = std::move(a);
-    },
-    [](std::exception_ptr e) {
-      if(e)
-        std::rethrow_exception(e);
-    });
-  sim::run_while(io, clock, [&] { return ! out; }, clock.now() + 10min);
-  EXPECT_TRUE(out) << "no answer within 10 virtual minutes";
-  return out ? std::move(*out) : answer{};
-}
-
-http::fields
-accept_json()
-{
-  http::fields h;
-  h.set(http::field::accept, "application/json");
-  return h;
-}
-
 using test_support::deep_path;
 using test_support::long_path;
 
@@ -109,26 +45,18 @@ protected:
   }
 
   answer
-  call(http::verb method, std::string_view target, http::fields headers = {}, std::optional<std::string> body = {})
+  call(http::verb method, std::string_view target, http::fields headers = {}, std::optional<std::string_view> body = std::nullopt)
   {
-    return run_request(io_, clock_, cache_, method, target, std::move(headers), std::move(body));
+    return run_request(io_, clock_, cache_, method, target, std::move(headers), body);
   }
 
   answer get(std::string_view target) { return call(http::verb::get, target); }
 
-  /// One replay pass, run to completion.
+  /// One replay pass, run to completion: true when entries still wait.
   bool
   replay_pass()
   {
-    std::optional<bool> deferred;
-    boost::asio::co_spawn(
-      io_, [&]() -> boost::asio::awaitable<void> { deferred = co_await cache_.replay().replay_pending(); },
-      [](std::exception_ptr e) {
-        if(e)
-          std::rethrow_exception(e);
-      });
-    sim::run_while(io_, clock_, [&] { return ! deferred; }, clock_.now() + 10min);
-    return deferred.value_or(true);
+    return test_support::run_for(io_, clock_, cache_.replay().replay_pending()).value_or(true);
   }
 
   std::optional<std::string>
@@ -332,6 +260,145 @@ TEST_F(cache_handler, a_lost_acknowledgement_is_recognised_not_turned_into_a_con
   EXPECT_EQ(steps_.back(), replay_step::replayed);
 }
 
+// Issue 14, read your own writes: after an offline upload the page
+// reloaded without the file, and opening it answered 504.
+TEST_F(cache_handler, an_offline_write_is_read_back_as_written_until_the_master_holds_it)
+{
+  ASSERT_EQ(get(spec).status, http::status::ok);
+  offline();
+  auto const queued = call(http::verb::put, spec, {}, "written offline");
+  ASSERT_EQ(queued.status, http::status::accepted);
+  std::string const id(queued.headers[outbox_entry_header]);
+
+  auto const a = get(spec);
+  EXPECT_EQ(a.status, http::status::ok);
+  EXPECT_EQ(a.body, "written offline");
+  EXPECT_EQ(a.headers[http::field::etag], tag_of("written offline"));
+  EXPECT_EQ(a.headers[pending_header], id);
+  EXPECT_EQ(a.headers.count(cache_status_header), 0u); // not stale: newer than the master's
+  http::fields conditional;
+  conditional.set(http::field::if_none_match, tag_of("written offline"));
+  EXPECT_EQ(call(http::verb::get, spec, conditional).status, http::status::not_modified);
+  http::fields range;
+  range.set(http::field::range, "bytes=0-6");
+  auto const part = call(http::verb::get, spec, range);
+  EXPECT_EQ(part.status, http::status::partial_content);
+  EXPECT_EQ(part.body, "written");
+  auto const head = call(http::verb::head, spec);
+  EXPECT_EQ(head.headers[http::field::content_length], "15");
+  EXPECT_EQ(head.body, "");
+
+  // A new file too, which the master never had.
+  ASSERT_EQ(call(http::verb::put, "/Docs/new.txt", {}, "brand new").status, http::status::accepted);
+  EXPECT_EQ(get("/Docs/new.txt").body, "brand new");
+
+  online();
+  EXPECT_FALSE(replay_pass());
+  auto const landed = get(spec);
+  EXPECT_EQ(landed.body, "written offline");
+  EXPECT_EQ(landed.headers.count(pending_header), 0u);
+}
+
+TEST_F(cache_handler, chained_offline_edits_read_back_the_newest_and_land_in_order)
+{
+  ASSERT_EQ(get(spec).status, http::status::ok);
+  offline();
+  ASSERT_EQ(call(http::verb::put, spec, {}, "edit one").status, http::status::accepted);
+  EXPECT_EQ(get(spec).body, "edit one");
+  ASSERT_EQ(call(http::verb::put, spec, {}, "edit two").status, http::status::accepted);
+  EXPECT_EQ(get(spec).body, "edit two");
+  auto const pending = cache_.box().pending();
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ(pending->back().base.if_match, tag_of("edit one")); // built on the first, not on the master's
+  online();
+  EXPECT_FALSE(replay_pass());
+  EXPECT_EQ(on_master(spec_path), "edit two");
+  EXPECT_TRUE(cache_.box().all()->empty());
+}
+
+TEST_F(cache_handler, an_offline_delete_hides_the_file_and_is_marked_on_the_page)
+{
+  ASSERT_EQ(get("/Docs/").status, http::status::ok);
+  ASSERT_EQ(get(spec).status, http::status::ok);
+  offline();
+  auto const queued = call(http::verb::delete_, spec);
+  ASSERT_EQ(queued.status, http::status::accepted);
+  std::string const id(queued.headers[outbox_entry_header]);
+
+  auto const gone = get(spec);
+  EXPECT_EQ(gone.status, http::status::not_found);
+  EXPECT_EQ(gone.headers[pending_header], id);
+  auto const json = call(http::verb::get, "/Docs/", accept_json());
+  EXPECT_EQ(json.status, http::status::ok);
+  EXPECT_EQ(json.body.find("Spec (IFA)"), std::string::npos) << json.body;
+  auto const html = get("/Docs/");
+  EXPECT_NE(html.body.find("class=\"deleted\""), std::string::npos);
+  EXPECT_NE(html.body.find("deletion waiting for the master"), std::string::npos);
+
+  online();
+  EXPECT_FALSE(replay_pass());
+  EXPECT_FALSE(on_master(spec_path));
+  EXPECT_EQ(get(spec).status, http::status::not_found);
+  EXPECT_EQ(get("/Docs/").body.find("Spec (IFA)"), std::string::npos);
+}
+
+TEST_F(cache_handler, an_offline_listing_shows_pending_writes_and_says_since_when)
+{
+  ASSERT_EQ(get("/Docs/").status, http::status::ok);
+  auto const went_offline = clock_.now();
+  offline();
+  auto const queued = call(http::verb::put, "/Docs/new.txt", {}, "brand new");
+  ASSERT_EQ(queued.status, http::status::accepted);
+  std::string const id(queued.headers[outbox_entry_header]);
+
+  auto const json = call(http::verb::get, "/Docs/", accept_json());
+  EXPECT_EQ(json.headers[cache_status_header], "stale");
+  auto const l = core::listing_from_json(json.body, path("Docs"));
+  ASSERT_TRUE(l) << json.body;
+  ASSERT_EQ(l->entries.size(), 2u);
+  EXPECT_EQ(l->entries[0].name, "Spec (IFA) - Caf\xC3\xA9 #1.txt");
+  EXPECT_FALSE(l->entries[0].pending);
+  EXPECT_EQ(l->entries[1].name, "new.txt");
+  EXPECT_EQ(l->entries[1].size, 9u);
+  EXPECT_EQ(l->entries[1].etag->to_string(), tag_of("brand new"));
+  ASSERT_TRUE(l->entries[1].pending);
+  EXPECT_EQ(l->entries[1].pending->entry, id);
+
+  auto const html = get("/Docs/");
+  EXPECT_NE(html.body.find("The master cannot be reached"), std::string::npos);
+  EXPECT_NE(html.body.find(detail::rfc3339(went_offline)), std::string::npos) << html.body;
+  EXPECT_NE(html.body.find("class=\"pending\""), std::string::npos);
+  // The page changes with what waits: a browser's cached copy is not reused.
+  ASSERT_EQ(call(http::verb::put, "/Docs/other.txt", {}, "other").status, http::status::accepted);
+  EXPECT_NE(get("/Docs/").headers[http::field::etag], html.headers[http::field::etag]);
+
+  online();
+  auto const back = get("/Docs/");
+  EXPECT_EQ(back.body.find("The master cannot be reached"), std::string::npos);
+}
+
+TEST_F(cache_handler, a_refused_write_is_listed_on_its_directorys_page_with_both_ways_to_settle_it)
+{
+  ASSERT_EQ(get(spec).status, http::status::ok);
+  offline();
+  master_.disk().edit_in_place(path(spec_path), "version ONE");
+  auto const queued = call(http::verb::put, spec, {}, "stale offline edit");
+  std::string const id(queued.headers[outbox_entry_header]);
+  online();
+  EXPECT_FALSE(replay_pass());
+
+  auto const page = get("/Docs/").body;
+  EXPECT_NE(page.find("Changes the master did not accept"), std::string::npos);
+  for(auto const* what : {"/mine", "/theirs", "/retry", "/discard"})
+    EXPECT_NE(page.find("/.zddc/outbox/" + id + what), std::string::npos) << what;
+  EXPECT_EQ(get("/").body.find("/.zddc/outbox/"), std::string::npos); // only in its own directory
+  // The row shows the master's version: the conflict is not pending.
+  EXPECT_EQ(get(spec).body, "version ONE");
+
+  ASSERT_EQ(call(http::verb::post, "/.zddc/outbox/" + id + "/discard").status, http::status::ok);
+  EXPECT_EQ(get("/Docs/").body.find("Changes the master did not accept"), std::string::npos);
+}
+
 // Issue 14: a write the master refused on replay (403 outside the cache's
 // grant) was dropped and its body deleted, although it had been answered
 // 202. It is kept, with the master's answer, until a person decides.
@@ -468,30 +535,16 @@ TEST_F(cache_handler, a_target_deeper_or_longer_than_a_client_may_name_is_refuse
 
 // --- Against a hostile or broken upstream -------------------------------
 
-struct scripted_env {
-  using clock_type = sim::virtual_clock;
-  using filesystem_type = sim::memory_filesystem;
-  using transport_type = testing::scripted_upstream;
-
-  sim::virtual_clock& clock_;
-  sim::memory_filesystem fs_;
-  testing::scripted_upstream upstream_;
-
-  clock_type& clock() { return clock_; }
-  filesystem_type& fs() { return fs_; }
-  transport_type& transport() { return upstream_; }
-  struct no_guard {};
-  no_guard commit_guard() { return {}; }
-};
+using scripted_env = test_support::basic_cache_env<testing::scripted_upstream>;
 
 class cache_against_a_hostile_upstream : public ::testing::Test {
 protected:
   cache_against_a_hostile_upstream() { EXPECT_FALSE(cache_.open()); }
 
   answer
-  call(http::verb method, std::string_view target, http::fields headers = {}, std::optional<std::string> body = {})
+  call(http::verb method, std::string_view target, http::fields headers = {}, std::optional<std::string_view> body = std::nullopt)
   {
-    return run_request(io_, clock_, cache_, method, target, std::move(headers), std::move(body));
+    return run_request(io_, clock_, cache_, method, target, std::move(headers), body);
   }
 
   testing::scripted_upstream& upstream() { return env_.upstream_; }

@@ -4,12 +4,13 @@
 
 #include <zddc/mirror/handler.hpp>
 
+#include "../../support/sim_run.hpp"
+
 #include "sim/master_node.hpp"
 #include "sim/memory_filesystem.hpp"
 #include "sim/network.hpp"
 #include "sim/scheduler.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <gtest/gtest.h>
@@ -103,13 +104,7 @@ protected:
   T
   run(boost::asio::awaitable<T> work)
   {
-    std::optional<T> out;
-    boost::asio::co_spawn(io_, std::move(work), [&](std::exception_ptr e, T value) {
-      if(e)
-        std::rethrow_exception(e);
-      out = std::move(value);
-    });
-    sim::run_while(io_, clock_, [&] { return ! out; }, clock_.now() + 10min);
+    auto out = test_support::run_for(io_, clock_, std::move(work));
     EXPECT_TRUE(out) << "not done within 10 virtual minutes";
     return out ? std::move(*out) : T{};
   }

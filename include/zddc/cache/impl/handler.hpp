@@ -140,6 +140,13 @@ boost::asio::awaitable<typename handler<E>::response_type>
 handler<E>::read_file(const core::request& req, const core::repo_path& path)
 {
   namespace http = boost::beast::http;
+  if(box_.pending_count() > 0) { // a write waits for the master: the person sees it
+    auto pending = box_.pending();
+    if(! pending)
+      co_return text(http::status::internal_server_error, "outbox: " + pending.error().message());
+    if(auto const* mine = newest_pending_for(*pending, path))
+      co_return serve_pending(req, *mine);
+  }
   auto const cached = local_.tag(path);
   if(! cached)
     co_return text(http::status::internal_server_error, "local copy: " + cached.error().message());
@@ -242,10 +249,40 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
   bool const stale = verdict == upstream_verdict::unavailable;
   if(! *stored)
     co_return text(http::status::gateway_timeout, "the master cannot be reached and this listing is not cached here");
-  auto r = master::listing_response<reader_type>(req, **stored, core::html_listing_options{.can_write = true});
+  // What a person here sees: the master's listing with this cache's own
+  // waiting writes laid over it, the writes the master refused, and since
+  // when the master could not be asked.
+  auto outbox = box_.all();
+  if(! outbox)
+    co_return text(http::status::internal_server_error, "outbox: " + outbox.error().message());
+  auto const& state = monitor_.state();
+  core::html_listing_options page{.can_write = true, .refused = refused_in(*outbox, dir)};
+  if(auto since = offline_since(stale, state.reachable ? std::nullopt : state.since, env_.clock().now()))
+    page.offline_since = detail::rfc3339(*since);
+  auto r = master::listing_response<reader_type>(req, overlay_pending(std::move(**stored), *outbox), page);
   if(stale)
     r.headers.set(cache_status_header, "stale");
   co_return r;
+}
+
+template<env::UpstreamEnvironment E>
+auto
+handler<E>::serve_pending(const core::request& req, const outbox_entry& e) -> response_type
+{
+  namespace http = boost::beast::http;
+  if(e.method == http::verb::delete_) {
+    auto r = text(http::status::not_found, "deleted here; the deletion waits for the master as " + e.id);
+    r.headers.set(pending_header, e.id);
+    return r;
+  }
+  auto reader = box_.open_body(e);
+  auto const tag = e.body_etag ? core::entity_tag::parse(*e.body_etag) : std::nullopt;
+  if(! reader || ! tag)
+    return text(http::status::internal_server_error, "outbox entry " + e.id + ": its body cannot be read");
+  auto const type = e.content_type.empty() ? core::media_type_for(e.path.name()) : std::string_view(e.content_type);
+  auto r = master::file_response(req, std::move(*reader), {*tag, e.queued_at, e.body_bytes}, type, e.path.name());
+  r.headers.set(pending_header, e.id);
+  return r;
 }
 
 template<env::UpstreamEnvironment E>

@@ -123,6 +123,48 @@ listing_response(const core::request& req, const core::listing& l, const core::h
   return r;
 }
 
+template<class Reader>
+core::response<Reader>
+file_response(const core::request& req, Reader reader, const file_version& v, std::string_view content_type,
+              std::string_view name)
+{
+  namespace http = boost::beast::http;
+  core::representation_state const state{true, v.tag, v.mtime};
+  if(auto r = detail::precondition_response<Reader>(core::evaluate_preconditions(req.method, req.headers, state),
+                                                    state))
+    return std::move(*r);
+
+  core::response<Reader> r;
+  r.headers.set(http::field::etag, v.tag.to_string());
+  r.headers.set(http::field::last_modified, core::format_http_date(v.mtime));
+  r.headers.set(http::field::content_type, content_type);
+  core::set_document_headers(r.headers, name);
+  r.headers.set(http::field::accept_ranges, "bytes");
+  r.headers.set(http::field::cache_control, "no-cache");
+
+  core::byte_range range{0, v.size};
+  auto const range_header = req.headers.find(http::field::range);
+  if(req.method == http::verb::get && range_header != req.headers.end() && core::if_range_holds(req.headers, state)) {
+    auto const parsed = core::parse_range(range_header->value(), v.size);
+    if(parsed.kind == core::range_kind::unsatisfiable) {
+      auto u = detail::text<Reader>(http::status::range_not_satisfiable, "range not satisfiable");
+      u.headers.set(http::field::content_range, core::unsatisfied_content_range(v.size));
+      return u;
+    }
+    if(parsed.kind == core::range_kind::partial) {
+      range = parsed.range;
+      r.status = http::status::partial_content;
+      r.headers.set(http::field::content_range, core::content_range(range, v.size));
+    }
+  }
+  r.headers.set(http::field::content_length, std::to_string(range.length));
+  if(req.method == http::verb::head)
+    r.body = std::string();
+  else
+    r.body = core::file_slice<Reader>{std::move(reader), range.first, range.length};
+  return r;
+}
+
 template<env::Environment E>
 boost::asio::awaitable<typename handler<E>::response_type>
 handler<E>::handle(const core::request& req, const core::principal* who)
@@ -198,7 +240,6 @@ template<env::Environment E>
 typename handler<E>::response_type
 handler<E>::read_file(const core::request& req, const core::repo_path& path)
 {
-  namespace http = boost::beast::http;
   auto reader = env_.fs().open_read(path);
   if(! reader)
     return detail::read_failure<reader_type>(reader.error());
@@ -206,41 +247,8 @@ handler<E>::read_file(const core::request& req, const core::repo_path& path)
   if(! tag)
     return detail::read_failure<reader_type>(tag.error());
   auto const file = reader->stat();
-  core::representation_state const state{true, *tag, file.mtime};
-  if(auto r = detail::precondition_response<reader_type>(
-       core::evaluate_preconditions(req.method, req.headers, state), state))
-    return std::move(*r);
-
-  response_type r;
-  r.headers.set(http::field::etag, tag->to_string());
-  r.headers.set(http::field::last_modified, core::format_http_date(file.mtime));
-  r.headers.set(http::field::content_type, core::media_type_for(path.name()));
-  core::set_document_headers(r.headers, path.name());
-  r.headers.set(http::field::accept_ranges, "bytes");
-  r.headers.set(http::field::cache_control, "no-cache");
-
-  core::byte_range range{0, file.size};
-  auto const range_header = req.headers.find(http::field::range);
-  if(req.method == http::verb::get && range_header != req.headers.end() &&
-     core::if_range_holds(req.headers, state)) {
-    auto const parsed = core::parse_range(range_header->value(), file.size);
-    if(parsed.kind == core::range_kind::unsatisfiable) {
-      auto u = detail::text<reader_type>(http::status::range_not_satisfiable, "range not satisfiable");
-      u.headers.set(http::field::content_range, core::unsatisfied_content_range(file.size));
-      return u;
-    }
-    if(parsed.kind == core::range_kind::partial) {
-      range = parsed.range;
-      r.status = http::status::partial_content;
-      r.headers.set(http::field::content_range, core::content_range(range, file.size));
-    }
-  }
-  r.headers.set(http::field::content_length, std::to_string(range.length));
-  if(req.method == http::verb::head)
-    r.body = std::string();
-  else
-    r.body = core::file_slice<reader_type>{std::move(*reader), range.first, range.length};
-  return r;
+  return file_response(req, std::move(*reader), {*tag, file.mtime, file.size},
+                       core::media_type_for(path.name()), path.name());
 }
 
 template<env::Environment E>
