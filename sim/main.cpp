@@ -80,6 +80,12 @@ parse_mirror_variant(std::string s)
     return sim::mirror_variant::correct;
   if(s == "keys-disk-by-encoded-name")
     return sim::mirror_variant::keys_disk_by_encoded_name;
+  if(s == "no-retries")
+    return sim::mirror_variant::no_retries;
+  if(s == "incomplete-walk-holds-the-interval")
+    return sim::mirror_variant::incomplete_walk_holds_the_interval;
+  if(s == "purges-when-a-listing-fails")
+    return sim::mirror_variant::purges_when_a_listing_fails;
   return std::nullopt;
 }
 
@@ -90,6 +96,10 @@ reproduce(const sim::run_summary& s, const po::variables_map& vm)
   out << "zddc-sim --seed " << s.seed << " --days " << vm["days"].as<double>() << " --faults "
       << vm["faults"].as<std::string>() << " --clients " << vm["clients"].as<std::size_t>() << " --caches "
       << vm["caches"].as<std::size_t>() << " --mirrors " << vm["mirrors"].as<std::size_t>();
+  if(vm.count("mirror-people"))
+    out << " --mirror-people " << vm["mirror-people"].as<std::size_t>();
+  if(vm.count("mirror-timer"))
+    out << " --mirror-timer";
   if(auto const& v = vm["broken-master"].as<std::string>(); v != "correct")
     out << " --broken-master " << v;
   if(auto const& v = vm["broken-cache"].as<std::string>(); v != "correct")
@@ -111,7 +121,7 @@ print(const sim::run_summary& s, double wall_ms)
   }
   std::printf("seed %llu: %s hash=%s events=%llu exchanges=%llu writes=%llu acked=%llu queued=%llu refused=%llu "
               "412=%llu transport-errors=%llu crashes=%llu+%llu+%llu partitions=%llu edits=%llu walks=%llu/%zu "
-              "fetched=%llu purged=%llu (%.0f ms)\n",
+              "fetched=%llu purged=%llu mirror-requests=%llu+%llu (%.0f ms)\n",
               static_cast<unsigned long long>(s.seed), s.failure ? "FAILED" : "ok",
               sim::to_hex(s.trace_hash).c_str(), static_cast<unsigned long long>(s.events),
               static_cast<unsigned long long>(s.exchanges), static_cast<unsigned long long>(s.clients.writes),
@@ -122,7 +132,8 @@ print(const sim::run_summary& s, double wall_ms)
               static_cast<unsigned long long>(s.mirror_crashes), static_cast<unsigned long long>(s.partitions),
               static_cast<unsigned long long>(s.external_edits), static_cast<unsigned long long>(complete),
               s.walks.size(), static_cast<unsigned long long>(fetched), static_cast<unsigned long long>(purged),
-              wall_ms);
+              static_cast<unsigned long long>(s.mirror_requests_used),
+              static_cast<unsigned long long>(s.mirror_requests_idle), wall_ms);
 }
 
 po::options_description
@@ -132,8 +143,8 @@ describe_options(const std::string& profile_help)
     "Usage: zddc-sim [--seed N | --seeds A..B] [options]\n\n"
     "Runs simulated worlds (a master over the fixture, caches and mirrors in front of it,\n"
     "clients, a person editing on the master's disk, faults) under virtual time, one per\n"
-    "seed, and checks the invariants. A result line counts crashes as master+caches+mirrors\n"
-    "and walks as complete/finished.\n"
+    "seed, and checks the invariants. A result line counts crashes as master+caches+mirrors,\n"
+    "walks as complete/finished, and the requests mirrors sent the master as used+idle mirrors'.\n"
     "The same seed and options always give the same run and the same trace hash.\n\nOptions");
   opts.add_options()
     ("help", "print this help")
@@ -147,6 +158,10 @@ describe_options(const std::string& profile_help)
     ("mirrors", po::value<std::size_t>()->default_value(1),
      "mirrors in front of the master, one person at each; the odd ones walk / with a full token, "
      "the even ones walk /Vendors with a token for /Vendors/vendorA only")
+    ("mirror-people", po::value<std::size_t>(),
+     "how many mirrors (the first ones) have a person at work; the rest sit idle (default: all)")
+    ("mirror-timer", "also walk every mirror on a fixed timer, used or not (the design's rejected "
+                     "alternative, to compare the master's load)")
     ("trace", "print every event of the run as it happens")
     ("broken-master", po::value<std::string>()->default_value("correct"),
      "a deliberately broken master, to see the checkers catch it: "
@@ -156,7 +171,9 @@ describe_options(const std::string& profile_help)
      "outbox-lies-about-fsync | drops-refused-entries | forgets-own-writes")
     ("broken-mirror", po::value<std::string>()->default_value("correct"),
      "a deliberately broken mirror: correct | keys-disk-by-encoded-name (the seed's bug 1: names "
-     "stored percent-encoded under the filesystem seam, listed as stored)");
+     "stored percent-encoded under the filesystem seam, listed as stored) | no-retries (a walk gives up on "
+     "the first failed request) | incomplete-walk-holds-the-interval | purges-when-a-listing-fails (a 502 "
+     "listing taken for an empty one)");
   return opts;
 }
 
@@ -201,6 +218,9 @@ sweep_of(const po::variables_map& vm)
   base.clients = vm["clients"].as<std::size_t>();
   base.caches = vm["caches"].as<std::size_t>();
   base.mirrors = vm["mirrors"].as<std::size_t>();
+  if(vm.count("mirror-people"))
+    base.mirror_people = vm["mirror-people"].as<std::size_t>();
+  base.mirror_timer = vm.count("mirror-timer") > 0;
   base.master = *variant;
   base.cache = *cache_variant;
   base.mirror = *mirror_variant;

@@ -4,12 +4,16 @@
 #include "sim/role_events.hpp"
 #include "sim/upstream_env.hpp"
 
+#include <zddc/env/memory_bodies.hpp>
 #include <zddc/mirror/handler.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/pchars.hpp>
+
+#include <limits>
+#include <span>
 
 namespace zddc::sim {
 
@@ -188,8 +192,36 @@ private:
   mirror::handler<Env> handler_;
 };
 
-template<class Filesystem>
-using mirror_env = upstream_env<clock_ref, Filesystem, network::endpoint>;
+template<class Filesystem, class Transport = network::endpoint>
+using mirror_env = upstream_env<clock_ref, Filesystem, Transport>;
+
+/// The transport of `purges_when_a_listing_fails`: a listing request
+/// answered with a 5xx comes back as a 200 with an empty listing.
+class failure_as_empty_listing {
+public:
+  explicit failure_as_empty_listing(network::endpoint inner) : inner_(std::move(inner)) {}
+
+  boost::asio::awaitable<result<env::upstream_response>>
+  round_trip(env::upstream_request req, env::body_sink& sink)
+  {
+    bool const listing = req.target.encoded_path().ends_with('/');
+    auto const target = std::string(req.target.encoded_path());
+    env::string_sink held(std::numeric_limits<std::size_t>::max()); // the body waits for the status
+    auto r = co_await inner_.round_trip(std::move(req), held);
+    std::string body = held.take();
+    if(r && listing && static_cast<unsigned>(r->status) >= 500) {
+      r->status = boost::beast::http::status::ok;
+      r->headers = {};
+      body = R"({"path":")" + target + R"(","entries":[]})";
+    }
+    if(auto ec = sink.write(std::as_bytes(std::span(body.data(), body.size()))); ec && r)
+      co_return ec;
+    co_return r;
+  }
+
+private:
+  network::endpoint inner_;
+};
 
 } // namespace
 
@@ -199,6 +231,10 @@ mirror_node::mirror_node(std::string name, boost::asio::any_io_executor executor
   : caching_node(std::move(name), std::move(executor), clock, log, net, master), upstream_(std::move(upstream)),
     config_(std::move(config)), variant_(variant)
 {
+  if(variant_ == mirror_variant::no_retries)
+    config_.retries = 0;
+  if(variant_ == mirror_variant::incomplete_walk_holds_the_interval)
+    config_.retry_interval = config_.min_interval;
   mark_down(); // restart() brings up the first incarnation
   (void)restart();
 }
@@ -216,9 +252,18 @@ mirror_node::restart()
       walk_listener_(e);
   };
   node_filesystem fs(disk_, *this, [this] { crash(); });
+  fs.on_remove([this](const core::store_path& p, env::file_kind k) {
+    if(removal_listener_)
+      removal_listener_(p, k);
+  });
   auto const endpoint = net_.connect(*this, master_);
   std::unique_ptr<caching_role> role;
-  if(variant_ == mirror_variant::keys_disk_by_encoded_name)
+  if(variant_ == mirror_variant::purges_when_a_listing_fails)
+    role = std::make_unique<role_over<mirror_env<node_filesystem, failure_as_empty_listing>>>(
+      mirror_env<node_filesystem, failure_as_empty_listing>{clock_ref(clock_), std::move(fs),
+                                                            failure_as_empty_listing(endpoint)},
+      upstream_, config_, executor_, replays, walks);
+  else if(variant_ == mirror_variant::keys_disk_by_encoded_name)
     role = std::make_unique<role_over<mirror_env<encoded_name_filesystem>>>(
       mirror_env<encoded_name_filesystem>{clock_ref(clock_), encoded_name_filesystem(std::move(fs)), endpoint},
       upstream_, config_, executor_, replays, walks);

@@ -36,6 +36,17 @@ enum class mirror_variant {
   /// percent-encoding, while `list()` hands back the names on disk as they
   /// are. A walk then sees its own files as orphans and purges them.
   keys_disk_by_encoded_name,
+  /// A walk gives up on the first failed request (`--mirror-retries 0`):
+  /// under a lossy link most walks end incomplete.
+  no_retries,
+  /// An incomplete walk holds the whole interval, as a complete one does
+  /// (`retry_interval` = `min_interval`): after an outage the mirror stays
+  /// stale for up to the interval.
+  incomplete_walk_holds_the_interval,
+  /// A listing request that fails with a 5xx is taken for an empty listing
+  /// (its transport turns the 502 into `{"entries": []}`), so the walk
+  /// purges a directory the master never said was empty.
+  purges_when_a_listing_fails,
 };
 
 class mirror_node final : public caching_node {
@@ -59,12 +70,16 @@ public:
 
   /// Called with every walk event of the current incarnation (after it is traced).
   void on_walk(mirror::walk_listener listener) { walk_listener_ = std::move(listener); }
+  /// Called with everything any incarnation removes from the disk.
+  using removal_listener = std::function<void(const core::store_path&, env::file_kind)>;
+  void on_removal(removal_listener listener) { removal_listener_ = std::move(listener); }
 
 private:
   cache::config upstream_;
   mirror::config config_;
   mirror_variant variant_;
   mirror::walk_listener walk_listener_;
+  removal_listener removal_listener_;
 };
 
 } // namespace zddc::sim

@@ -15,6 +15,7 @@
 #include "sim/node.hpp"
 
 #include <functional>
+#include <optional>
 
 namespace zddc::sim {
 
@@ -63,7 +64,23 @@ public:
   result<reader_type> open_read(const core::store_path& p) { return check([&] { return disk_.open_read(p); }); }
   result<std::vector<env::dir_entry>> list(const core::store_path& d) { return check([&] { return disk_.list(d); }); }
   error_code rename(const core::store_path& a, const core::store_path& b) { return check([&] { return disk_.rename(a, b); }); }
-  error_code remove(const core::store_path& p) { return check([&] { return disk_.remove(p); }); }
+  /// Removes `p`, and tells the removal listener what went.
+  error_code
+  remove(const core::store_path& p)
+  {
+    std::optional<env::file_kind> kind;
+    if(removed_ && ! stale())
+      if(auto const st = disk_.stat(p))
+        kind = st->kind;
+    auto const ec = check([&] { return disk_.remove(p); });
+    if(! ec && kind)
+      removed_(p, *kind);
+    return ec;
+  }
+
+  /// Called after each removal with the path and what it was (the
+  /// checkers' view of what a node purges).
+  void on_remove(std::function<void(const core::store_path&, env::file_kind)> listener) { removed_ = std::move(listener); }
   error_code make_dir(const core::store_path& p) { return check([&] { return disk_.make_dir(p); }); }
   error_code set_mtime(const core::store_path& p, env::time_point t) { return check([&] { return disk_.set_mtime(p, t); }); }
 
@@ -104,6 +121,7 @@ private:
   std::uint64_t incarnation_;
   std::function<void()> crashed_;
   durability durability_;
+  std::function<void(const core::store_path&, env::file_kind)> removed_;
 };
 
 static_assert(env::Filesystem<node_filesystem>);

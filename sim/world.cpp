@@ -4,6 +4,8 @@
 #include "fixtures/write.hpp"
 #include "sim/checkers/master_model.hpp"
 #include "sim/checkers/mirror_convergence.hpp"
+#include "sim/checkers/mirror_liveness.hpp"
+#include "sim/checkers/mirror_safety.hpp"
 #include "sim/checkers/name_encoding.hpp"
 #include "sim/checkers/outbox_guarantees.hpp"
 #include "sim/external_editor.hpp"
@@ -16,6 +18,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <array>
+#include <map>
 #include <exception>
 #include <memory>
 #include <stdexcept>
@@ -38,6 +41,15 @@ constexpr link_profile lossy_links{
   .slow_pause_max = 2s,
 };
 
+/// A bad link and nothing else: what a site office's VPN is like.
+constexpr link_profile bad_links{
+  .latency_min = 1ms,
+  .latency_max = 250ms,
+  .timeout = 30s,
+  .drop_request = 0.05,
+  .inject_5xx = 0.05,
+};
+
 constexpr std::array profiles{
   fault_profile{.name = "none",
                 .about = "no faults: latency only, and a person editing on the master",
@@ -49,7 +61,8 @@ constexpr std::array profiles{
                 .partition_every = 2h,
                 .partition_min = 10s,
                 .partition_max = 30min,
-                .edit_every = 20min},
+                .edit_every = 20min,
+                .walk_window = 15min},
   fault_profile{.name = "crash",
                 .about = "crashes of the master, the caches and the mirrors, at an instant or inside a filesystem step",
                 .link = calm_links,
@@ -68,7 +81,8 @@ constexpr std::array profiles{
                 .crash_mid_step = 0.5,
                 .downtime_min = 1s,
                 .downtime_max = 5min,
-                .edit_every = 20min},
+                .edit_every = 20min,
+                .walk_window = 15min},
   fault_profile{.name = "credentials",
                 .about = "everything, and operators changing what caches may do: grants narrowed and tokens "
                          "revoked and rotated while writes wait in their outboxes",
@@ -81,7 +95,14 @@ constexpr std::array profiles{
                 .downtime_min = 1s,
                 .downtime_max = 5min,
                 .edit_every = 20min,
-                .regrant_every = 1h},
+                .regrant_every = 1h,
+                .walk_window = 15min},
+  fault_profile{.name = "lossy",
+                .about = "a bad link and nothing else: 5 % of requests dropped and 5 % answered 502; the "
+                         "mirrors' walks must still complete",
+                .link = bad_links,
+                .edit_every = 20min,
+                .walk_window = 15min},
 };
 
 /// What an even mirror's token may read and write: one vendor's folder of
@@ -100,6 +121,30 @@ rethrow(std::exception_ptr e)
   if(e)
     std::rethrow_exception(e);
 }
+
+/// Not an invariant: counts the requests each mirror sends the master, to
+/// show what walks cost it.
+class load_meter final : public checker {
+public:
+  load_meter(const node& master, std::vector<const mirror_node*> mirrors) : checker("load"), master_(master)
+  {
+    for(auto const* m : mirrors)
+      sent_[m] = 0;
+  }
+  void
+  on_sent(const exchange& x) override
+  {
+    if(x.to != &master_)
+      return;
+    if(auto it = sent_.find(x.from); it != sent_.end())
+      ++it->second;
+  }
+  std::uint64_t sent_by(const node& m) const { return sent_.at(&m); }
+
+private:
+  const node& master_;
+  std::map<const node*, std::uint64_t> sent_;
+};
 
 class world {
 public:
@@ -132,6 +177,7 @@ private:
   boost::asio::awaitable<void> credential_changes(env::time_point until);
   void final_walks();
   std::optional<mirror::walk_stats> walk_to_completion(mirror_node& m, const core::repo_path& subtree);
+  boost::asio::awaitable<void> walk_on_timer(mirror_node& m, env::time_point until);
   void spawn(boost::asio::awaitable<void> work) { boost::asio::co_spawn(io_, std::move(work), rethrow); }
 
   world_options options_;
@@ -147,6 +193,9 @@ private:
   outbox_guarantees* outbox_checker_ = nullptr;
   name_encoding* encoding_ = nullptr;
   mirror_convergence* convergence_ = nullptr;
+  mirror_liveness* liveness_ = nullptr;
+  mirror_safety* safety_ = nullptr;
+  load_meter* load_ = nullptr;
   std::vector<std::unique_ptr<cache_node>> caches_;
   std::vector<std::unique_ptr<mirror_node>> mirrors_;
   std::vector<core::principal> mirror_bearers_; // what each mirror's token may do
@@ -245,6 +294,13 @@ world::add_checkers()
     checkers_.add(std::make_unique<outbox_guarantees>(clock_, *master_, caching_, liveness_bound)));
   encoding_ = &static_cast<name_encoding&>(checkers_.add(std::make_unique<name_encoding>(*master_, caching_)));
   convergence_ = &static_cast<mirror_convergence&>(checkers_.add(std::make_unique<mirror_convergence>(*master_)));
+  std::vector<const mirror_node*> mirrors;
+  for(auto const& m : mirrors_)
+    mirrors.push_back(m.get());
+  liveness_ = &static_cast<mirror_liveness&>(
+    checkers_.add(std::make_unique<mirror_liveness>(clock_, *master_, mirrors, profile_.walk_window)));
+  safety_ = &static_cast<mirror_safety&>(checkers_.add(std::make_unique<mirror_safety>(*master_, mirrors)));
+  load_ = &static_cast<load_meter&>(checkers_.add(std::make_unique<load_meter>(*master_, mirrors)));
 
   net_.set_profile(profile_.link);
   net_.set_observer(&checkers_);
@@ -275,7 +331,11 @@ world::wire_faults()
       if(e.step != mirror::walk_step::finished)
         return;
       walks_.push_back(walk_record{node->name(), e.subtree, e.stats, final_phase_});
+      liveness_->on_walk(*node, e.subtree, e.stats);
       encoding_->scan(*node);
+    });
+    mirror->on_removal([this, node = mirror.get()](const core::store_path& p, env::file_kind k) {
+      safety_->on_removed(*node, p, k);
     });
   }
 }
@@ -293,7 +353,7 @@ world::add_people()
     servers_.push_back(direct ? static_cast<node*>(master_.get())
                               : static_cast<node*>(caches_[(i - 1) % caches_.size()].get()));
   }
-  for(std::size_t i = 1; i <= options_.mirrors; ++i) {
+  for(std::size_t i = 1; i <= std::min(options_.mirrors, options_.mirror_people); ++i) {
     auto const name = "mc" + std::to_string(i); // a person at mirror i
     auto const scope = i % 2 == 1 ? core::repo_path() : vendor_grant(); // what the mirror's token may write
     clients_.push_back(std::make_unique<client_actor>(
@@ -436,6 +496,23 @@ world::credential_changes(env::time_point until)
   }
 }
 
+// The alternative the design turned down, for comparison: every mirror
+// walks each subtree every interval, whether anyone uses it or not.
+boost::asio::awaitable<void>
+world::walk_on_timer(mirror_node& m, env::time_point until)
+{
+  for(;;) {
+    co_await clock_.sleep_until(clock_.now() + options_.mirror_min_interval);
+    if(clock_.now() >= until)
+      co_return;
+    if(! m.up())
+      continue;
+    for(auto const& subtree : m.settings().subtrees)
+      if(m.up())
+        (void)co_await m.walk_now(subtree);
+  }
+}
+
 std::optional<mirror::walk_stats>
 world::walk_to_completion(mirror_node& m, const core::repo_path& subtree)
 {
@@ -494,6 +571,9 @@ world::run()
     spawn(crashes(until));
   if(profile_.regrant_every > env::duration::zero() && ! caches_.empty())
     spawn(credential_changes(until));
+  if(options_.mirror_timer)
+    for(auto& m : mirrors_)
+      spawn(walk_on_timer(*m, until));
 
   // Run the day; then heal the world (calm links, no partitions; crashed
   // nodes come back on their own) and let it settle: what was promised must
@@ -537,6 +617,8 @@ world::run()
   s.partitions = partitions_;
   s.external_edits = editor_ ? editor_->edits() : 0;
   s.writes_judged = model_->judged();
+  for(std::size_t i = 0; i < mirrors_.size(); ++i)
+    (i < options_.mirror_people ? s.mirror_requests_used : s.mirror_requests_idle) += load_->sent_by(*mirrors_[i]);
   for(auto const& c : clients_) {
     auto const& st = c->stats();
     s.clients.reads += st.reads;

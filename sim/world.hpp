@@ -27,6 +27,7 @@
 #include "sim/master_node.hpp"
 #include "sim/mirror_node.hpp"
 
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <span>
@@ -48,9 +49,13 @@ struct fault_profile {
   env::duration downtime_min{}, downtime_max{};
   env::duration edit_every{};
   env::duration regrant_every{}; // an operator narrows a cache's grant, or revokes and rotates its token
+  // How soon after a person uses a mirror's subtree, with the master
+  // reachable throughout, a complete walk of it must follow (the liveness
+  // checker): room for a walk of the fixture over these links.
+  env::duration walk_window = std::chrono::minutes(10);
 };
 
-/// The named profiles (`--faults`): none, network, crash, default, credentials.
+/// The named profiles (`--faults`): none, network, crash, default, credentials, lossy.
 std::span<const fault_profile> fault_profiles();
 const fault_profile* find_fault_profile(std::string_view name);
 
@@ -62,6 +67,8 @@ struct world_options {
   std::size_t caches = 1;
   std::size_t mirrors = 1;  // each with one person working against it
   env::duration mirror_min_interval = std::chrono::minutes(20); // several walks in a quarter day
+  std::size_t mirror_people = SIZE_MAX; // how many mirrors (the first ones) have a person; the rest are idle
+  bool mirror_timer = false; // also walk every mirror every min interval, used or not (for comparison)
   master_variant master = master_variant::correct;
   cache_variant cache = cache_variant::correct;
   mirror_variant mirror = mirror_variant::correct;
@@ -90,6 +97,8 @@ struct run_summary {
   std::uint64_t partitions = 0;
   std::uint64_t external_edits = 0;
   std::uint64_t writes_judged = 0;
+  std::uint64_t mirror_requests_used = 0; // requests mirrors with a person sent the master
+  std::uint64_t mirror_requests_idle = 0; // ... and mirrors without one
   client_stats clients;
   std::vector<walk_record> walks; // every walk a mirror finished, in order, the final ones last
   env::duration simulated{};

@@ -164,25 +164,57 @@ role_metrics(cache_role&)
   return {};
 }
 
-// A mirror's walks: when each subtree was last walked, and whether it completed.
+void
+add_role_health(cache_role&, boost::json::object&)
+{
+}
+
+// A mirror's health adds each subtree's walks: the last complete one (what
+// a person's copy is as fresh as), whether the latest completed, and how
+// many were cut short in a row since.
+void
+add_role_health(mirror_role& role, boost::json::object& health)
+{
+  boost::json::object subtrees;
+  for(auto const& [subtree, record] : role.walks().state().subtrees) {
+    boost::json::object o;
+    if(record.last_complete)
+      o["last_complete_walk"] = cache::detail::rfc3339(*record.last_complete);
+    else
+      o["last_complete_walk"] = nullptr;
+    o["last_attempt"] = cache::detail::rfc3339(record.last_attempt);
+    o["complete"] = record.last.complete;
+    o["incomplete_walks"] = record.failures;
+    subtrees["/" + std::string(subtree.str())] = std::move(o);
+  }
+  health["mirror"] = boost::json::object{{"subtrees", std::move(subtrees)}};
+}
+
+// A mirror's walks: when each subtree last had a complete walk, whether
+// the latest walk completed, and how many were cut short in a row since.
 std::string
 role_metrics(mirror_role& role)
 {
-  std::string s = "# HELP zddc_mirror_last_walk_timestamp_seconds When the last walk of a subtree began.\n"
-                  "# TYPE zddc_mirror_last_walk_timestamp_seconds gauge\n";
-  std::string complete = "# HELP zddc_mirror_walk_complete Whether the last walk of a subtree completed.\n"
+  std::string last = "# HELP zddc_mirror_last_walk_timestamp_seconds When the last complete walk of a subtree began "
+                     "(0: none yet).\n# TYPE zddc_mirror_last_walk_timestamp_seconds gauge\n";
+  std::string complete = "# HELP zddc_mirror_walk_complete Whether the latest walk of a subtree completed.\n"
                          "# TYPE zddc_mirror_walk_complete gauge\n";
+  std::string failures = "# HELP zddc_mirror_incomplete_walks Incomplete walks of a subtree in a row since its last "
+                         "complete one.\n# TYPE zddc_mirror_incomplete_walks gauge\n";
   for(auto const& [subtree, record] : role.walks().state().subtrees) {
     // A label value escapes backslash, quote and newline (the text format's rules).
     std::string label;
     for(char c : "/" + std::string(subtree.str()))
       label += c == '\\' ? "\\\\" : c == '"' ? "\\\"" : c == '\n' ? "\\n" : std::string(1, c);
-    s += "zddc_mirror_last_walk_timestamp_seconds{subtree=\"" + label + "\"} " +
-         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(record.last_walk.time_since_epoch()).count()) +
-         "\n";
+    auto const seconds = record.last_complete
+                           ? std::chrono::duration_cast<std::chrono::seconds>(record.last_complete->time_since_epoch())
+                           : std::chrono::seconds(0);
+    last += "zddc_mirror_last_walk_timestamp_seconds{subtree=\"" + label + "\"} " + std::to_string(seconds.count()) +
+            "\n";
     complete += "zddc_mirror_walk_complete{subtree=\"" + label + "\"} " + (record.last.complete ? "1" : "0") + "\n";
+    failures += "zddc_mirror_incomplete_walks{subtree=\"" + label + "\"} " + std::to_string(record.failures) + "\n";
   }
-  return s + complete;
+  return last + complete + failures;
 }
 
 // One loop's cache or mirror: the transport to the master, the Environment
@@ -268,7 +300,9 @@ serve_downstream(const serve_config& config, posix_filesystem& fs, std::string_v
     auto const health = cache_of(role).health();
     if(! health)
       return {R"({"status":"degraded","error":"the outbox cannot be read"})", tally.render() + role_metrics(role)};
-    return {cache::to_json(*health, now, config.retry_max),
+    auto document = cache::health_object(*health, now, config.retry_max);
+    add_role_health(role, document);
+    return {boost::json::serialize(document),
             cache::to_prometheus(*health, now) + tally.render() + role_metrics(role)};
   };
   return run_http_server(one_loop, make_role, local, on_listening, status);
@@ -290,13 +324,17 @@ serve_mirror(const serve_config& config, posix_filesystem& fs)
   m.subtrees = config.mirror_subtrees;
   m.min_interval = config.mirror_min_interval;
   m.parallel = config.mirror_parallel;
+  m.retries = config.mirror_retries;
+  m.retry_interval = config.mirror_retry_interval;
   std::string subtrees;
   for(auto const& s : m.subtrees)
     subtrees += (subtrees.empty() ? "/" : ",/") + std::string(s.str());
   log(log_level::info, "mirror: walks on access",
       {{"subtrees", subtrees},
        {"min_interval_ms", config.mirror_min_interval.count()},
-       {"parallel", config.mirror_parallel}});
+       {"parallel", config.mirror_parallel},
+       {"retries", config.mirror_retries},
+       {"retry_interval_ms", config.mirror_retry_interval.count()}});
   return serve_downstream<mirror_role>(
     config, fs, "mirror",
     [&m](std::optional<mirror_role>& role, cache_daemon_env& env, cache::config c, boost::asio::io_context& loop,

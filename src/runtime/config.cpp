@@ -42,7 +42,8 @@ void
 read_mirror_options(const po::variables_map& vm, serve_config& c)
 {
   if(c.mode != server_mode::mirror) {
-    for(auto const* name : {"mirror-subtree", "mirror-min-interval", "mirror-parallel"})
+    for(auto const* name : {"mirror-subtree", "mirror-min-interval", "mirror-parallel", "mirror-retries",
+                            "mirror-retry-interval"})
       if(! vm[name].defaulted())
         throw config_error(std::string("--") + name + " applies only to --mode mirror");
     return;
@@ -72,6 +73,13 @@ read_mirror_options(const po::variables_map& vm, serve_config& c)
   c.mirror_parallel = vm["mirror-parallel"].as<unsigned>();
   if(c.mirror_parallel < 1 || c.mirror_parallel > 64)
     throw config_error("--mirror-parallel must be between 1 and 64");
+  c.mirror_retries = vm["mirror-retries"].as<unsigned>();
+  if(c.mirror_retries > 20)
+    throw config_error("--mirror-retries must be between 0 and 20");
+  auto const retry_interval = parse_duration(vm["mirror-retry-interval"].as<std::string>());
+  if(! retry_interval)
+    throw config_error("--mirror-retry-interval must be a duration like 0s, 30s, 5m or 1h");
+  c.mirror_retry_interval = *retry_interval;
 }
 
 // `--allowed-host`, repeated or comma separated, checked the way the
@@ -217,8 +225,12 @@ parse_serve_args(const std::vector<std::string>& args)
     ("replay-interval", po::value<std::string>()->default_value("5m"), "cache: replay pass when nothing seems to wait")
     ("mirror-subtree", po::value<std::vector<std::string>>()->default_value({"/"}, "/"),
      "mirror: a subtree to keep current, as a decoded path (/Projects/Spec Docs); repeat the flag or separate with commas; / is everything")
-    ("mirror-min-interval", po::value<std::string>()->default_value("1h"), "mirror: least time between the starts of two walks of one subtree (0s: every request)")
-    ("mirror-parallel", po::value<unsigned>()->default_value(4), "mirror: upstream requests in flight during a walk (1-64)");
+    ("mirror-min-interval", po::value<std::string>()->default_value("1h"), "mirror: least time from the start of a complete walk of a subtree to the next walk (0s: every request)")
+    ("mirror-parallel", po::value<unsigned>()->default_value(4), "mirror: upstream requests in flight during a walk (1-64)")
+    ("mirror-retries", po::value<unsigned>()->default_value(4),
+     "mirror: times one request of a walk is asked again after no answer, a 5xx, 408 or 429 (0-20; jittered backoff from 1s to 30s, Retry-After honoured)")
+    ("mirror-retry-interval", po::value<std::string>()->default_value("1m"),
+     "mirror: after an incomplete walk, the next access resumes it once this has passed (doubling with each incomplete walk in a row, up to --mirror-min-interval)");
   // clang-format on
 
   po::variables_map vm;

@@ -58,6 +58,8 @@ struct serve_config {
   std::vector<core::repo_path> mirror_subtrees{core::repo_path()}; // walked on access; `/` = everything
   std::chrono::milliseconds mirror_min_interval{3'600'000};        // between the starts of two walks of a subtree
   unsigned mirror_parallel = 4;                                    // upstream requests in flight during a walk
+  unsigned mirror_retries = 4;                                     // one walk request asked again after a failure
+  std::chrono::milliseconds mirror_retry_interval{60'000};         // resume an incomplete walk after this
 };
 
 /// Parses `500ms`, `30s`, `5m`, `1h` (a whole number and one unit).

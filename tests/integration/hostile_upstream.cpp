@@ -253,7 +253,7 @@ protected:
         if(! state)
           return false;
         auto const it = state->subtrees.find(core::repo_path());
-        if(it == state->subtrees.end() || it->second.last_walk < asked)
+        if(it == state->subtrees.end() || it->second.last_attempt < asked)
           return false;
         found = it->second;
         return true;

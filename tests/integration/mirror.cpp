@@ -5,11 +5,13 @@
 
 #include "fixtures/generator.hpp"
 
+#include <zddc/cache/outbox.hpp>
 #include <zddc/core/url_target.hpp>
 #include <zddc/mirror/state.hpp>
 
 #include <map>
 #include <set>
+#include <thread>
 
 namespace zddc::integration {
 namespace {
@@ -93,21 +95,47 @@ protected:
   std::string state_dir() const { return (dir_.path() / "state").string(); }
 
   void
-  start_master(std::vector<std::string> auth = {"--no-auth"})
+  start_master(std::vector<std::string> auth = {"--no-auth"}, std::optional<std::uint16_t> port = std::nullopt)
   {
     std::vector<std::string> args{"--root", master_root().string(), "--state-dir", state_dir()};
     args.insert(args.end(), auth.begin(), auth.end());
-    master_.emplace(args);
+    if(port)
+      master_.emplace(args, "127.0.0.1:" + std::to_string(*port));
+    else
+      master_.emplace(args);
   }
 
+  /// A mirror of the master; it walks on every request unless `extra`
+  /// gives its own --mirror-min-interval.
   void
   start_mirror(std::vector<std::string> extra = {})
   {
     std::vector<std::string> args{"--mode", "mirror", "--root", mirror_root().string(), "--upstream",
-                                  "http://127.0.0.1:" + std::to_string(master_->port()), "--mirror-min-interval",
-                                  "0s"};
+                                  "http://127.0.0.1:" + std::to_string(master_->port())};
+    if(std::ranges::find(extra, "--mirror-min-interval") == extra.end())
+      args.insert(args.end(), {"--mirror-min-interval", "0s"});
     args.insert(args.end(), extra.begin(), extra.end());
     mirror_.emplace(args);
+  }
+
+  /// The mirror's record of `subtree` once a walk that began at or after `asked` is in it.
+  std::optional<mirror::subtree_record>
+  recorded_walk(const core::repo_path& subtree, env::time_point asked)
+  {
+    std::optional<mirror::subtree_record> found;
+    eventually(
+      [&] {
+        auto const state = mirror::state_from_json(slurp(mirror_root() / mirror::state_file_name));
+        if(! state)
+          return false;
+        auto const it = state->subtrees.find(subtree);
+        if(it == state->subtrees.end() || it->second.last_attempt < asked)
+          return false;
+        found = it->second;
+        return true;
+      },
+      60s); // a bound, not a target: a cold walk takes about a second on a quiet machine
+    return found;
   }
 
   /// Asks the mirror for `subtree`'s listing, which starts a walk of it,
@@ -120,20 +148,8 @@ protected:
                            .get(std::string(core::encode(subtree, core::target_form::directory).str()),
                                 {{http::field::accept, "application/json"}});
     EXPECT_EQ(listing.status, http::status::ok) << listing.body;
-    std::optional<mirror::subtree_record> found;
-    bool const recorded = eventually(
-      [&] {
-        auto const state = mirror::state_from_json(slurp(mirror_root() / mirror::state_file_name));
-        if(! state)
-          return false;
-        auto const it = state->subtrees.find(subtree);
-        if(it == state->subtrees.end() || it->second.last_walk < asked)
-          return false;
-        found = it->second;
-        return true;
-      },
-      60s); // a bound, not a target: a cold walk takes about a second on a quiet machine
-    if(! recorded) {
+    auto const found = recorded_walk(subtree, asked);
+    if(! found) {
       ADD_FAILURE() << "no walk of /" << subtree.str() << " recorded\n" << mirror_->log();
       return {};
     }
@@ -270,6 +286,50 @@ TEST_F(mirror_daemon, a_corrupt_state_file_is_reported_at_start_and_replaced)
   EXPECT_EQ(state->subtrees.size(), 1u);
   EXPECT_TRUE(state->subtrees.contains(subtree));
   EXPECT_EQ(within(read_tree(mirror_root()), "Vendors/vendorA"), within(read_tree(master_root()), "Vendors/vendorA"));
+}
+
+// Issue 15: an incomplete walk recorded its start like a complete one, so
+// after an outage the mirror stayed stale for up to --mirror-min-interval.
+// Now it resumes at the next access after --mirror-retry-interval, and the
+// page, health and metrics say when the subtree was last fully up to date.
+TEST_F(mirror_daemon, a_walk_cut_short_by_an_outage_resumes_soon_and_the_last_complete_walk_is_shown)
+{
+  start_master();
+  auto const port = master_->port();
+  start_mirror({"--mirror-min-interval", "1h", "--mirror-retry-interval", "1s", "--mirror-retries", "1"});
+  ASSERT_EQ(master_->terminate(10s), 0);
+
+  auto const asked = now();
+  client c(mirror_->port());
+  EXPECT_EQ(c.get("/").status, http::status::gateway_timeout); // nothing kept yet, and no master
+  auto const cut = recorded_walk(core::repo_path(), asked);
+  ASSERT_TRUE(cut) << mirror_->log();
+  EXPECT_FALSE(cut->last.complete);
+  EXPECT_EQ(cut->failures, 1u);
+  EXPECT_FALSE(cut->last_complete);
+  auto const health = c.get("/.zddc/health").body;
+  EXPECT_NE(health.find(R"("last_complete_walk":null)"), std::string::npos) << health;
+  EXPECT_NE(health.find(R"("incomplete_walks":1)"), std::string::npos) << health;
+
+  start_master({"--no-auth"}, port);
+  std::this_thread::sleep_for(1100ms); // the retry interval, not the hour
+  auto const resumed_at = now();
+  auto const page = c.get("/");
+  EXPECT_EQ(page.status, http::status::ok);
+  auto const resumed = recorded_walk(core::repo_path(), resumed_at);
+  ASSERT_TRUE(resumed) << mirror_->log();
+  EXPECT_TRUE(resumed->last.complete) << mirror_->log();
+  EXPECT_EQ(resumed->failures, 0u);
+  ASSERT_TRUE(resumed->last_complete);
+  EXPECT_EQ(*resumed->last_complete, resumed->last_attempt);
+  EXPECT_EQ(read_tree(mirror_root()), read_tree(master_root()));
+
+  auto const walked_at = cache::detail::rfc3339(*resumed->last_complete);
+  EXPECT_NE(c.get("/").body.find("Mirror of the master: last fully up to date at " + walked_at), std::string::npos);
+  EXPECT_NE(c.get("/.zddc/health").body.find(R"("last_complete_walk":")" + walked_at), std::string::npos);
+  auto const metrics = c.get("/.zddc/metrics").body;
+  EXPECT_NE(metrics.find("zddc_mirror_walk_complete{subtree=\"/\"} 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("zddc_mirror_incomplete_walks{subtree=\"/\"} 0\n"), std::string::npos) << metrics;
 }
 
 TEST_F(mirror_daemon, stops_gracefully_in_the_middle_of_a_walk)

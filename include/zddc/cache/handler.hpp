@@ -54,6 +54,8 @@
 #include <zddc/core/assert.hpp>
 #include <zddc/master/handler.hpp>
 
+#include <functional>
+
 namespace zddc::cache {
 
 template<env::UpstreamEnvironment E>
@@ -79,6 +81,11 @@ public:
   }
 
   boost::asio::awaitable<response_type> handle(const core::request& req);
+
+  /// Called with every directory page before it is rendered, to say more
+  /// on it (a mirror: when the subtree was last walked in full).
+  using page_decorator = std::function<void(const core::repo_path& dir, core::html_listing_options&)>;
+  void decorate_pages(page_decorator d) { decorate_ = std::move(d); }
 
   replayer<E>& replay() noexcept { return replayer_; }
   outbox<E>& box() noexcept { return box_; }
@@ -151,6 +158,7 @@ private:
   replayer<E> replayer_;
   master::handler<E> local_server_; // answers from the local copies
   core::principal everyone_ = core::principal::unrestricted("local");
+  page_decorator decorate_;
 };
 
 } // namespace zddc::cache

@@ -112,9 +112,10 @@ seconds_between(core::time_point from, core::time_point to)
 
 } // namespace detail
 
-/// The `/.zddc/health` document of a cache or mirror.
-inline std::string
-to_json(const health_report& h, core::time_point now, core::duration retry_max)
+/// The `/.zddc/health` document of a cache or mirror, as an object (a
+/// mirror adds its walks to it).
+inline boost::json::object
+health_object(const health_report& h, core::time_point now, core::duration retry_max)
 {
   boost::json::object up;
   up["reachable"] = h.upstream.reachable;
@@ -132,7 +133,14 @@ to_json(const health_report& h, core::time_point now, core::duration retry_max)
   o["status"] = degraded(h, now, retry_max) ? "degraded" : "ok";
   o["upstream"] = std::move(up);
   o["outbox"] = std::move(box);
-  return boost::json::serialize(o);
+  return o;
+}
+
+/// The `/.zddc/health` document of a cache.
+inline std::string
+to_json(const health_report& h, core::time_point now, core::duration retry_max)
+{
+  return boost::json::serialize(health_object(h, now, retry_max));
 }
 
 /// The report as Prometheus text (each metric with its HELP and TYPE).

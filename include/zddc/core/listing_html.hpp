@@ -16,7 +16,8 @@
 /// still waiting for it marked in its row, and the writes the master refused
 /// (conflicts and rejections) with both versions to download and the two
 /// ways to settle them (keep mine: retry; keep the master's: discard), which
-/// post to `/.zddc/outbox/<id>/retry|discard`.
+/// post to `/.zddc/outbox/<id>/retry|discard`. A mirror's page also says
+/// when the subtree was last brought fully up to date.
 
 #include <zddc/core/listing.hpp>
 
@@ -44,6 +45,11 @@ struct html_listing_options {
   std::optional<std::string> offline_since = std::nullopt;
   // Writes to this directory that the master refused, kept for a person.
   std::vector<refused_write> refused = {};
+  // A mirror: the directory lies in a subtree it keeps current. `walked_at`
+  // is when the last complete walk of that subtree began (RFC 3339), none
+  // when no walk has completed yet.
+  bool mirrored = false;
+  std::optional<std::string> walked_at = std::nullopt;
 };
 
 std::string render_listing_html(const listing& l, const html_listing_options& options);

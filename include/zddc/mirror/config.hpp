@@ -19,9 +19,19 @@ namespace zddc::mirror {
 
 struct config {
   std::vector<core::repo_path> subtrees{core::repo_path()}; // walked on access; `/` by default
-  env::duration min_interval = std::chrono::hours(1);       // between the starts of two walks of one subtree
+  env::duration min_interval = std::chrono::hours(1);       // between the starts of two complete walks of one subtree
   std::size_t parallel = 4;                                 // requests in flight during a walk
   env::duration progress_every = std::chrono::seconds(10);  // a progress report while a walk runs
+  // One request of a walk that fails (no answer, 5xx, 408, 429) is asked
+  // again up to `retries` times, after `retry_delay` doubling to
+  // `retry_delay_max` (jittered; a Retry-After is honoured up to that).
+  unsigned retries = 4;
+  env::duration retry_delay = std::chrono::seconds(1);
+  env::duration retry_delay_max = std::chrono::seconds(30);
+  // After an incomplete walk the next access walks again (resuming) once
+  // `retry_interval` has passed, doubling with each incomplete walk in a
+  // row up to `min_interval`.
+  env::duration retry_interval = std::chrono::minutes(1);
 };
 
 /// Parses one subtree: a decoded path with an optional leading and trailing

@@ -8,7 +8,8 @@
 /// whose path lies under a configured subtree may, in passing, spawn a walk
 /// of that subtree. The walker shares the cache's local store, and reaches
 /// the master with the same bearer: the mirror holds exactly what that
-/// token can read.
+/// token can read. Its directory pages say when their subtree was last
+/// brought fully up to date (the last complete walk).
 
 #include <zddc/cache/handler.hpp>
 #include <zddc/mirror/config.hpp>
@@ -28,7 +29,18 @@ public:
       walker_(env, cache_.local(), cache_.settings(), config_, std::move(walks)),
       scheduler_(env, walker_, config_, std::move(executor))
   {
+    cache_.decorate_pages([this](const core::repo_path& dir, core::html_listing_options& page) {
+      auto const subtree = covering_subtree(config_.subtrees, dir);
+      if(! subtree)
+        return;
+      page.mirrored = true;
+      auto const& walked = scheduler_.state().subtrees;
+      if(auto const it = walked.find(*subtree); it != walked.end() && it->second.last_complete)
+        page.walked_at = cache::detail::rfc3339(*it->second.last_complete);
+    });
   }
+  handler(const handler&) = delete; // the page decorator holds `this`
+  handler& operator=(const handler&) = delete;
 
   /// Opens the cache (outbox, store) and reads the walk state (see
   /// `scheduler::open`); fails when either cannot be used.

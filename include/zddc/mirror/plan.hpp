@@ -9,11 +9,21 @@
 /// The one rule above the others: "could not reach" never means "deleted".
 /// Only a listing the master actually sent, or its 403/404/410 for the
 /// thing itself, ever purges anything.
+///
+/// And when to ask again: which failures of one request are worth another
+/// try and after how long (`retry_delay`), and when a subtree is due for a
+/// walk (`walk_due`), so that a walk cut short resumes soon and a complete
+/// one holds the interval.
 
+#include <zddc/core/http_date.hpp>
 #include <zddc/core/listing.hpp>
 #include <zddc/env/filesystem.hpp>
+#include <zddc/mirror/config.hpp>
+#include <zddc/mirror/state.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -132,6 +142,71 @@ judge_fetch(std::optional<unsigned> status, std::optional<std::string_view> answ
   if(says_gone(*status))
     return {action::purge};
   return {action::trouble};
+}
+
+/// Whether one request of a walk that ended this way is asked again: no
+/// answer at all (`status` empty; `oversized` aside: a body past a limit
+/// comes back just as long), a 5xx, 408 or 429. Anything else is the
+/// master's answer about the thing itself.
+constexpr bool
+worth_retrying(std::optional<unsigned> status, bool oversized) noexcept
+{
+  if(! status)
+    return ! oversized;
+  return *status >= 500 || *status == 408 || *status == 429;
+}
+
+/// A `Retry-After` value (RFC 9110 §10.2.3: seconds, or an HTTP date) as a
+/// wait from `now`; nullopt when it is neither.
+inline std::optional<env::duration>
+parse_retry_after(std::string_view value, env::time_point now)
+{
+  std::uint64_t seconds = 0;
+  auto const [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if(ec == std::errc() && end == value.data() + value.size() && ! value.empty())
+    return std::chrono::seconds(std::min<std::uint64_t>(seconds, 86'400));
+  if(auto const at = core::parse_http_date(value))
+    return *at > now ? *at - now : env::duration::zero();
+  return std::nullopt;
+}
+
+/// The wait before asking again after failed attempt `attempt` (0 for the
+/// first): `retry_delay` doubling up to `retry_delay_max`, scaled by a
+/// jitter factor in [0.5, 1) drawn from `jitter` (any well-mixed number: the
+/// walker hashes the path and the attempt, so runs stay reproducible and
+/// many mirrors do not retry in step). A master's Retry-After is honoured,
+/// capped at `retry_delay_max`.
+inline env::duration
+retry_delay(unsigned attempt, std::optional<env::duration> retry_after, std::uint64_t jitter, const config& cfg)
+{
+  auto base = cfg.retry_delay;
+  for(unsigned i = 0; i < attempt && base < cfg.retry_delay_max; ++i)
+    base *= 2;
+  base = std::min(base, cfg.retry_delay_max);
+  auto const scaled = base / 2 + base / 2 * static_cast<std::int64_t>(jitter % 1024) / 1024;
+  if(retry_after)
+    return std::clamp(*retry_after, scaled, cfg.retry_delay_max);
+  return scaled;
+}
+
+/// Whether an access at `now` should start a walk of a subtree whose last
+/// walks are `last` (null: never walked). A complete walk holds for
+/// `min_interval` from its start. After an incomplete one (cut short by a
+/// lost link, a crash, a stop) the walk resumes `retry_interval` after the
+/// last attempt began, doubling with each incomplete walk in a row, never
+/// longer than `min_interval`. A recorded time later than `now` means the
+/// clock was set back: walk now rather than wait for it to catch up.
+inline bool
+walk_due(const subtree_record* last, env::time_point now, const config& cfg) noexcept
+{
+  if(! last || last->last_attempt > now || (last->last_complete && *last->last_complete > now))
+    return true;
+  if(last->last.complete)
+    return now - last->last_attempt >= cfg.min_interval;
+  auto wait = cfg.retry_interval;
+  for(std::uint64_t i = 1; i < last->failures && wait < cfg.min_interval; ++i)
+    wait *= 2;
+  return now - last->last_attempt >= std::min(wait, cfg.min_interval);
 }
 
 } // namespace zddc::mirror

@@ -2,20 +2,26 @@
 /// @file
 /// When a mirror walks (DESIGN.md §2, Mirror): on access. A request for a
 /// path under a configured subtree (the longest that covers it) starts a
-/// walk of that subtree when none is in flight and the last one began at
-/// least `min_interval` ago. The walk is spawned beside the request, which
-/// never waits for it.
+/// walk of that subtree when none is in flight and one is due (`walk_due`,
+/// mirror/plan.hpp): `min_interval` after the start of the last complete
+/// walk, or soon after an incomplete one (`retry_interval`, doubling to
+/// `min_interval`), so a walk cut short resumes — and costs only what is
+/// left, since a directory whose listing still matches and a file that is
+/// current are not fetched again. The walk is spawned beside the request,
+/// which never waits for it.
 ///
 /// Why on access rather than on a timer: many vendor mirrors sit idle most
 /// of the time; an idle mirror then costs the master nothing, and a busy
 /// one stays current as a side effect of being used.
 ///
-/// Which walks are in flight is kept in memory only; the start time and the
-/// figures of each subtree's last walk go to the state file when the walk
-/// ends. So a walk cut short by a crash is started again by the next
-/// request, and a restart keeps the rate limit of walks that finished.
+/// Which walks are in flight is kept in memory only; each subtree's last
+/// attempt, last complete walk and the figures of its last walk go to the
+/// state file when a walk ends. So a walk cut short by a crash is started
+/// again by the next request, and a restart keeps the rate limit of walks
+/// that finished.
 
 #include <zddc/mirror/config.hpp>
+#include <zddc/mirror/plan.hpp>
 #include <zddc/mirror/state.hpp>
 #include <zddc/mirror/walker.hpp>
 
@@ -101,7 +107,7 @@ private:
     if(in_flight(subtree))
       return false;
     auto const last = state_.subtrees.find(subtree);
-    return last == state_.subtrees.end() || env_.clock().now() - last->second.last_walk >= config_.min_interval;
+    return walk_due(last == state_.subtrees.end() ? nullptr : &last->second, env_.clock().now(), config_);
   }
 
   void begin(const core::repo_path& subtree) { in_flight_.emplace(subtree, env_.clock().now()); }
@@ -116,8 +122,14 @@ private:
     } const release{in_flight_, subtree};
     auto stats = co_await walker_.walk(subtree);
     auto& record = state_.subtrees[subtree];
-    record.last_walk = in_flight_.at(subtree);
+    record.last_attempt = in_flight_.at(subtree);
     record.last = stats;
+    if(stats.complete) {
+      record.last_complete = record.last_attempt;
+      record.failures = 0;
+    } else {
+      ++record.failures;
+    }
     if(auto ec = save_state(env_.fs(), state_))
       problem_ = ec;
     co_return stats;

@@ -1,20 +1,27 @@
 #pragma once
 /// @file
 /// What a mirror remembers between runs: per subtree, when its last walk
-/// began and what that walk found. Kept in `<root>/.zddc-mirror-state.json`:
+/// began, when its last complete walk began, how many incomplete walks
+/// came in a row since, and what the last walk found. Kept in
+/// `<root>/.zddc-mirror-state.json`:
 ///
 ///     { "subtrees": {
-///         "/Projects/X": { "last_walk_ns": 1767225600000000000,
-///                          "last": { "complete": true, "dirs": 12, "files": 208,
-///                                    "fetched": 3, "unchanged": 205, "purged": 1,
-///                                    "requests": 15, "bytes": 52311,
+///         "/Projects/X": { "last_attempt_ns": 1767229200000000000,
+///                          "last_complete_ns": 1767225600000000000,
+///                          "failures": 1,
+///                          "last": { "complete": false, "dirs": 12, "files": 208,
+///                                    "fetched": 3, "unchanged": 204, "purged": 1,
+///                                    "failed": 1, "retries": 6,
+///                                    "requests": 21, "bytes": 52311,
 ///                                    "duration_ns": 840000000 } } } }
 ///
 /// The file is replaced atomically after each walk. Which walks are running
 /// is not in it: that lives in memory, so a walk cut short by a crash is
 /// simply started again by the next request. A file that does not parse is
 /// reported and then replaced, never fatal: losing it only means the next
-/// request walks sooner than it had to.
+/// request walks sooner than it had to. A file from before `last_attempt_ns`
+/// (with `last_walk_ns`) is read as that walk's attempt, and as its complete
+/// walk when it was complete.
 
 #include <zddc/core/assert.hpp>
 #include <zddc/core/error.hpp>
@@ -26,6 +33,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,7 +50,9 @@ struct walk_stats {
   std::uint64_t fetched = 0;  // files brought down (200)
   std::uint64_t unchanged = 0; // files found current: not asked for, or answered 304
   std::uint64_t purged = 0;   // local files removed: gone upstream, or no longer listed
-  std::uint64_t requests = 0; // upstream requests sent
+  std::uint64_t failed = 0;   // listings and files left as they were (each reported as trouble)
+  std::uint64_t retries = 0;  // requests asked again after a failure
+  std::uint64_t requests = 0; // upstream requests sent, retries included
   std::uint64_t bytes = 0;    // file bytes brought down
   env::duration duration{};
 
@@ -50,8 +60,10 @@ struct walk_stats {
 };
 
 struct subtree_record {
-  env::time_point last_walk{}; // when the last walk began
-  walk_stats last;             // what it found
+  env::time_point last_attempt{};                // when the last walk began
+  std::optional<env::time_point> last_complete;  // when the last complete walk began
+  std::uint64_t failures = 0;                    // incomplete walks in a row since
+  walk_stats last;                               // what the last walk found
 
   friend bool operator==(const subtree_record&, const subtree_record&) = default;
 };

@@ -26,10 +26,14 @@
 /// walk therefore cannot store, or purge, a percent-encoded artefact of a
 /// name (the seed's bug 1).
 ///
-/// When the master cannot be reached, no worker takes another task and the
-/// walk ends incomplete; a 5xx or an unexpected answer for one directory or
-/// file marks the walk incomplete and leaves that part as it was (a
-/// `trouble` event says what). Unexpected answers include: a malformed or
+/// A request that gets no answer, a 5xx, 408 or 429 is asked again after a
+/// jittered backoff (`config::retries`, `retry_delay`; a Retry-After is
+/// honoured), so one lost packet does not spoil a walk. When the master
+/// still cannot be reached after that, no worker takes another task and the
+/// walk ends incomplete (the scheduler resumes it soon); a 5xx that
+/// persists, or an unexpected answer for one directory or file, marks the
+/// walk incomplete and leaves that part as it was (a `trouble` event says
+/// what, and `walk_stats::failed` counts it) while the other tasks go on. Unexpected answers include: a malformed or
 /// cut-short response; a 3xx (never followed); a listing that does not
 /// parse, or names something that is not a valid segment (`..`, `a/b`, a
 /// reserved `.zddc*` name, a bidi control) — refused whole, nothing of it
@@ -46,6 +50,7 @@
 #include <zddc/env/memory_bodies.hpp>
 #include <zddc/master/handler.hpp>
 #include <zddc/mirror/config.hpp>
+#include <zddc/mirror/plan.hpp>
 #include <zddc/mirror/state.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -105,6 +110,12 @@ private:
   void purge(run& r, const core::repo_path& p);
   bool is_current(const core::repo_path& p, const core::listing_entry& listed);
 
+  /// Sends the request `ask` makes (one attempt, with a fresh body sink
+  /// each time) and asks again while the answer is `worth_retrying`
+  /// (plan.hpp), up to `config::retries` more times after `retry_delay`.
+  /// Counts every attempt in the walk's requests.
+  template<class Ask>
+  boost::asio::awaitable<result<env::upstream_response>> ask_with_retries(run& r, const core::repo_path& p, Ask ask);
   void trouble(run& r, std::string detail);
   void no_answer(run& r, error_code ec, std::string detail);
   void tell(walk_step step, const run& r, std::string detail = {});

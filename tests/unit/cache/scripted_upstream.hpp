@@ -33,6 +33,9 @@ public:
   /// Answers keyed by the request target as sent (encoded, with any query);
   /// a target without one answers 404.
   std::map<std::string, scripted_answer> answers;
+  /// Answers given once each, in order, before the target's entry in
+  /// `answers` (a master that fails a few times, then answers).
+  std::map<std::string, std::vector<scripted_answer>> first;
   /// Every target asked for, in order.
   std::vector<std::string> asked;
   /// Bytes handed to sinks, over all exchanges.
@@ -42,10 +45,16 @@ public:
   round_trip(env::upstream_request req, env::body_sink& sink)
   {
     asked.emplace_back(req.target.str());
-    auto const it = answers.find(std::string(req.target.str()));
-    if(it == answers.end())
+    std::string const target(req.target.str());
+    scripted_answer a;
+    if(auto once = first.find(target); once != first.end() && ! once->second.empty()) {
+      a = std::move(once->second.front());
+      once->second.erase(once->second.begin());
+    } else if(auto const it = answers.find(target); it != answers.end()) {
+      a = it->second;
+    } else {
       co_return env::upstream_response{boost::beast::http::status::not_found, {}};
-    auto const& a = it->second;
+    }
     if(auto ec = send(sink, a.body))
       co_return ec;
     std::string const filler(64 * 1024, 'x');

@@ -64,6 +64,43 @@ TEST_F(mirror_scheduler, walks_at_most_once_per_interval)
   settle();
 }
 
+// Issue 15: an incomplete walk recorded its start like a complete one, so
+// after an outage the mirror stayed stale for the whole interval.
+TEST_F(mirror_scheduler, a_walk_cut_short_resumes_after_the_retry_interval_and_costs_only_what_is_left)
+{
+  ASSERT_TRUE(walks().notice(path("/Docs/x")));
+  settle();
+  auto const first = walks().state().subtrees.at(path("/Docs"));
+  ASSERT_TRUE(first.last.complete);
+  ASSERT_EQ(first.last.fetched, 3u);
+
+  master_.disk().edit_in_place(path(spec_path), "version two");
+  clock_.advance_to(clock_.now() + 1h);
+  offline();
+  ASSERT_TRUE(walks().notice(path("/Docs/x")));
+  sim::run_while(io_, clock_, [&] { return walks().in_flight(path("/Docs")); }, clock_.now() + 10min);
+  auto const cut = walks().state().subtrees.at(path("/Docs"));
+  EXPECT_FALSE(cut.last.complete);
+  EXPECT_EQ(cut.failures, 1u);
+  EXPECT_EQ(cut.last_complete, first.last_complete); // the last complete walk is still the first
+  EXPECT_GT(cut.last_attempt, first.last_attempt);
+
+  online();
+  ASSERT_LT(clock_.now(), cut.last_attempt + 30s) << "the cut walk took too long to give up";
+  clock_.advance_to(cut.last_attempt + 30s);
+  EXPECT_FALSE(walks().notice(path("/Docs/x"))); // not at once: the retry interval
+  clock_.advance_to(cut.last_attempt + 1min);
+  ASSERT_TRUE(walks().notice(path("/Docs/x"))); // long before the hour
+  settle();
+  auto const resumed = walks().state().subtrees.at(path("/Docs"));
+  EXPECT_TRUE(resumed.last.complete);
+  EXPECT_EQ(resumed.failures, 0u);
+  EXPECT_EQ(resumed.last_complete, resumed.last_attempt);
+  EXPECT_EQ(resumed.last.fetched, 1u); // only what changed
+  EXPECT_EQ(disk_.snapshot().files.at(std::string(spec_path)), "version two");
+  EXPECT_FALSE(walks().notice(path("/Docs/x"))); // and now the interval holds again
+}
+
 TEST_F(mirror_scheduler, the_request_never_waits_for_the_walk)
 {
   net_.set_profile(sim::link_profile{.latency_min = 1s, .latency_max = 1s});

@@ -454,5 +454,49 @@ TEST_F(mirror_against_a_hostile_upstream, redirects_are_not_followed_and_purge_n
     EXPECT_EQ(t.find("evil"), std::string::npos);
 }
 
+// Issue 15: one dropped request or injected 502 spoiled the whole walk.
+TEST_F(mirror_against_a_hostile_upstream, a_request_that_fails_a_few_times_is_asked_again_and_the_walk_completes)
+{
+  first_walk();
+  script()["/"] = zddc::testing::listing_answer({{"Docs", true, {}}, {"a.txt", false, "fresh"}});
+  script()["/a.txt"] = zddc::testing::file_answer("fresh");
+  zddc::testing::scripted_answer busy;
+  busy.status = http::status::service_unavailable;
+  busy.headers.set(http::field::retry_after, "7");
+  auto cut = zddc::testing::file_answer("fr");
+  cut.cut = errc::protocol_error;
+  zddc::testing::scripted_answer lost;
+  lost.cut = errc::timed_out;
+  upstream().first["/Docs/"] = {busy, lost};
+  upstream().first["/a.txt"] = {cut};
+  auto const started = clock_.now();
+  auto const s = walk();
+  EXPECT_TRUE(s.complete) << (troubles_.empty() ? "" : troubles_.front());
+  EXPECT_EQ(s.retries, 3u);
+  EXPECT_EQ(s.failed, 0u);
+  EXPECT_EQ(files(), (std::map<std::string, std::string>{{"Docs/b.txt", "bee"}, {"a.txt", "fresh"}}));
+  EXPECT_GE(clock_.now() - started, 7s); // the master's Retry-After was honoured
+}
+
+TEST_F(mirror_against_a_hostile_upstream, a_directory_that_keeps_failing_is_left_as_it_was_and_the_rest_goes_on)
+{
+  first_walk();
+  script()["/"] = zddc::testing::listing_answer({{"Docs", true, {}}, {"a.txt", false, "fresh"}});
+  script()["/a.txt"] = zddc::testing::file_answer("fresh");
+  zddc::testing::scripted_answer broken;
+  broken.status = http::status::bad_gateway;
+  script()["/Docs/"] = broken;
+  upstream().asked.clear();
+  auto const s = walk();
+  EXPECT_FALSE(s.complete);
+  EXPECT_EQ(s.failed, 1u);
+  EXPECT_EQ(s.retries, 4u); // --mirror-retries' default
+  EXPECT_EQ(std::ranges::count(upstream().asked, "/Docs/"), 5);
+  ASSERT_EQ(troubles_.size(), 1u);
+  EXPECT_NE(troubles_.front().find("/Docs/"), std::string::npos) << troubles_.front(); // says which
+  EXPECT_EQ(s.purged, 0u); // a 502 is not a listing: nothing under it goes
+  EXPECT_EQ(files(), (std::map<std::string, std::string>{{"Docs/b.txt", "bee"}, {"a.txt", "fresh"}}));
+}
+
 } // namespace
 } // namespace zddc::mirror::testing

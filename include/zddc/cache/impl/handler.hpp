@@ -259,6 +259,8 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
   core::html_listing_options page{.can_write = true, .refused = refused_in(*outbox, dir)};
   if(auto since = offline_since(stale, state.reachable ? std::nullopt : state.since, env_.clock().now()))
     page.offline_since = detail::rfc3339(*since);
+  if(decorate_)
+    decorate_(dir, page);
   auto r = master::listing_response<reader_type>(req, overlay_pending(std::move(**stored), *outbox), page);
   if(stale)
     r.headers.set(cache_status_header, "stale");

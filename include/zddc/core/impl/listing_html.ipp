@@ -49,6 +49,7 @@ form{margin:1rem 0;padding:.6rem;background:#f4f6f8;border-radius:4px}
 button.del{color:#a1260d;background:none;border:1px solid #d9b3ab;border-radius:3px;cursor:pointer}
 #msg{color:#a1260d}
 tr.pending td{background:#fff8e1}tr.deleted td{color:#6b7580;text-decoration:line-through}
+.walked{margin:-.5rem 0 .8rem;color:#6b7580;font-size:.9em}
 .banner{margin:0 0 1rem;padding:.6rem .8rem;border-radius:4px;background:#fff3cd;border:1px solid #e6c200}
 .refused{margin:0 0 1rem;padding:.6rem .8rem;border-radius:4px;background:#fdecea;border:1px solid #e0a39a}
 .refused li{margin:.3rem 0}.refused button{margin-left:.4rem}
@@ -142,6 +143,11 @@ render_listing_html(const listing& l, const html_listing_options& options)
   }
   h += "</nav>\n";
 
+  if(options.mirrored)
+    h += "<p class=\"walked\">Mirror of the master: " +
+         (options.walked_at ? "last fully up to date at " + html_escape(*options.walked_at)
+                            : std::string("not yet fully up to date")) +
+         "</p>\n";
   if(options.offline_since)
     h += "<p class=\"banner\" role=\"status\"><strong>The master cannot be reached</strong> (since " +
          html_escape(*options.offline_since) +
@@ -229,13 +235,15 @@ inline entity_tag
 html_listing_tag(const listing& l, const html_listing_options& options)
 {
   auto const plain = listing_tag(l, listing_format::html);
-  if(! options.offline_since && options.refused.empty() && ! options.can_write)
+  if(! options.offline_since && options.refused.empty() && ! options.can_write && ! options.mirrored)
     return plain;
   sha256 h;
   h.update(plain.opaque());
   h.update(options.can_write ? "|w" : "|r");
   if(options.offline_since)
     h.update("|offline " + *options.offline_since);
+  if(options.mirrored)
+    h.update("|walked " + options.walked_at.value_or("never"));
   for(auto const& r : options.refused)
     h.update("|" + r.entry + "/" + r.name + "/" + r.at + "/" + std::to_string(r.master_status) +
              (r.conflict ? "c" : "r") + (r.deletion ? "d" : "p"));

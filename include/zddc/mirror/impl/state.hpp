@@ -1,6 +1,7 @@
 #pragma once
 // Implementation of mirror/state.hpp.
 
+#include <zddc/core/json_fields.hpp>
 #include <zddc/mirror/config.hpp>
 
 namespace zddc::mirror {
@@ -17,45 +18,46 @@ stats_to_json(const walk_stats& w)
   o["fetched"] = w.fetched;
   o["unchanged"] = w.unchanged;
   o["purged"] = w.purged;
+  o["failed"] = w.failed;
+  o["retries"] = w.retries;
   o["requests"] = w.requests;
   o["bytes"] = w.bytes;
   o["duration_ns"] = w.duration.count();
   return o;
 }
 
-/// Reads a non-negative integer field into `out`; false when it is not one.
-template<class T>
-bool
-read_count(const boost::json::object& o, std::string_view key, T& out)
+inline result<walk_stats>
+stats_from_json(const boost::json::object& o)
 {
-  auto const* v = o.if_contains(key);
-  if(! v)
-    return false;
-  if(auto const* u = v->if_uint64()) {
-    out = static_cast<T>(*u);
-    return true;
+  namespace jf = core::json_fields;
+  walk_stats w;
+  auto const complete = jf::required_bool(o, "complete");
+  auto const duration_ns = jf::required_integer(o, "duration_ns");
+  if(! complete || ! duration_ns || *duration_ns < 0)
+    return error_code(errc::protocol_error);
+  w.complete = *complete;
+  w.duration = env::duration(*duration_ns);
+  for(auto [key, out] : {std::pair{"dirs", &w.dirs}, {"files", &w.files}, {"fetched", &w.fetched},
+                         {"unchanged", &w.unchanged}, {"purged", &w.purged}, {"requests", &w.requests},
+                         {"bytes", &w.bytes}}) {
+    auto const n = jf::required_count(o, key);
+    if(! n)
+      return n.error();
+    *out = *n;
   }
-  if(auto const* i = v->if_int64(); i && *i >= 0) {
-    out = static_cast<T>(*i);
-    return true;
+  for(auto [key, out] : {std::pair{"failed", &w.failed}, {"retries", &w.retries}}) { // since the retries
+    auto const n = jf::optional_count(o, key);
+    if(! n)
+      return n.error();
+    *out = n->value_or(0);
   }
-  return false;
+  return w;
 }
 
-inline bool
-stats_from_json(const boost::json::object& o, walk_stats& w)
+inline std::int64_t
+ns(env::time_point t)
 {
-  auto const* complete = o.if_contains("complete");
-  if(! complete || ! complete->is_bool())
-    return false;
-  w.complete = complete->get_bool();
-  std::int64_t duration_ns = 0;
-  if(! read_count(o, "duration_ns", duration_ns))
-    return false;
-  w.duration = env::duration(duration_ns);
-  return read_count(o, "dirs", w.dirs) && read_count(o, "files", w.files) && read_count(o, "fetched", w.fetched) &&
-         read_count(o, "unchanged", w.unchanged) && read_count(o, "purged", w.purged) &&
-         read_count(o, "requests", w.requests) && read_count(o, "bytes", w.bytes);
+  return t.time_since_epoch().count();
 }
 
 } // namespace detail
@@ -66,7 +68,10 @@ to_json(const mirror_state& s)
   boost::json::object subtrees;
   for(auto const& [path, record] : s.subtrees) {
     boost::json::object r;
-    r["last_walk_ns"] = record.last_walk.time_since_epoch().count();
+    r["last_attempt_ns"] = detail::ns(record.last_attempt);
+    if(record.last_complete)
+      r["last_complete_ns"] = detail::ns(*record.last_complete);
+    r["failures"] = record.failures;
     r["last"] = detail::stats_to_json(record.last);
     subtrees["/" + std::string(path.str())] = std::move(r);
   }
@@ -78,26 +83,57 @@ to_json(const mirror_state& s)
 inline result<mirror_state>
 state_from_json(std::string_view json)
 {
+  namespace jf = core::json_fields;
   boost::json::error_code jec;
   auto const doc = boost::json::parse(json, jec);
   if(jec || ! doc.is_object())
     return error_code(errc::protocol_error);
-  auto const* subtrees = doc.get_object().if_contains("subtrees");
-  if(! subtrees || ! subtrees->is_object())
-    return error_code(errc::protocol_error);
+  auto const subtrees = jf::required_object(doc.get_object(), "subtrees");
+  if(! subtrees)
+    return subtrees.error();
   mirror_state s;
-  for(auto const& [key, value] : subtrees->get_object()) {
+  for(auto const& [key, value] : **subtrees) {
     auto const path = parse_subtree(key);
     auto const* r = value.if_object();
     if(! path || ! key.starts_with('/') || ! r)
       return error_code(errc::protocol_error);
+    auto const last = jf::required_object(*r, "last");
+    if(! last)
+      return last.error();
+    auto stats = detail::stats_from_json(**last);
+    if(! stats)
+      return stats.error();
     subtree_record record;
-    std::int64_t last_walk_ns = 0;
-    auto const* last = r->if_contains("last");
-    if(! detail::read_count(*r, "last_walk_ns", last_walk_ns) || ! last || ! last->is_object() ||
-       ! detail::stats_from_json(last->get_object(), record.last))
-      return error_code(errc::protocol_error);
-    record.last_walk = env::time_point(env::duration(last_walk_ns));
+    record.last = *stats;
+    auto const time_field = [&](std::string_view field) -> result<env::time_point> {
+      auto const n = jf::required_integer(*r, field);
+      if(! n || *n < 0)
+        return error_code(errc::protocol_error);
+      return env::time_point(env::duration(*n));
+    };
+    if(r->contains("last_attempt_ns")) {
+      auto const attempt = time_field("last_attempt_ns");
+      auto const failures = jf::optional_count(*r, "failures");
+      if(! attempt || ! failures)
+        return error_code(errc::protocol_error);
+      record.last_attempt = *attempt;
+      record.failures = failures->value_or(0);
+      if(r->contains("last_complete_ns")) {
+        auto const complete = time_field("last_complete_ns");
+        if(! complete)
+          return complete.error();
+        record.last_complete = *complete;
+      }
+    } else { // a state file from before attempts and complete walks were told apart
+      auto const walk = time_field("last_walk_ns");
+      if(! walk)
+        return walk.error();
+      record.last_attempt = *walk;
+      if(record.last.complete)
+        record.last_complete = record.last_attempt;
+      else
+        record.failures = 1;
+    }
     s.subtrees.emplace(*path, record);
   }
   return s;

@@ -67,6 +67,25 @@ private:
   std::uint64_t excess_ = 0;
 };
 
+/// A well-mixed number from a request's path, attempt and walk (FNV-1a):
+/// the jitter of its retry delay, the same in every run of a simulation.
+inline std::uint64_t
+jitter(const core::repo_path& p, unsigned attempt, env::time_point walk_started) noexcept
+{
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  auto const mix = [&](std::uint64_t v) {
+    for(int i = 0; i < 8; ++i, v >>= 8) {
+      h ^= v & 0xff;
+      h *= 0x100000001b3ull;
+    }
+  };
+  for(unsigned char c : p.str())
+    mix(c);
+  mix(attempt);
+  mix(static_cast<std::uint64_t>(walk_started.time_since_epoch().count()));
+  return h ^ (h >> 29);
+}
+
 } // namespace detail
 
 /// One walk's shared state. Workers run on one executor, one at a time
@@ -202,15 +221,17 @@ walker<E>::visit_directory(run& r, const core::repo_path& dir)
     trouble(r, "stored listing of " + detail::shown(dir, true) + ": " + stored.error().message());
     co_return;
   }
-  env::upstream_request up;
-  up.target = core::encode(dir, core::target_form::directory);
-  upstream_.authorize(up.headers);
-  up.headers.set(http::field::accept, "application/json");
-  if(*stored)
-    up.headers.set(http::field::if_none_match, core::listing_tag(**stored, core::listing_format::json).to_string());
-  env::string_sink body(cache::listing_bytes_max);
-  ++r.stats.requests;
-  auto const answer = co_await env_.transport().round_trip(std::move(up), body);
+  std::optional<env::string_sink> body;
+  auto const answer = co_await ask_with_retries(r, dir, [&]() -> boost::asio::awaitable<result<env::upstream_response>> {
+    env::upstream_request up;
+    up.target = core::encode(dir, core::target_form::directory);
+    upstream_.authorize(up.headers);
+    up.headers.set(http::field::accept, "application/json");
+    if(*stored)
+      up.headers.set(http::field::if_none_match, core::listing_tag(**stored, core::listing_format::json).to_string());
+    body.emplace(cache::listing_bytes_max);
+    co_return co_await env_.transport().round_trip(std::move(up), *body);
+  });
   if(! answer) {
     no_answer(r, answer.error(), "listing " + detail::shown(dir, true) + ": " + answer.error().message());
     co_return;
@@ -218,12 +239,12 @@ walker<E>::visit_directory(run& r, const core::repo_path& dir)
 
   core::listing upstream;
   if(answer->status == http::status::ok) {
-    auto fresh = core::listing_from_json(body.bytes(), dir);
+    auto fresh = core::listing_from_json(body->bytes(), dir);
     if(! fresh) {
       trouble(r, "listing " + detail::shown(dir, true) + " does not parse: " + fresh.error().message());
       co_return;
     }
-    if(auto ec = local_.save_listing(dir, body.bytes())) {
+    if(auto ec = local_.save_listing(dir, body->bytes())) {
       trouble(r, "saving the listing of " + detail::shown(dir, true) + ": " + ec.message());
       co_return;
     }
@@ -274,22 +295,34 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
     trouble(r, "local copy of " + detail::shown(path, false) + ": " + cached.error().message());
     co_return;
   }
-  auto download = local_.begin_download();
-  if(! download) {
-    trouble(r, "local store: " + download.error().message());
+  // Each attempt downloads afresh: a body cut short is dropped with its temp file.
+  std::optional<writer_type> download;
+  std::optional<detail::listed_size_sink<writer_type>> sink;
+  error_code spool_failed;
+  auto const answer = co_await ask_with_retries(r, path, [&]() -> boost::asio::awaitable<result<env::upstream_response>> {
+    sink.reset();
+    download.reset();
+    auto temp = local_.begin_download();
+    if(! temp) {
+      spool_failed = temp.error();
+      co_return spool_failed;
+    }
+    download.emplace(std::move(*temp));
+    env::upstream_request up;
+    up.target = core::encode(path);
+    upstream_.authorize(up.headers);
+    if(*cached)
+      up.headers.set(http::field::if_none_match, (*cached)->to_string());
+    // No more than the listing declared: a master sending more (a file
+    // that grew since it was listed, or one that never ends) is cut off, and
+    // the old copy stays until a walk lists the new size.
+    sink.emplace(*download, listed.size);
+    co_return co_await env_.transport().round_trip(std::move(up), *sink);
+  });
+  if(spool_failed) {
+    trouble(r, "local store: " + spool_failed.message());
     co_return;
   }
-  env::upstream_request up;
-  up.target = core::encode(path);
-  upstream_.authorize(up.headers);
-  if(*cached)
-    up.headers.set(http::field::if_none_match, (*cached)->to_string());
-  // No more than the listing declared: a master sending more (a file
-  // that grew since it was listed, or one that never ends) is cut off, and
-  // the old copy stays until a walk lists the new size.
-  detail::listed_size_sink<writer_type> sink(*download, listed.size);
-  ++r.stats.requests;
-  auto const answer = co_await env_.transport().round_trip(std::move(up), sink);
   auto const too_long = [&] {
     trouble(r, detail::shown(path, false) + " came with more than the " + std::to_string(listed.size) +
                  " bytes listed; the copy here is kept");
@@ -304,10 +337,10 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
 
   switch(answer->status) {
   case http::status::ok:
-    if(sink.overflowed())
+    if(sink->overflowed())
       too_long();
     else
-      install(r, path, listed, *download, *answer, sink.written());
+      install(r, path, listed, *download, *answer, sink->written());
     co_return;
   case http::status::not_modified:
     ++r.stats.unchanged;
@@ -409,10 +442,36 @@ walker<E>::purge(run& r, const core::repo_path& p)
 }
 
 template<env::UpstreamEnvironment E>
+template<class Ask>
+boost::asio::awaitable<result<env::upstream_response>>
+walker<E>::ask_with_retries(run& r, const core::repo_path& p, Ask ask)
+{
+  namespace http = boost::beast::http;
+  for(unsigned attempt = 0;; ++attempt) {
+    ++r.stats.requests;
+    auto answer = co_await ask();
+    std::optional<unsigned> status;
+    if(answer)
+      status = static_cast<unsigned>(answer->status);
+    bool const oversized = ! answer && answer.error() == errc::too_large;
+    if(attempt >= config_.retries || stopped_ || r.halted || ! worth_retrying(status, oversized))
+      co_return answer;
+    auto const now = env_.clock().now();
+    std::optional<env::duration> after;
+    if(answer)
+      if(auto it = answer->headers.find(http::field::retry_after); it != answer->headers.end())
+        after = parse_retry_after(it->value(), now);
+    ++r.stats.retries;
+    co_await env_.clock().sleep_until(now + retry_delay(attempt, after, detail::jitter(p, attempt, r.started), config_));
+  }
+}
+
+template<env::UpstreamEnvironment E>
 void
 walker<E>::trouble(run& r, std::string detail)
 {
   r.stats.complete = false;
+  ++r.stats.failed;
   tell(walk_step::trouble, r, std::move(detail));
 }
 
