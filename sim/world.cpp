@@ -134,15 +134,18 @@ public:
   void
   on_sent(const exchange& x) override
   {
-    if(x.to != &master_)
+    if(x.to != &master_ || frozen_)
       return;
     if(auto it = sent_.find(x.from); it != sent_.end())
       ++it->second;
   }
   std::uint64_t sent_by(const node& m) const { return sent_.at(&m); }
+  /// The day is over: what follows (the heal, the final walks) is not counted.
+  void freeze() noexcept { frozen_ = true; }
 
 private:
   const node& master_;
+  bool frozen_ = false;
   std::map<const node*, std::uint64_t> sent_;
 };
 
@@ -579,7 +582,9 @@ world::run()
   // nodes come back on their own) and let it settle: what was promised must
   // then happen.
   auto const healthy = [this] { return ! checkers_.first_violation(); };
-  if(run_while(io_, clock_, healthy, until)) {
+  bool const day_done = run_while(io_, clock_, healthy, until);
+  load_->freeze();
+  if(day_done) {
     net_.set_profile(link_profile{});
     for(auto* edge : [&] {
           std::vector<node*> all;

@@ -97,7 +97,7 @@ struct run_summary {
   std::uint64_t partitions = 0;
   std::uint64_t external_edits = 0;
   std::uint64_t writes_judged = 0;
-  std::uint64_t mirror_requests_used = 0; // requests mirrors with a person sent the master
+  std::uint64_t mirror_requests_used = 0; // requests mirrors with a person sent the master during the day
   std::uint64_t mirror_requests_idle = 0; // ... and mirrors without one
   client_stats clients;
   std::vector<walk_record> walks; // every walk a mirror finished, in order, the final ones last

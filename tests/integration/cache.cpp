@@ -230,5 +230,72 @@ TEST_F(cache_daemon, shuts_down_gracefully_on_sigterm)
   EXPECT_NE(cache_->log().find("msg=stopped"), std::string::npos);
 }
 
+// Issue 14, against a master with tokens: a write outside the cache's grant
+// was dropped on replay, its body deleted. It is kept as a rejection, shown
+// on its directory's page and in health; and when the master refuses the
+// cache's own token (401), writes stay pending rather than being judged.
+TEST(cache_with_tokens, a_refused_write_is_kept_and_a_refused_token_keeps_writes_pending)
+{
+  temp_dir dir;
+  auto const master_root = dir.path() / "master";
+  auto const cache_root = dir.path() / "cache";
+  auto const tokens = (dir.path() / "tokens").string();
+  spit(master_root / "Docs" / "Vendor" / "a.txt", "one");
+  auto [code, out] = run_command({ZDDC_BINARY, "token", "issue", "--name", "site", "--grant", "/Docs:r", "--grant",
+                                  "/Docs/Vendor:rw", "--state-dir", tokens});
+  ASSERT_EQ(code, 0) << out;
+  auto const token = out.substr(0, out.find('\n'));
+  std::optional<daemon_process> master;
+  master.emplace(std::vector<std::string>{"--root", master_root.string(), "--state-dir", tokens});
+  auto const port = master->port();
+  daemon_process cache({"--mode", "cache", "--root", cache_root.string(), "--upstream",
+                        "http://127.0.0.1:" + std::to_string(port), "--bearer", token, "--retry-max", "2s"});
+  client c(cache.port());
+  ASSERT_EQ(c.get("/Docs/").status, http::status::ok);
+
+  // Offline, the site writes where its token may only read.
+  ASSERT_EQ(master->terminate(10s), 0);
+  auto const queued = c.send(http::verb::put, "/Docs/minutes.txt", {}, "written at the site");
+  ASSERT_EQ(queued.status, http::status::accepted) << queued.body;
+  std::string const id(queued.headers["Zddc-Outbox-Entry"]);
+  master.emplace(std::vector<std::string>{"--root", master_root.string(), "--state-dir", tokens},
+                 "127.0.0.1:" + std::to_string(port));
+  auto const kept = [&] {
+    if(! std::filesystem::exists(cache_root / ".zddc-outbox"))
+      return std::string();
+    for(auto const& e : std::filesystem::directory_iterator(cache_root / ".zddc-outbox"))
+      if(e.path().filename().string().starts_with(id + ".rejected-"))
+        return e.path().string();
+    return std::string();
+  };
+  ASSERT_TRUE(eventually([&] { return ! kept().empty(); }, 20s)) << cache.log();
+  EXPECT_EQ(slurp(std::filesystem::path(kept()) / "body.bin"), "written at the site");
+  EXPECT_FALSE(std::filesystem::exists(master_root / "Docs" / "minutes.txt"));
+  auto const health = c.get("/.zddc/health").body;
+  EXPECT_NE(health.find(R"("rejected":1)"), std::string::npos) << health;
+  EXPECT_NE(health.find(R"("status":"degraded")"), std::string::npos) << health;
+  auto const page = c.get("/Docs/").body;
+  EXPECT_NE(page.find("was refused by the master (403"), std::string::npos) << page;
+  EXPECT_NE(page.find("/.zddc/outbox/" + id + "/retry"), std::string::npos);
+  EXPECT_NE(c.get("/.zddc/outbox/" + id + "/theirs").body.find("no write access"), std::string::npos);
+  auto const [listed_code, listed] = run_command({ZDDC_BINARY, "outbox", "list", "--root", cache_root.string()});
+  EXPECT_EQ(listed_code, 0);
+  EXPECT_NE(listed.find("rejected"), std::string::npos) << listed;
+
+  // The cache's token is revoked: its next write is not refused, it waits.
+  ASSERT_EQ(run_command({ZDDC_BINARY, "token", "revoke", "site", "--state-dir", tokens}).first, 0);
+  ASSERT_TRUE(eventually(
+    [&] {
+      return client(port).get("/", {{http::field::authorization, "Bearer " + token}}).status ==
+             http::status::unauthorized;
+    },
+    10s));
+  auto const waiting = c.send(http::verb::put, "/Docs/Vendor/a.txt", {}, "two");
+  EXPECT_EQ(waiting.status, http::status::accepted) << waiting.body;
+  EXPECT_NE(c.get("/.zddc/health").body.find(R"("credentials_refused":true)"), std::string::npos);
+  EXPECT_EQ(c.get("/Docs/Vendor/a.txt").body, "two"); // read back as written
+  EXPECT_NE(cache.wait_for_log("credentials", 5s), "") << cache.log();
+}
+
 } // namespace
 } // namespace zddc::integration

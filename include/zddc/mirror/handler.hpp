@@ -27,7 +27,7 @@ public:
           cache::replay_listener replays = {}, walk_listener walks = {})
     : config_(std::move(cfg)), cache_(env, std::move(upstream), std::move(replays)),
       walker_(env, cache_.local(), cache_.settings(), config_, std::move(walks)),
-      scheduler_(env, walker_, config_, std::move(executor))
+      scheduler_(env, walker_, config_, std::move(executor), cache_.upstream())
   {
     cache_.decorate_pages([this](const core::repo_path& dir, core::html_listing_options& page) {
       auto const subtree = covering_subtree(config_.subtrees, dir);
@@ -52,12 +52,15 @@ public:
     return scheduler_.open();
   }
 
+  /// Answers as the cache does; then, the request having told the cache
+  /// whether the master answers, a walk of its subtree starts if one is due.
   boost::asio::awaitable<response_type>
   handle(const core::request& req)
   {
+    auto r = co_await cache_.handle(req);
     if(auto const target = core::decode(req.target))
       scheduler_.notice(target->path);
-    return cache_.handle(req);
+    co_return r;
   }
 
   cache::handler<E>& cache() noexcept { return cache_; }

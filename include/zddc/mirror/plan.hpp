@@ -193,18 +193,24 @@ retry_delay(unsigned attempt, std::optional<env::duration> retry_after, std::uin
 /// walks are `last` (null: never walked). A complete walk holds for
 /// `min_interval` from its start. After an incomplete one (cut short by a
 /// lost link, a crash, a stop) the walk resumes `retry_interval` after the
-/// last attempt began, doubling with each incomplete walk in a row, never
-/// longer than `min_interval`. A recorded time later than `now` means the
+/// last attempt began — doubling with each incomplete walk in a row, never
+/// longer than `min_interval`, so a master that stays away is not
+/// hammered; but when the master has answered again since that attempt
+/// ended (`answering_since`: since when it has answered this node, none
+/// while it does not), the outage is over and the walk resumes after
+/// `retry_interval` alone. A recorded time later than `now` means the
 /// clock was set back: walk now rather than wait for it to catch up.
 inline bool
-walk_due(const subtree_record* last, env::time_point now, const config& cfg) noexcept
+walk_due(const subtree_record* last, env::time_point now, const config& cfg,
+         std::optional<env::time_point> answering_since = std::nullopt) noexcept
 {
   if(! last || last->last_attempt > now || (last->last_complete && *last->last_complete > now))
     return true;
   if(last->last.complete)
     return now - last->last_attempt >= cfg.min_interval;
   auto wait = cfg.retry_interval;
-  for(std::uint64_t i = 1; i < last->failures && wait < cfg.min_interval; ++i)
+  bool const back_since = answering_since && *answering_since > last->last_attempt + last->last.duration;
+  for(std::uint64_t i = 1; ! back_since && i < last->failures && wait < cfg.min_interval; ++i)
     wait *= 2;
   return now - last->last_attempt >= std::min(wait, cfg.min_interval);
 }

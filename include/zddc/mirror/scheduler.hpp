@@ -5,7 +5,8 @@
 /// walk of that subtree when none is in flight and one is due (`walk_due`,
 /// mirror/plan.hpp): `min_interval` after the start of the last complete
 /// walk, or soon after an incomplete one (`retry_interval`, doubling to
-/// `min_interval`), so a walk cut short resumes — and costs only what is
+/// `min_interval` while the master stays away, not once it answers the
+/// cache again), so a walk cut short resumes — and costs only what is
 /// left, since a directory whose listing still matches and a file that is
 /// current are not fetched again. The walk is spawned beside the request,
 /// which never waits for it.
@@ -20,6 +21,7 @@
 /// again by the next request, and a restart keeps the rate limit of walks
 /// that finished.
 
+#include <zddc/cache/health.hpp>
 #include <zddc/mirror/config.hpp>
 #include <zddc/mirror/plan.hpp>
 #include <zddc/mirror/state.hpp>
@@ -37,8 +39,12 @@ namespace zddc::mirror {
 template<env::UpstreamEnvironment E>
 class scheduler {
 public:
-  scheduler(E& env, walker<E>& walks, const config& cfg, boost::asio::any_io_executor executor)
-    : env_(env), walker_(walks), config_(cfg), executor_(std::move(executor))
+  /// `upstream` follows the cache's exchanges with the master: when it
+  /// answers again after an outage, a walk the outage cut short resumes
+  /// without waiting out the backoff.
+  scheduler(E& env, walker<E>& walks, const config& cfg, boost::asio::any_io_executor executor,
+            const cache::upstream_monitor& upstream)
+    : env_(env), walker_(walks), config_(cfg), executor_(std::move(executor)), upstream_(upstream)
   {
   }
 
@@ -107,7 +113,9 @@ private:
     if(in_flight(subtree))
       return false;
     auto const last = state_.subtrees.find(subtree);
-    return walk_due(last == state_.subtrees.end() ? nullptr : &last->second, env_.clock().now(), config_);
+    auto const& master = upstream_.state();
+    return walk_due(last == state_.subtrees.end() ? nullptr : &last->second, env_.clock().now(), config_,
+                    master.reachable ? master.since : std::nullopt);
   }
 
   void begin(const core::repo_path& subtree) { in_flight_.emplace(subtree, env_.clock().now()); }
@@ -139,6 +147,7 @@ private:
   walker<E>& walker_;
   const config& config_;
   boost::asio::any_io_executor executor_;
+  const cache::upstream_monitor& upstream_;
   mirror_state state_;
   std::map<core::repo_path, env::time_point> in_flight_; // walks in flight: when each began
   error_code problem_;

@@ -127,6 +127,7 @@ struct due_row {
   std::optional<subtree_record> last;
   env::time_point now;
   bool due;
+  std::optional<env::time_point> answering_since = std::nullopt; // the master answers the cache, since
 };
 
 std::ostream&
@@ -153,7 +154,7 @@ TEST_P(walk_due_table, says_whether_an_access_walks)
 {
   config const cfg{.min_interval = 1h, .retry_interval = 1min};
   auto const& row = GetParam();
-  EXPECT_EQ(walk_due(row.last ? &*row.last : nullptr, row.now, cfg), row.due);
+  EXPECT_EQ(walk_due(row.last ? &*row.last : nullptr, row.now, cfg, row.answering_since), row.due);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -169,6 +170,11 @@ INSTANTIATE_TEST_SUITE_P(
     due_row{"many_incomplete_wait_no_longer_than_the_interval", walked(t0, false, 40), t0 + 1h, true},
     due_row{"many_incomplete_still_wait_a_while", walked(t0, false, 40), t0 + 59min, false},
     due_row{"the_interval_runs_from_the_last_attempt", walked(t0, false, 1, t0 - 2h), t0 + 30s, false},
+    due_row{"the_master_back_since_the_cut_walk_ended_resumes_without_the_backoff", walked(t0, false, 40),
+            t0 + 1min, true, t0 + 30s},
+    due_row{"the_master_answering_all_along_keeps_the_backoff", walked(t0, false, 40), t0 + 1min, false,
+            t0 - 1h},
+    due_row{"the_master_back_still_waits_the_retry_interval", walked(t0, false, 40), t0 + 59s, false, t0 + 30s},
     due_row{"a_clock_set_back_walks_now", walked(t0, true), t0 - 1min, true},
     due_row{"a_complete_walk_in_the_future_walks_now", walked(t0 - 5min, false, 1, t0 + 1h), t0, true}),
   [](const ::testing::TestParamInfo<due_row>& row) { return std::string(row.param.name); });
