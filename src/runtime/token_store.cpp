@@ -2,6 +2,7 @@
 
 #include "runtime/log.hpp"
 
+#include <zddc/core/json_fields.hpp>
 #include <zddc/core/sha256.hpp>
 
 #include <boost/json.hpp>
@@ -270,35 +271,37 @@ token_store::load()
   auto const doc = boost::json::parse(text, jec);
   if(jec || ! doc.is_object())
     return corrupt;
+  namespace jf = core::json_fields;
   auto const& o = doc.as_object();
-  auto const* key = o.if_contains("key");
-  auto const* tokens = o.if_contains("tokens");
-  if(! key || ! key->is_string() || ! tokens || ! tokens->is_array())
+  auto const key = jf::required_string(o, "key");
+  auto const tokens = jf::required_array(o, "tokens");
+  if(! key || ! tokens)
     return corrupt;
-  auto raw_key = unhex(key->as_string());
+  auto raw_key = unhex(*key);
   if(! raw_key || raw_key->size() != key_bytes)
     return corrupt;
   key_ = std::move(*raw_key);
   records_.clear();
-  for(auto const& t : tokens->as_array()) {
+  for(auto const& t : **tokens) {
     auto const* r = t.if_object();
     if(! r)
       return corrupt;
     record rec;
     for(auto [field, out] : {std::pair{"id", &rec.info.id}, std::pair{"name", &rec.info.name},
                              std::pair{"created", &rec.info.created}, std::pair{"hash", &rec.hash}}) {
-      auto const* v = r->if_contains(field);
-      if(! v || ! v->is_string())
+      auto const v = jf::required_string(*r, field);
+      if(! v)
         return corrupt;
-      *out = std::string(v->as_string());
+      *out = std::string(*v);
     }
-    auto const* grants = r->if_contains("grants");
-    if(! grants || ! grants->is_array())
+    auto const grants = jf::required_array(*r, "grants");
+    if(! grants)
       return corrupt;
-    for(auto const& g : grants->as_array()) {
-      if(! g.is_string())
+    for(auto const& g : **grants) {
+      auto const* written = g.if_string();
+      if(! written)
         return corrupt;
-      auto grant = parse_grant(g.as_string());
+      auto grant = parse_grant(*written);
       if(! grant)
         return corrupt;
       rec.info.grants.push_back(std::move(*grant));

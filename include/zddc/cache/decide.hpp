@@ -2,8 +2,13 @@
 /// @file
 /// The cache's decisions as pure functions: evidence in as values, a verdict
 /// out (the sans-IO style of h11 and quinn-proto). The coroutines in
-/// replayer.hpp gather the evidence and carry the verdict out; every rule
-/// lives here, where a table test can list the cases as rows.
+/// handler.hpp and replayer.hpp gather the evidence and carry the verdict
+/// out; every rule lives here, where a table test can list the cases as
+/// rows: what a read's answer means (`classify_read`), what a replay's
+/// answer means (`classify_replay`), the version a write is based on
+/// (`choose_base`), and what a person at the cache sees of their own
+/// waiting and refused writes (`overlay_pending`, `newest_pending_for`,
+/// `refused_in`, `offline_since`).
 
 #include <zddc/cache/outbox.hpp>
 #include <zddc/core/etag.hpp>
@@ -20,6 +25,39 @@
 #include <vector>
 
 namespace zddc::cache {
+
+/// What the master's answer to a read (a file or a listing) means for the
+/// local copy.
+enum class read_verdict {
+  fresh,       // 200: replace the copy
+  current,     // 304: the copy is current
+  gone,        // 403/404/410: purge the copy, answer 404
+  unavailable, // no answer, a cut or malformed one, or a 5xx: serve the copy stale
+  oversized,   // a body past this cache's cap: 502, the copy kept
+  redirect,    // another 3xx: 502, unless it only adds the directory's slash
+  other,       // anything else (a 4xx about the request): relay it
+};
+
+/// Classifies the answer to a read: `status` when the master answered,
+/// `oversized` when it sent more than this cache takes (cut off there).
+constexpr read_verdict
+classify_read(std::optional<unsigned> status, bool oversized) noexcept
+{
+  if(! status)
+    return oversized ? read_verdict::oversized : read_verdict::unavailable;
+  auto const s = *status;
+  if(s >= 500)
+    return read_verdict::unavailable;
+  if(s == 200)
+    return read_verdict::fresh;
+  if(s == 304)
+    return read_verdict::current;
+  if(s == 404 || s == 403 || s == 410)
+    return read_verdict::gone;
+  if(s >= 300 && s < 400)
+    return read_verdict::redirect;
+  return read_verdict::other;
+}
 
 /// What a replayed outbox entry's answer from the master means.
 enum class replay_verdict {

@@ -115,18 +115,9 @@ private:
   /// as the master will have it (a PUT's body; a DELETE: 404).
   response_type serve_pending(const core::request& req, const outbox_entry& e);
 
-  /// What an upstream answer to a read means for the local copy.
-  enum class upstream_verdict {
-    fresh,       // 200: replace the copy
-    current,     // 304: the copy is current
-    gone,        // 403/404/410: purge the copy, answer 404
-    unavailable, // no answer, a cut or malformed one, or a 5xx: serve the copy stale
-    oversized,   // a body past this cache's cap: 502, the copy kept
-    redirect,    // another 3xx: 502, unless it only adds the directory's slash
-    other,       // anything else (a 4xx about the request): relay it
-  };
-  /// Classifies `answer` (a read's), noting that the master is back when it answered.
-  upstream_verdict judge(const result<env::upstream_response>& answer);
+  /// Notes what `answer` (a read's) says about the master — reachable, and
+  /// then older entries need not wait — and classifies it (`classify_read`).
+  read_verdict judge(const result<env::upstream_response>& answer);
 
   /// The answer to a 3xx for the file form of `path`: when the master only
   /// says "this is a directory" (its Location is the directory form of the

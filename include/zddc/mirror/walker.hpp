@@ -6,7 +6,10 @@
 /// A walk is a pool of `parallel` workers over one queue of tasks, "list
 /// this directory" and "fetch this file"; listing a directory queues its
 /// subdirectories and the files that need fetching, so files of different
-/// directories come down side by side. For each directory:
+/// directories come down side by side. What each answer means and what to
+/// do with each entry are pure functions in plan.hpp (`classify_listing`,
+/// `plan_directory`, `copy_is_current`, `judge_fetch`); the walker gathers
+/// the evidence and carries the plan out. For each directory:
 /// - its JSON listing is asked for with `If-None-Match` (the stored
 ///   listing's tag): 304 means the stored listing is current, 200 replaces
 ///   it (kept as `.zddc-listing.json`, so the directory can be browsed
@@ -103,12 +106,13 @@ private:
   boost::asio::awaitable<void> work(std::shared_ptr<run> r);
   boost::asio::awaitable<void> visit_directory(run& r, const core::repo_path& dir);
   boost::asio::awaitable<void> fetch_file(run& r, const core::repo_path& path, const core::listing_entry& listed);
-  /// Moves a fetched file into place, stamped with the listed mtime when its tag is the listed one.
-  void install(run& r, const core::repo_path& path, const core::listing_entry& listed, writer_type& download,
-               const env::upstream_response& answer, std::uint64_t bytes);
-  void purge_orphans(run& r, const core::repo_path& dir, const core::listing& upstream);
+  /// Moves a fetched file into place, stamped with the listed mtime and tag
+  /// when it holds exactly the listed bytes (`as_listed`, judge_fetch).
+  void install(run& r, const core::repo_path& path, const core::listing_entry& listed, bool as_listed,
+               writer_type& download, const env::upstream_response& answer, std::uint64_t bytes);
+  /// Purges the local entry `name` of `dir` (a file or a whole directory).
+  void purge_local(run& r, const core::repo_path& dir, const std::string& name);
   void purge(run& r, const core::repo_path& p);
-  bool is_current(const core::repo_path& p, const core::listing_entry& listed);
 
   /// Sends the request `ask` makes (one attempt, with a fresh body sink
   /// each time) and asks again while the answer is `worth_retrying`

@@ -11,6 +11,24 @@ namespace {
 
 namespace http = boost::beast::http;
 
+TEST(classify_read, an_answer_to_a_read_means_exactly_one_thing)
+{
+  using r = read_verdict;
+  struct row {
+    std::optional<unsigned> status;
+    bool oversized;
+    read_verdict expected;
+  };
+  for(auto const& x : {row{200, false, r::fresh}, row{304, false, r::current}, row{404, false, r::gone},
+                       row{403, false, r::gone}, row{410, false, r::gone}, row{500, false, r::unavailable},
+                       row{502, false, r::unavailable}, row{503, false, r::unavailable},
+                       row{std::nullopt, false, r::unavailable}, row{std::nullopt, true, r::oversized},
+                       row{301, false, r::redirect}, row{302, false, r::redirect}, row{308, false, r::redirect},
+                       row{400, false, r::other}, row{401, false, r::other}, row{416, false, r::other},
+                       row{429, false, r::other}})
+    EXPECT_EQ(classify_read(x.status, x.oversized), x.expected) << (x.status ? *x.status : 0) << x.oversized;
+}
+
 struct replay_row {
   std::string name;
   replay_evidence evidence;

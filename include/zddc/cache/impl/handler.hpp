@@ -97,32 +97,17 @@ handler<E>::handle(const core::request& req)
 
 template<env::UpstreamEnvironment E>
 auto
-handler<E>::judge(const result<env::upstream_response>& answer) -> upstream_verdict
+handler<E>::judge(const result<env::upstream_response>& answer) -> read_verdict
 {
-  namespace http = boost::beast::http;
   // Any answer, even one cut off for its length, says the master is there.
-  bool const answered = answer.has_value() || answer.error() == errc::too_large;
-  monitor_.observe(answered, answer ? static_cast<unsigned>(answer->status) : 0u, env_.clock().now());
-  if(! answer) {
-    if(answer.error() != errc::too_large)
-      return upstream_verdict::unavailable;
-    upstream_answered(); // at length
-    return upstream_verdict::oversized;
-  }
-  auto const status = answer->status;
-  auto const code = static_cast<unsigned>(status);
-  if(code >= 500)
-    return upstream_verdict::unavailable;
-  upstream_answered();
-  if(status == http::status::ok)
-    return upstream_verdict::fresh;
-  if(status == http::status::not_modified)
-    return upstream_verdict::current;
-  if(status == http::status::not_found || status == http::status::forbidden || status == http::status::gone)
-    return upstream_verdict::gone;
-  if(code >= 300 && code < 400)
-    return upstream_verdict::redirect;
-  return upstream_verdict::other;
+  bool const oversized = ! answer && answer.error() == errc::too_large;
+  std::optional<unsigned> const status =
+    answer ? std::optional<unsigned>(static_cast<unsigned>(answer->status)) : std::nullopt;
+  monitor_.observe(answer || oversized, status.value_or(0), env_.clock().now());
+  auto const verdict = classify_read(status, oversized);
+  if(verdict != read_verdict::unavailable)
+    upstream_answered();
+  return verdict;
 }
 
 template<env::UpstreamEnvironment E>
@@ -164,7 +149,7 @@ handler<E>::read_file(const core::request& req, const core::repo_path& path)
 
   auto const verdict = judge(answer);
   switch(verdict) {
-  case upstream_verdict::fresh: {
+  case read_verdict::fresh: {
     ZDDC_ASSERT(answer); // judge() finds a status only in an answer
     std::optional<env::time_point> mtime;
     if(auto it = answer->headers.find(http::field::last_modified); it != answer->headers.end())
@@ -173,23 +158,23 @@ handler<E>::read_file(const core::request& req, const core::repo_path& path)
       co_return text(http::status::internal_server_error, "local store: " + ec.message());
     break;
   }
-  case upstream_verdict::gone:
+  case read_verdict::gone:
     if(auto ec = local_.purge(path))
       co_return text(http::status::internal_server_error, "local store: " + ec.message());
     co_return text(http::status::not_found, "not found");
-  case upstream_verdict::oversized:
+  case read_verdict::oversized:
     co_return text(http::status::bad_gateway, "the master sent more than this cache takes (--max-download-bytes)");
-  case upstream_verdict::redirect:
+  case read_verdict::redirect:
     ZDDC_ASSERT(answer); // as above
     co_return directory_redirect(req, path, *answer);
-  case upstream_verdict::other:
+  case read_verdict::other:
     ZDDC_ASSERT(answer); // as above
     co_return relay(*answer); // an error about the request
-  case upstream_verdict::current:
-  case upstream_verdict::unavailable:
+  case read_verdict::current:
+  case read_verdict::unavailable:
     break;
   }
-  bool const stale = verdict == upstream_verdict::unavailable;
+  bool const stale = verdict == read_verdict::unavailable;
   if(stale && ! *cached)
     co_return text(http::status::gateway_timeout, "the master cannot be reached and nothing is cached here");
   co_return co_await serve_local(req, stale);
@@ -215,7 +200,7 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
 
   auto const verdict = judge(answer);
   switch(verdict) {
-  case upstream_verdict::fresh: {
+  case read_verdict::fresh: {
     // Every name is checked as a segment of `dir` here: a listing naming
     // `..`, `a/b`, a reserved or a bidi-control name is refused whole, and
     // what it says never reaches the disk.
@@ -227,26 +212,26 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
     *stored = std::move(*fresh);
     break;
   }
-  case upstream_verdict::gone:
+  case read_verdict::gone:
     if(auto ec = local_.purge_listing(dir))
       co_return text(http::status::internal_server_error, "local store: " + ec.message());
     co_return text(http::status::not_found, "not found");
-  case upstream_verdict::oversized:
+  case read_verdict::oversized:
     co_return text(http::status::bad_gateway, "the master sent a listing larger than this cache takes");
-  case upstream_verdict::redirect: // the master never redirects the directory form
+  case read_verdict::redirect: // the master never redirects the directory form
     co_return text(http::status::bad_gateway, "the master answered with a redirect this cache does not follow");
-  case upstream_verdict::other:
+  case read_verdict::other:
     ZDDC_ASSERT(answer); // judge() finds a status only in an answer
     co_return relay(*answer, body.take());
-  case upstream_verdict::current:
+  case read_verdict::current:
     ZDDC_ASSERT(answer); // as above
     if(! *stored)
       co_return relay(*answer, body.take()); // a 304 to a question never asked
     break;
-  case upstream_verdict::unavailable:
+  case read_verdict::unavailable:
     break;
   }
-  bool const stale = verdict == upstream_verdict::unavailable;
+  bool const stale = verdict == read_verdict::unavailable;
   if(! *stored)
     co_return text(http::status::gateway_timeout, "the master cannot be reached and this listing is not cached here");
   // What a person here sees: the master's listing with this cache's own

@@ -25,13 +25,6 @@ shown(const core::repo_path& p, bool directory)
   return s;
 }
 
-inline bool
-says_gone(boost::beast::http::status s)
-{
-  namespace http = boost::beast::http;
-  return s == http::status::not_found || s == http::status::forbidden || s == http::status::gone;
-}
-
 /// A file's body goes to `download` up to the size its listing declared.
 /// Past that, up to `slack_bytes` more are counted and dropped — room for
 /// the page of an error status (a 404 for a file listed at 3 bytes), which
@@ -237,8 +230,11 @@ walker<E>::visit_directory(run& r, const core::repo_path& dir)
     co_return;
   }
 
+  // What the answer means, and then what to do with each entry: plan.hpp.
   core::listing upstream;
-  if(answer->status == http::status::ok) {
+  auto const status = static_cast<unsigned>(answer->status);
+  switch(classify_listing(status, stored->has_value())) {
+  case listing_verdict::fresh: {
     auto fresh = core::listing_from_json(body->bytes(), dir);
     if(! fresh) {
       trouble(r, "listing " + detail::shown(dir, true) + " does not parse: " + fresh.error().message());
@@ -249,34 +245,61 @@ walker<E>::visit_directory(run& r, const core::repo_path& dir)
       co_return;
     }
     upstream = std::move(*fresh);
-  } else if(answer->status == http::status::not_modified && *stored) {
+    break;
+  }
+  case listing_verdict::stored:
     upstream = std::move(**stored);
-  } else if(detail::says_gone(answer->status)) {
+    break;
+  case listing_verdict::gone:
     purge(r, dir);
     co_return;
-  } else {
-    trouble(r, "listing " + detail::shown(dir, true) + " answered " + std::to_string(static_cast<unsigned>(answer->status)));
+  case listing_verdict::unreachable: // an answer came: not this case
+  case listing_verdict::trouble:
+    trouble(r, "listing " + detail::shown(dir, true) + " answered " + std::to_string(status));
     co_return;
   }
 
   ++r.stats.dirs;
-  purge_orphans(r, dir, upstream);
-  for(auto& e : upstream.entries) {
-    auto child = dir.child(e.name); // validated when the listing was parsed
+  auto here = env_.fs().list(dir);
+  if(! here && here.error() != errc::not_found) {
+    trouble(r, "listing the local copy of " + detail::shown(dir, true) + ": " + here.error().message());
+    here = std::vector<env::dir_entry>{}; // purge nothing; still walk what the master listed
+  }
+  auto const plan = plan_directory(upstream, here ? *here : std::vector<env::dir_entry>{});
+  for(auto const& name : plan.orphans)
+    purge_local(r, dir, name);
+  // Every name was validated as a segment when the listing was parsed; a
+  // child can still be too deep or too long to be a path here: skipped.
+  auto const child_of = [&](const std::string& name) -> std::optional<core::repo_path> {
+    auto child = dir.child(name);
     if(! child) {
-      trouble(r, "listing " + detail::shown(dir, true) + " names " + e.name + ": " + child.error().message());
-      continue;
+      trouble(r, "listing " + detail::shown(dir, true) + " names " + name + ": " + child.error().message());
+      return std::nullopt;
     }
-    if(e.kind == env::file_kind::directory) {
+    return std::move(*child);
+  };
+  auto const listed = [&](const std::string& name) -> core::listing_entry& {
+    auto const it = std::ranges::lower_bound(upstream.entries, name, {}, &core::listing_entry::name);
+    ZDDC_ASSERT(it != upstream.entries.end() && it->name == name); // the plan names only listed entries
+    return *it;
+  };
+  for(auto const& name : plan.subdirectories)
+    if(auto child = child_of(name))
       r.queue.push_back({std::move(*child), std::nullopt});
+  r.stats.files += plan.files;
+  for(auto const& name : plan.verify) {
+    auto child = child_of(name);
+    if(! child)
       continue;
-    }
-    ++r.stats.files;
-    if(is_current(*child, e))
+    auto const copy = local_.tag(*child);
+    if(copy && copy_is_current(*copy, listed(name)))
       ++r.stats.unchanged;
     else
-      r.queue.push_back({std::move(*child), std::move(e)});
+      r.queue.push_back({std::move(*child), listed(name)}); // a copy that cannot be read: fetching it says why
   }
+  for(auto const& name : plan.fetch)
+    if(auto child = child_of(name))
+      r.queue.push_back({std::move(*child), listed(name)});
   r.notify();
 }
 
@@ -335,38 +358,41 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
     co_return;
   }
 
-  switch(answer->status) {
-  case http::status::ok:
+  std::optional<std::string_view> etag;
+  if(auto it = answer->headers.find(http::field::etag); it != answer->headers.end())
+    etag = it->value();
+  auto const v = judge_fetch(static_cast<unsigned>(answer->status), etag, listed, *cached);
+  switch(v.what) {
+  case fetch_verdict::action::install:
     if(sink->overflowed())
       too_long();
     else
-      install(r, path, listed, *download, *answer, sink->written());
+      install(r, path, listed, v.as_listed, *download, *answer, sink->written());
     co_return;
-  case http::status::not_modified:
+  case fetch_verdict::action::unchanged:
     ++r.stats.unchanged;
     // Same bytes as listed: take the listed mtime, so the next walk need not ask.
-    if(*cached && listed.etag && **cached == *listed.etag)
+    if(v.stamp)
       if(auto ec = local_.set_mtime(path, listed.mtime))
         trouble(r, "stamping " + detail::shown(path, false) + ": " + ec.message());
     co_return;
-  default:
-    if(detail::says_gone(answer->status))
-      purge(r, path);
-    else
-      trouble(r, "fetching " + detail::shown(path, false) + " answered " +
-                   std::to_string(static_cast<unsigned>(answer->status)));
+  case fetch_verdict::action::purge:
+    purge(r, path);
+    co_return;
+  case fetch_verdict::action::unreachable: // an answer came: not this case
+  case fetch_verdict::action::trouble:
+    trouble(r, "fetching " + detail::shown(path, false) + " answered " +
+                 std::to_string(static_cast<unsigned>(answer->status)));
     co_return;
   }
 }
 
 template<env::UpstreamEnvironment E>
 void
-walker<E>::install(run& r, const core::repo_path& path, const core::listing_entry& listed, writer_type& download,
-                   const env::upstream_response& answer, std::uint64_t bytes)
+walker<E>::install(run& r, const core::repo_path& path, const core::listing_entry& listed, bool as_listed,
+                   writer_type& download, const env::upstream_response& answer, std::uint64_t bytes)
 {
   namespace http = boost::beast::http;
-  auto const etag = answer.headers.find(http::field::etag);
-  bool const as_listed = listed.etag && etag != answer.headers.end() && etag->value() == listed.etag->to_string();
   std::optional<env::time_point> mtime;
   if(as_listed)
     mtime = listed.mtime;
@@ -383,45 +409,20 @@ walker<E>::install(run& r, const core::repo_path& path, const core::listing_entr
 }
 
 template<env::UpstreamEnvironment E>
-bool
-walker<E>::is_current(const core::repo_path& p, const core::listing_entry& listed)
-{
-  auto const st = local_.stat(p);
-  if(! st || st->kind != env::file_kind::regular || st->size != listed.size || st->mtime != listed.mtime ||
-     ! listed.etag)
-    return false; // a copy that cannot be read is not current: fetching it reports why
-  auto const tag = local_.tag(p);
-  return tag && *tag && **tag == *listed.etag;
-}
-
-template<env::UpstreamEnvironment E>
 void
-walker<E>::purge_orphans(run& r, const core::repo_path& dir, const core::listing& upstream)
+walker<E>::purge_local(run& r, const core::repo_path& dir, const std::string& name)
 {
-  auto local = env_.fs().list(dir);
-  if(! local) {
-    if(local.error() != errc::not_found)
-      trouble(r, "listing the local copy of " + detail::shown(dir, true) + ": " + local.error().message());
+  auto const orphan = dir.store().child(name);
+  if(! orphan) {
+    trouble(r, "a local name in " + detail::shown(dir, true) + " is not a path: " + orphan.error().message());
     return;
   }
-  for(auto const& mine : *local) {
-    if(core::is_reserved_name(mine.name))
-      continue; // the mirror's own files: listings, spool, outbox, state
-    auto const listed = std::ranges::lower_bound(upstream.entries, mine.name, {}, &core::listing_entry::name);
-    if(listed != upstream.entries.end() && listed->name == mine.name && listed->kind == mine.stat.kind)
-      continue;
-    auto const orphan = dir.store().child(mine.name);
-    if(! orphan) {
-      trouble(r, "a local name in " + detail::shown(dir, true) + " is not a path: " + orphan.error().message());
-      continue;
-    }
-    auto const removed = local_.purge_tree(*orphan);
-    if(! removed) {
-      trouble(r, "purging /" + std::string(orphan->str()) + ": " + removed.error().message());
-      continue;
-    }
-    r.stats.purged += *removed;
+  auto const removed = local_.purge_tree(*orphan);
+  if(! removed) {
+    trouble(r, "purging /" + std::string(orphan->str()) + ": " + removed.error().message());
+    return;
   }
+  r.stats.purged += *removed;
 }
 
 template<env::UpstreamEnvironment E>
@@ -430,7 +431,13 @@ walker<E>::purge(run& r, const core::repo_path& p)
 {
   if(p.is_root()) {
     // The master shows this bearer nothing at all: empty the tree, keep the mirror's own files.
-    purge_orphans(r, p, core::listing{p, {}});
+    auto const here = env_.fs().list(p);
+    if(! here) {
+      trouble(r, "listing the local copy of /: " + here.error().message());
+      return;
+    }
+    for(auto const& name : plan_directory(core::listing{p, {}}, *here).orphans)
+      purge_local(r, p, name);
     return;
   }
   auto const removed = local_.purge_tree(p);
