@@ -230,7 +230,7 @@ parse_serve_args(const std::vector<std::string>& args)
     ("mirror-retries", po::value<unsigned>()->default_value(4),
      "mirror: times one request of a walk is asked again after no answer, a 5xx, 408 or 429 (0-20; jittered backoff from 1s to 30s, Retry-After honoured)")
     ("mirror-retry-interval", po::value<std::string>()->default_value("1m"),
-     "mirror: after an incomplete walk, the next access resumes it once this has passed (doubling with each incomplete walk in a row, up to --mirror-min-interval)");
+     "mirror: after an incomplete walk, the next access resumes it once this has passed (doubling with each incomplete walk in a row while the master stays away, up to --mirror-min-interval)");
   // clang-format on
 
   po::variables_map vm;
