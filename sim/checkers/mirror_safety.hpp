@@ -43,7 +43,7 @@ private:
     std::set<core::repo_path> gone;                                  // the latest answer for it said gone
   };
 
-  /// Why removing `p` (a `kind`) is allowed, or nullopt.
+  /// Whether removing `p` (a `kind`) is justified by the master's latest answers.
   bool justified(const evidence& e, const core::repo_path& p, env::file_kind kind) const;
 
   const node& master_;
