@@ -179,6 +179,11 @@ public:
 
   /// How many pending entries there are (from the last scan or change).
   std::size_t pending_count() const noexcept { return pending_count_; }
+  /// How many refused entries there are, as this process last saw: never
+  /// fewer than the truth, since only this process refuses entries (a
+  /// `zddc outbox retry|discard` beside it only ever lowers the truth).
+  /// Zero means the outbox need not be read for them.
+  std::size_t refused_count() const noexcept { return refused_count_; }
 
   static core::store_path root() { return outbox_root(); }
 
@@ -193,6 +198,7 @@ private:
   E& env_;
   std::uint64_t last_id_ = 0;
   std::size_t pending_count_ = 0;
+  std::size_t refused_count_ = 0;
 };
 
 /// Splits `<id>.conflict-<time>` or `<id>.rejected-<time>` into the id and

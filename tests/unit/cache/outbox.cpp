@@ -178,6 +178,28 @@ TEST_F(cache_outbox, a_rejection_keeps_everything_and_retries_on_its_own_base)
   EXPECT_EQ(box_.pending()->size(), 1u);
 }
 
+// The counts let a listing skip reading the outbox when nothing is in it.
+TEST_F(cache_outbox, the_counts_follow_every_change_and_reopening)
+{
+  EXPECT_EQ(box_.pending_count() + box_.refused_count(), 0u);
+  auto const a = enqueue("a.txt", "a", write_base{.if_none_match_any = true});
+  auto const b = enqueue("b.txt", "b", write_base{.if_none_match_any = true});
+  EXPECT_EQ(box_.pending_count(), 2u);
+  ASSERT_TRUE(box_.mark_refused(*a, refusal_kind::conflict, master_view{404, {}, {}}));
+  ASSERT_TRUE(box_.mark_refused(*b, refusal_kind::rejected, master_view{403, {}, {}}));
+  EXPECT_EQ(box_.pending_count(), 0u);
+  EXPECT_EQ(box_.refused_count(), 2u);
+  outbox<test_env> reopened(env_);
+  ASSERT_FALSE(reopened.open());
+  EXPECT_EQ(reopened.refused_count(), 2u);
+  ASSERT_TRUE(box_.retry(a->id));
+  EXPECT_EQ(box_.pending_count(), 1u);
+  EXPECT_EQ(box_.refused_count(), 1u);
+  EXPECT_FALSE(box_.discard(b->id));
+  EXPECT_EQ(box_.refused_count(), 0u);
+  EXPECT_EQ(box_.pending_count(), 1u);
+}
+
 TEST_F(cache_outbox, the_meta_document_round_trips_and_refuses_what_is_not_an_entry)
 {
   outbox_entry e;

@@ -237,7 +237,11 @@ handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
   // What a person here sees: the master's listing with this cache's own
   // waiting writes laid over it, the writes the master refused, and since
   // when the master could not be asked.
-  auto outbox = box_.all();
+  // The outbox is read only when it holds anything: a listing of a cache
+  // with nothing waiting costs no extra I/O.
+  result<std::vector<outbox_entry>> outbox = std::vector<outbox_entry>{};
+  if(box_.pending_count() > 0 || box_.refused_count() > 0)
+    outbox = box_.all();
   if(! outbox)
     co_return text(http::status::internal_server_error, "outbox: " + outbox.error().message());
   auto const& state = monitor_.state();

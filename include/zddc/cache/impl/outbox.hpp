@@ -369,8 +369,10 @@ outbox<E>::pending()
   auto entries = all();
   if(! entries)
     return entries.error();
+  auto const all_entries = entries->size();
   std::erase_if(*entries, [](const outbox_entry& e) { return ! e.pending(); });
   pending_count_ = entries->size();
+  refused_count_ = all_entries - pending_count_;
   return entries;
 }
 
@@ -436,8 +438,9 @@ outbox<E>::remove_entry(std::string_view name, bool pending)
   }
   if(auto ec = fs.sync_dir(root()))
     return ec;
-  if(pending && pending_count_ > 0)
-    --pending_count_;
+  auto& count = pending ? pending_count_ : refused_count_;
+  if(count > 0)
+    --count;
   return {};
 }
 
@@ -468,6 +471,7 @@ outbox<E>::mark_refused(outbox_entry e, refusal_kind kind, master_view seen)
     return ec;
   if(pending_count_ > 0)
     --pending_count_;
+  ++refused_count_;
   return e;
 }
 
@@ -499,6 +503,8 @@ outbox<E>::retry(std::string_view id)
   if(auto ec = fs.sync_dir(root()))
     return ec;
   ++pending_count_;
+  if(refused_count_ > 0)
+    --refused_count_;
   return *e;
 }
 
