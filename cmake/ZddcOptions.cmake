@@ -36,3 +36,16 @@ if(_zddc_sanitizers)
     -fsanitize=${_zddc_sanitizer_list} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(zddc_options INTERFACE -fsanitize=${_zddc_sanitizer_list})
 endif()
+
+# The sanitizer build spends most of its compile time generating optimised
+# code for Beast's and Asio's composed operations. The code that only moves
+# bytes over sockets (the daemon's server and transport, and the tests that
+# drive a daemon over sockets) is I/O-bound in the tests, so the `dev`
+# preset compiles it at -O0; the roles and the simulator, which the
+# CPU-bound sweeps run, keep the preset's -O1.
+option(ZDDC_UNOPTIMISED_IO "Compile socket-only sources at -O0 (the sanitizer preset's compile time)" OFF)
+function(zddc_unoptimised_io)
+  if(ZDDC_UNOPTIMISED_IO)
+    set_source_files_properties(${ARGN} PROPERTIES COMPILE_OPTIONS -O0)
+  endif()
+endfunction()

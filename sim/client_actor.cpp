@@ -26,12 +26,12 @@ client_actor::run(node& server, std::vector<core::repo_path> files, std::vector<
   std::ranges::copy_if(files, std::inserter(files_, files_.end()), in_scope);
   std::ranges::copy_if(dirs, std::inserter(dirs_, dirs_.end()), in_scope);
   dirs_.insert(options_.scope);
-  auto upstream = net_.connect(*this, server);
+  auto link = net_.connect(*this, server);
   for(;;) {
     co_await clock_.sleep_until(clock_.now() + rng_.around(options_.think_mean));
     if(clock_.now() >= until)
       co_return;
-    co_await step(upstream);
+    co_await step(link);
   }
 }
 
@@ -42,33 +42,33 @@ client_actor::any_of(const std::set<core::repo_path>& from)
 }
 
 boost::asio::awaitable<void>
-client_actor::step(network::endpoint& upstream)
+client_actor::step(network::endpoint& server)
 {
   auto const roll = rng_.uniform(0, 99);
   if(roll < 10 || files_.empty()) {
-    co_await list(upstream, any_of(dirs_));
+    co_await list(server, any_of(dirs_));
     co_return;
   }
   if(roll < 82 && roll >= 70) {
-    co_await write(upstream, new_path(), 3);
+    co_await write(server, new_path(), 3);
     co_return;
   }
   auto const path = any_of(files_);
   bool const known = seen_.contains(path);
   if(roll < 40 || ! known)
-    co_await read(upstream, path, known && roll >= 34);
+    co_await read(server, path, known && roll >= 34);
   else if(roll < 60 || (roll >= 82 && roll < 92))
-    co_await write(upstream, path, 0); // If-Match
+    co_await write(server, path, 0); // If-Match
   else if(roll < 67)
-    co_await write(upstream, path, 1); // If-Unmodified-Since
+    co_await write(server, path, 1); // If-Unmodified-Since
   else if(roll < 70)
-    co_await write(upstream, path, 2); // unconditional
+    co_await write(server, path, 2); // unconditional
   else
-    co_await remove(upstream, path);
+    co_await remove(server, path);
 }
 
 boost::asio::awaitable<client_actor::answer>
-client_actor::send(network::endpoint& upstream, http::verb method, core::url_target target, http::fields headers,
+client_actor::send(network::endpoint& server, http::verb method, core::url_target target, http::fields headers,
                    std::optional<std::string> body)
 {
   headers.set(http::field::authorization, "Bearer " + options_.token);
@@ -79,7 +79,7 @@ client_actor::send(network::endpoint& upstream, http::verb method, core::url_tar
   env::string_sink sink;
   // Not `answer a{co_await ...}`: GCC 12 miscompiles a co_await inside a
   // braced initializer with non-trivial members (a double free).
-  auto head = co_await upstream.round_trip(std::move(req), sink);
+  auto head = co_await server.round_trip(std::move(req), sink);
   answer a{std::move(head), sink.take()};
   std::string line(http::to_string(method));
   line += ' ';
@@ -108,13 +108,13 @@ client_actor::learn(const core::repo_path& p, const http::fields& h)
 }
 
 boost::asio::awaitable<void>
-client_actor::read(network::endpoint& upstream, const core::repo_path& p, bool conditional)
+client_actor::read(network::endpoint& server, const core::repo_path& p, bool conditional)
 {
   ++stats_.reads;
   http::fields h;
   if(conditional)
     h.set(http::field::if_none_match, seen_[p].etag);
-  auto const a = co_await send(upstream, http::verb::get, core::encode(p), std::move(h));
+  auto const a = co_await send(server, http::verb::get, core::encode(p), std::move(h));
   if(! a.head)
     co_return;
   if(a.head->status == http::status::ok)
@@ -124,14 +124,14 @@ client_actor::read(network::endpoint& upstream, const core::repo_path& p, bool c
 }
 
 boost::asio::awaitable<void>
-client_actor::list(network::endpoint& upstream, const core::repo_path& dir)
+client_actor::list(network::endpoint& server, const core::repo_path& dir)
 {
   ++stats_.reads;
   http::fields h;
   h.set(http::field::accept, "application/json");
   if(auto it = listing_tags_.find(dir); it != listing_tags_.end() && rng_.chance(0.5))
     h.set(http::field::if_none_match, it->second);
-  auto const a = co_await send(upstream, http::verb::get, core::encode(dir, core::target_form::directory), std::move(h));
+  auto const a = co_await send(server, http::verb::get, core::encode(dir, core::target_form::directory), std::move(h));
   if(! a.head || a.head->status != http::status::ok)
     co_return;
   auto const l = core::listing_from_json(a.body, dir);
@@ -154,7 +154,7 @@ client_actor::list(network::endpoint& upstream, const core::repo_path& dir)
 }
 
 boost::asio::awaitable<void>
-client_actor::write(network::endpoint& upstream, const core::repo_path& p, int how)
+client_actor::write(network::endpoint& server, const core::repo_path& p, int how)
 {
   ++stats_.writes;
   http::fields h;
@@ -164,7 +164,7 @@ client_actor::write(network::endpoint& upstream, const core::repo_path& p, int h
   case 3: h.set(http::field::if_none_match, "*"); break;
   default: break;
   }
-  auto const a = co_await send(upstream, http::verb::put, core::encode(p), std::move(h), new_body());
+  auto const a = co_await send(server, http::verb::put, core::encode(p), std::move(h), new_body());
   if(! a.head) {
     seen_.erase(p); // it may or may not have happened
     co_return;
@@ -188,12 +188,12 @@ client_actor::write(network::endpoint& upstream, const core::repo_path& p, int h
 }
 
 boost::asio::awaitable<void>
-client_actor::remove(network::endpoint& upstream, const core::repo_path& p)
+client_actor::remove(network::endpoint& server, const core::repo_path& p)
 {
   ++stats_.writes;
   http::fields h;
   h.set(http::field::if_match, seen_[p].etag);
-  auto const a = co_await send(upstream, http::verb::delete_, core::encode(p), std::move(h));
+  auto const a = co_await send(server, http::verb::delete_, core::encode(p), std::move(h));
   seen_.erase(p);
   if(! a.head)
     co_return;

@@ -45,17 +45,17 @@ private:
     std::string last_modified;
   };
 
-  boost::asio::awaitable<void> step(network::endpoint& upstream);
-  boost::asio::awaitable<void> read(network::endpoint& upstream, const core::repo_path& p, bool conditional);
-  boost::asio::awaitable<void> list(network::endpoint& upstream, const core::repo_path& dir);
-  boost::asio::awaitable<void> write(network::endpoint& upstream, const core::repo_path& p, int how);
-  boost::asio::awaitable<void> remove(network::endpoint& upstream, const core::repo_path& p);
+  boost::asio::awaitable<void> step(network::endpoint& server);
+  boost::asio::awaitable<void> read(network::endpoint& server, const core::repo_path& p, bool conditional);
+  boost::asio::awaitable<void> list(network::endpoint& server, const core::repo_path& dir);
+  boost::asio::awaitable<void> write(network::endpoint& server, const core::repo_path& p, int how);
+  boost::asio::awaitable<void> remove(network::endpoint& server, const core::repo_path& p);
 
   struct answer {
     result<env::upstream_response> head;
     std::string body;
   };
-  boost::asio::awaitable<answer> send(network::endpoint& upstream, boost::beast::http::verb method,
+  boost::asio::awaitable<answer> send(network::endpoint& server, boost::beast::http::verb method,
                                       core::url_target target, boost::beast::http::fields headers,
                                       std::optional<std::string> body = std::nullopt);
 

@@ -148,10 +148,10 @@ public:
 template<class Env>
 class role_over final : public mirror_role {
 public:
-  role_over(Env env, cache::config upstream, mirror::config config, boost::asio::any_io_executor executor,
+  role_over(Env env, cache::config cache_settings, mirror::config config, boost::asio::any_io_executor executor,
             cache::replay_listener replays, mirror::walk_listener walks)
     : env_(std::move(env)),
-      handler_(env_, std::move(upstream), std::move(config), std::move(executor), std::move(replays), std::move(walks))
+      handler_(env_, std::move(cache_settings), std::move(config), std::move(executor), std::move(replays), std::move(walks))
   {
   }
   boost::asio::awaitable<served>
@@ -226,9 +226,9 @@ private:
 } // namespace
 
 mirror_node::mirror_node(std::string name, boost::asio::any_io_executor executor, virtual_clock& clock, trace& log,
-                         network& net, node& master, cache::config upstream, mirror::config config,
+                         network& net, node& master, cache::config cache_settings, mirror::config config,
                          mirror_variant variant)
-  : caching_node(std::move(name), std::move(executor), clock, log, net, master), upstream_(std::move(upstream)),
+  : caching_node(std::move(name), std::move(executor), clock, log, net, master), cache_settings_(std::move(cache_settings)),
     config_(std::move(config)), variant_(variant)
 {
   if(variant_ == mirror_variant::no_retries)
@@ -262,14 +262,14 @@ mirror_node::restart()
     role = std::make_unique<role_over<mirror_env<node_filesystem, failure_as_empty_listing>>>(
       mirror_env<node_filesystem, failure_as_empty_listing>{clock_ref(clock_), std::move(fs),
                                                             failure_as_empty_listing(endpoint)},
-      upstream_, config_, executor_, replays, walks);
+      cache_settings_, config_, executor_, replays, walks);
   else if(variant_ == mirror_variant::keys_disk_by_encoded_name)
     role = std::make_unique<role_over<mirror_env<encoded_name_filesystem>>>(
       mirror_env<encoded_name_filesystem>{clock_ref(clock_), encoded_name_filesystem(std::move(fs)), endpoint},
-      upstream_, config_, executor_, replays, walks);
+      cache_settings_, config_, executor_, replays, walks);
   else
     role = std::make_unique<role_over<mirror_env<node_filesystem>>>(
-      mirror_env<node_filesystem>{clock_ref(clock_), std::move(fs), endpoint}, upstream_, config_, executor_,
+      mirror_env<node_filesystem>{clock_ref(clock_), std::move(fs), endpoint}, cache_settings_, config_, executor_,
       replays, walks);
   return launch(std::move(role));
 }

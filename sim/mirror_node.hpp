@@ -52,7 +52,7 @@ enum class mirror_variant {
 class mirror_node final : public caching_node {
 public:
   mirror_node(std::string name, boost::asio::any_io_executor executor, virtual_clock& clock, trace& log,
-              network& net, node& master, cache::config upstream, mirror::config config,
+              network& net, node& master, cache::config cache_settings, mirror::config config,
               mirror_variant variant = mirror_variant::correct);
   ~mirror_node() override;
 
@@ -75,7 +75,7 @@ public:
   void on_removal(removal_listener listener) { removal_listener_ = std::move(listener); }
 
 private:
-  cache::config upstream_;
+  cache::config cache_settings_;
   mirror::config config_;
   mirror_variant variant_;
   mirror::walk_listener walk_listener_;

@@ -179,6 +179,9 @@ private:
   boost::asio::awaitable<void> crashes(env::time_point until);
   boost::asio::awaitable<void> credential_changes(env::time_point until);
   void final_walks();
+  void start_actors(env::time_point until);
+  void heal_and_settle(env::time_point until);
+  run_summary summary(env::time_point start);
   std::optional<mirror::walk_stats> walk_to_completion(mirror_node& m, const core::repo_path& subtree);
   boost::asio::awaitable<void> walk_on_timer(mirror_node& m, env::time_point until);
   void spawn(boost::asio::awaitable<void> work) { boost::asio::co_spawn(io_, std::move(work), rethrow); }
@@ -556,11 +559,10 @@ world::final_walks()
   }
 }
 
-run_summary
-world::run()
+// The people, the editor and the faults, each a coroutine until `until`.
+void
+world::start_actors(env::time_point until)
 {
-  auto const start = clock_.now();
-  auto const until = start + options_.length;
   std::vector<core::repo_path> files;
   for(auto const& f : fixture_.files)
     files.push_back(f.path);
@@ -577,27 +579,36 @@ world::run()
   if(options_.mirror_timer)
     for(auto& m : mirrors_)
       spawn(walk_on_timer(*m, until));
+}
 
-  // Run the day; then heal the world (calm links, no partitions; crashed
-  // nodes come back on their own) and let it settle: what was promised must
-  // then happen.
+// After the day: calm links, no partitions (crashed nodes come back on
+// their own), and an hour to settle, in which what was promised must happen.
+void
+world::heal_and_settle(env::time_point until)
+{
+  net_.set_profile(link_profile{});
+  std::vector<node*> edges;
+  for(auto& c : clients_)
+    edges.push_back(c.get());
+  for(auto* c : caching_)
+    edges.push_back(c);
+  for(auto* edge : edges)
+    if(net_.partitioned(*edge, *master_))
+      set_link(*edge, *master_, true);
+  run_while(io_, clock_, [this] { return ! checkers_.first_violation(); }, until + 1h);
+}
+
+run_summary
+world::run()
+{
+  auto const start = clock_.now();
+  auto const until = start + options_.length;
+  start_actors(until);
   auto const healthy = [this] { return ! checkers_.first_violation(); };
   bool const day_done = run_while(io_, clock_, healthy, until);
   load_->freeze();
-  if(day_done) {
-    net_.set_profile(link_profile{});
-    for(auto* edge : [&] {
-          std::vector<node*> all;
-          for(auto& c : clients_)
-            all.push_back(c.get());
-          for(auto* c : caching_)
-            all.push_back(c);
-          return all;
-        }())
-      if(net_.partitioned(*edge, *master_))
-        set_link(*edge, *master_, true);
-    run_while(io_, clock_, healthy, until + 1h);
-  }
+  if(day_done)
+    heal_and_settle(until);
   if(healthy()) {
     ZDDC_ASSERT(master_->up());
     for(auto* c : caching_)
@@ -606,7 +617,12 @@ world::run()
   }
   if(healthy())
     final_walks();
+  return summary(start);
+}
 
+run_summary
+world::summary(env::time_point start)
+{
   run_summary s;
   s.seed = options_.seed;
   s.trace_hash = trace_.hash();

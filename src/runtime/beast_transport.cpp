@@ -117,84 +117,79 @@ network_error(error_code ec, bool response_started)
   return errc::unreachable;
 }
 
-// One request and its response on one connection. The request head is
-// complete; its body comes from `source`.
+using response_parser = http::response_parser<http::buffer_body>;
+
+// Sends the request head, then its body in chunks pulled from `source`.
+// Returns the write error, if any. A source that fails or ends short of its
+// declared size makes the request impossible to complete: that is set in
+// `out` as a passthrough error, and the connection is abandoned.
 template<class Stream>
-asio::awaitable<exchange_result>
-exchange(Stream& stream, beast::flat_buffer& buffer, http::request<http::buffer_body>& req,
-         env::body_source* source, env::body_sink& sink, const beast_transport_options& options)
+asio::awaitable<error_code>
+send_request(Stream& stream, http::request<http::buffer_body>& req, env::body_source* source,
+             std::span<std::byte> chunk, const beast_transport_options& options, exchange_result& out)
 {
-  exchange_result out;
   auto& lowest = beast::get_lowest_layer(stream);
-  std::vector<std::byte> chunk(body_chunk_bytes);
-
-  // Send: the head, then the body in chunks pulled from the source.
-  error_code write_ec;
-  {
-    req.body().data = nullptr;
-    req.body().size = 0;
-    req.body().more = source != nullptr;
-    http::request_serializer<http::buffer_body> sr{req};
-    lowest.expires_after(options.io_timeout);
-    if(! source) {
-      auto [ec, n] = co_await http::async_write(stream, sr, as_result);
-      write_ec = ec;
-    } else {
-      auto [ec, n] = co_await http::async_write_header(stream, sr, as_result);
-      write_ec = ec;
-      auto const declared = source->size();
-      std::uint64_t sent = 0;
-      while(! write_ec) {
-        std::size_t want = chunk.size();
-        if(declared)
-          want = static_cast<std::size_t>(std::min<std::uint64_t>(want, *declared - sent));
-        if(want == 0)
-          break;
-        out.body_read = true;
-        auto got = source->read(std::span(chunk.data(), want));
-        if(! got || (*got == 0 && declared)) {
-          // A source error, or a source shorter than its declared size: the
-          // request cannot be completed and the connection is abandoned.
-          out.ec = got ? error_code(errc::protocol_error) : got.error();
-          out.passthrough = true;
-          co_return out;
-        }
-        if(*got == 0)
-          break;
-        req.body().data = chunk.data();
-        req.body().size = *got;
-        req.body().more = true;
-        lowest.expires_after(options.io_timeout);
-        auto [bec, bn] = co_await http::async_write(stream, sr, as_result);
-        if(bec != http::error::need_buffer)
-          write_ec = bec;
-        sent += *got;
-      }
-      if(! write_ec) {
-        req.body().data = nullptr;
-        req.body().size = 0;
-        req.body().more = false;
-        lowest.expires_after(options.io_timeout);
-        auto [fec, fn] = co_await http::async_write(stream, sr, as_result);
-        write_ec = fec;
-      }
+  req.body().data = nullptr;
+  req.body().size = 0;
+  req.body().more = source != nullptr;
+  http::request_serializer<http::buffer_body> sr{req};
+  lowest.expires_after(options.io_timeout);
+  if(! source) {
+    auto [ec, n] = co_await http::async_write(stream, sr, as_result);
+    co_return ec;
+  }
+  auto [write_ec, hn] = co_await http::async_write_header(stream, sr, as_result);
+  auto const declared = source->size();
+  std::uint64_t sent = 0;
+  while(! write_ec) {
+    std::size_t want = chunk.size();
+    if(declared)
+      want = static_cast<std::size_t>(std::min<std::uint64_t>(want, *declared - sent));
+    if(want == 0)
+      break;
+    out.body_read = true;
+    auto got = source->read(chunk.first(want));
+    if(! got || (*got == 0 && declared)) {
+      out.ec = got ? error_code(errc::protocol_error) : got.error();
+      out.passthrough = true;
+      co_return out.ec;
     }
+    if(*got == 0)
+      break;
+    req.body().data = chunk.data();
+    req.body().size = *got;
+    req.body().more = true;
+    lowest.expires_after(options.io_timeout);
+    auto [bec, bn] = co_await http::async_write(stream, sr, as_result);
+    if(bec != http::error::need_buffer)
+      write_ec = bec;
+    sent += *got;
   }
-  if(write_ec == asio::error::operation_aborted || write_ec == beast::error::timeout) {
-    out.ec = write_ec;
-    co_return out;
-  }
-  // After any other write failure the upstream may still have answered
-  // before closing (a 413 or 401 sent without reading the body): read on.
+  if(write_ec)
+    co_return write_ec;
+  req.body().data = nullptr;
+  req.body().size = 0;
+  req.body().more = false;
+  lowest.expires_after(options.io_timeout);
+  auto [fec, fn] = co_await http::async_write(stream, sr, as_result);
+  co_return fec;
+}
 
-  // Receive the head, skipping interim (1xx) responses.
-  std::optional<http::response_parser<http::buffer_body>> parser;
+// Reads response heads into `parser` until a final (non-1xx) one; false,
+// with `out.ec` set, when none came.
+template<class Stream>
+asio::awaitable<bool>
+read_final_head(Stream& stream, beast::flat_buffer& buffer, std::optional<response_parser>& parser,
+                http::verb method, error_code write_ec, const beast_transport_options& options,
+                exchange_result& out)
+{
+  auto& lowest = beast::get_lowest_layer(stream);
   for(;;) {
     parser.emplace();
     parser->header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(options.header_bytes_max, std::numeric_limits<std::uint32_t>::max())));
     parser->body_limit(boost::none); // the sink enforces its own limit
-    if(req.method() == http::verb::head)
+    if(method == http::verb::head)
       parser->skip(true);
     lowest.expires_after(options.io_timeout);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, *parser, as_result);
@@ -202,44 +197,79 @@ exchange(Stream& stream, beast::flat_buffer& buffer, http::request<http::buffer_
       out.response_started = true;
     if(ec) {
       out.ec = write_ec && ! out.response_started ? write_ec : ec;
-      co_return out;
+      co_return false;
     }
     auto const code = parser->get().result_int();
     if(code == 101) { // we never ask to switch protocols
       out.ec = errc::protocol_error;
-      co_return out;
+      co_return false;
     }
     if(code >= 200)
-      break;
+      co_return true;
   }
+}
 
-  // Receive the body, handing each piece to the sink as it arrives. Beast
-  // reads as much as the buffer has room for (at least 512 bytes), and the
-  // room left after a header is small: without the reserve a large body
-  // came in ~512-byte reads, each its own write to the sink.
+// Reads the response body, handing each piece to `sink` as it arrives;
+// false, with `out.ec` set, when it did not all come or the sink refused.
+// Beast reads as much as the buffer has room for (at least 512 bytes), and
+// the room left after a header is small: without the reserve a large body
+// came in ~512-byte reads, each its own write to the sink.
+template<class Stream>
+asio::awaitable<bool>
+read_body(Stream& stream, beast::flat_buffer& buffer, response_parser& parser, std::span<std::byte> chunk,
+          env::body_sink& sink, const beast_transport_options& options, exchange_result& out)
+{
+  auto& lowest = beast::get_lowest_layer(stream);
   buffer.reserve(body_chunk_bytes);
-  auto& res = parser->get();
-  while(! parser->is_done()) {
+  auto& res = parser.get();
+  while(! parser.is_done()) {
     res.body().data = chunk.data();
     res.body().size = chunk.size();
     lowest.expires_after(options.io_timeout);
-    auto [ec, n] = co_await http::async_read_some(stream, buffer, *parser, as_result);
+    auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, as_result);
     if(ec == http::error::need_buffer)
       ec = {};
     if(auto const got = chunk.size() - res.body().size; got > 0) {
-      if(auto sec = sink.write(std::span<const std::byte>(chunk.data(), got))) {
+      if(auto sec = sink.write(chunk.first(got))) {
         out.ec = sec;
         out.passthrough = true;
-        co_return out;
+        co_return false;
       }
     }
     if(ec) {
       out.ec = ec;
-      co_return out;
+      co_return false;
     }
   }
   lowest.expires_never();
+  co_return true;
+}
 
+// One request and its response on one connection: send, read the final
+// head, read the body. The request head is complete; its body comes from
+// `source`.
+template<class Stream>
+asio::awaitable<exchange_result>
+exchange(Stream& stream, beast::flat_buffer& buffer, http::request<http::buffer_body>& req,
+         env::body_source* source, env::body_sink& sink, const beast_transport_options& options)
+{
+  exchange_result out;
+  std::vector<std::byte> chunk(body_chunk_bytes);
+  auto const write_ec = co_await send_request(stream, req, source, chunk, options, out);
+  if(out.passthrough)
+    co_return out;
+  if(write_ec == asio::error::operation_aborted || write_ec == beast::error::timeout) {
+    out.ec = write_ec;
+    co_return out;
+  }
+  // After any other write failure the upstream may still have answered
+  // before closing (a 413 or 401 sent without reading the body): read on.
+  std::optional<response_parser> parser;
+  if(! co_await read_final_head(stream, buffer, parser, req.method(), write_ec, options, out))
+    co_return out;
+  if(! co_await read_body(stream, buffer, *parser, chunk, sink, options, out))
+    co_return out;
+  auto& res = parser->get();
   out.reusable = ! write_ec && res.keep_alive() && ! parser->need_eof() && buffer.size() == 0;
   out.response.status = static_cast<http::status>(res.result_int()); // keeps codes Beast has no name for
   out.response.headers = static_cast<const http::fields&>(res);

@@ -43,15 +43,15 @@ class cache_daemon_env : public daemon_env {
 public:
   using transport_type = beast_transport;
 
-  cache_daemon_env(boost::asio::io_context& loop, posix_filesystem& fs, std::mutex& commits, beast_transport& upstream)
-    : daemon_env(loop, fs, commits), upstream_(upstream)
+  cache_daemon_env(boost::asio::io_context& loop, posix_filesystem& fs, std::mutex& commits, beast_transport& to_master)
+    : daemon_env(loop, fs, commits), to_master_(to_master)
   {
   }
 
-  beast_transport& transport() noexcept { return upstream_; }
+  beast_transport& transport() noexcept { return to_master_; }
 
 private:
-  beast_transport& upstream_;
+  beast_transport& to_master_;
 };
 
 static_assert(env::UpstreamEnvironment<cache_daemon_env>);

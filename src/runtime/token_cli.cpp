@@ -43,6 +43,102 @@ state_dir_refused(const std::string& state_dir, const std::string& root, std::os
   return false;
 }
 
+// What follows the verb.
+struct token_args {
+  std::string name;
+  std::string state_dir = default_state_dir();
+  std::string root = std::getenv("ZDDC_ROOT") ? std::getenv("ZDDC_ROOT") : "";
+  std::string target; // revoke: the id or name
+  std::vector<core::grant> grants;
+};
+
+// Reads the options after `verb`; says why and returns nullopt when they
+// are wrong.
+std::optional<token_args>
+read_token_args(std::string_view verb, const std::vector<std::string>& args, std::ostream& err)
+{
+  token_args t;
+  for(std::size_t i = 1; i < args.size(); ++i) {
+    auto const& a = args[i];
+    if(a == "--name" || a == "--grant" || a == "--state-dir" || a == "--root") {
+      if(i + 1 >= args.size()) {
+        err << "zddc token: " << a << " needs a value\n";
+        return std::nullopt;
+      }
+      auto const& v = args[++i];
+      if(a == "--name")
+        t.name = v;
+      else if(a == "--state-dir")
+        t.state_dir = v;
+      else if(a == "--root")
+        t.root = v;
+      else if(auto g = parse_grant(v))
+        t.grants.push_back(std::move(*g));
+      else {
+        err << "zddc token: bad grant '" << v << "': expected /SUBTREE:r or /SUBTREE:rw with a valid path\n";
+        return std::nullopt;
+      }
+    } else if(verb == "revoke" && t.target.empty() && ! a.starts_with("--")) {
+      t.target = a;
+    } else {
+      err << "zddc token: unexpected argument '" << a << "'\n" << usage;
+      return std::nullopt;
+    }
+  }
+  return t;
+}
+
+int
+issue(token_store& store, const token_args& t, std::ostream& out, std::ostream& err)
+{
+  if(t.name.empty() || t.grants.empty()) {
+    err << "zddc token: issue needs --name and at least one --grant\n";
+    return 2;
+  }
+  auto issued = store.issue(t.name, t.grants);
+  if(! issued) {
+    err << "zddc token: cannot save the token: " << issued.error().message() << "\n";
+    return 1;
+  }
+  out << issued->token << "\n";
+  err << "zddc token: issued id " << issued->id << " for '" << t.name
+      << "'. The token above is shown only now; it is stored as a hash.\n";
+  return 0;
+}
+
+int
+list(const token_store& store, std::ostream& out)
+{
+  out << std::left << std::setw(10) << "ID" << std::setw(22) << "NAME" << std::setw(22) << "CREATED"
+      << "GRANTS\n";
+  for(auto const& t : store.list()) {
+    std::string g;
+    for(auto const& grant : t.grants)
+      g += (g.empty() ? "" : " ") + format_grant(grant);
+    out << std::setw(10) << t.id << std::setw(22) << t.name << std::setw(22) << t.created << g << "\n";
+  }
+  return 0;
+}
+
+int
+revoke(token_store& store, const std::string& target, std::ostream& out, std::ostream& err)
+{
+  if(target.empty()) {
+    err << "zddc token: revoke needs an ID or NAME\n";
+    return 2;
+  }
+  if(auto ec = store.revoke(target)) {
+    err << "zddc token: cannot revoke '" << target << "': "
+        << (ec == errc::not_found ? std::string("no such token")
+            : ec == std::errc::invalid_argument ? std::string("several tokens have that name; use the id")
+                                                : ec.message())
+        << "\n";
+    return 1;
+  }
+  out << "revoked " << target << "\n";
+  return 0;
+}
+
 } // namespace
 
 int
@@ -53,93 +149,22 @@ run_token_command(const std::vector<std::string>& args, std::ostream& out, std::
     return args.empty() ? 2 : 0;
   }
   std::string const verb = args[0];
-  std::string name, state_dir = default_state_dir(), target;
-  std::string root = std::getenv("ZDDC_ROOT") ? std::getenv("ZDDC_ROOT") : "";
-  std::vector<core::grant> grants;
-  for(std::size_t i = 1; i < args.size(); ++i) {
-    auto const& a = args[i];
-    auto value = [&]() -> std::optional<std::string> {
-      if(i + 1 >= args.size())
-        return std::nullopt;
-      return args[++i];
-    };
-    if(a == "--name" || a == "--grant" || a == "--state-dir" || a == "--root") {
-      auto v = value();
-      if(! v) {
-        err << "zddc token: " << a << " needs a value\n";
-        return 2;
-      }
-      if(a == "--name")
-        name = *v;
-      else if(a == "--state-dir")
-        state_dir = *v;
-      else if(a == "--root")
-        root = *v;
-      else {
-        auto g = parse_grant(*v);
-        if(! g) {
-          err << "zddc token: bad grant '" << *v << "': expected /SUBTREE:r or /SUBTREE:rw with a valid path\n";
-          return 2;
-        }
-        grants.push_back(std::move(*g));
-      }
-    } else if(verb == "revoke" && target.empty() && ! a.starts_with("--")) {
-      target = a;
-    } else {
-      err << "zddc token: unexpected argument '" << a << "'\n" << usage;
-      return 2;
-    }
-  }
-
-  if(state_dir_refused(state_dir, root, err))
+  auto const t = read_token_args(verb, args, err);
+  if(! t)
     return 2;
-  auto store = token_store::open(state_dir + "/tokens.json");
+  if(state_dir_refused(t->state_dir, t->root, err))
+    return 2;
+  auto store = token_store::open(t->state_dir + "/tokens.json");
   if(! store) {
-    err << "zddc token: cannot use " << state_dir << "/tokens.json: " << store.error().message() << "\n";
+    err << "zddc token: cannot use " << t->state_dir << "/tokens.json: " << store.error().message() << "\n";
     return 1;
   }
-  if(verb == "issue") {
-    if(name.empty() || grants.empty()) {
-      err << "zddc token: issue needs --name and at least one --grant\n";
-      return 2;
-    }
-    auto issued = store->issue(name, grants);
-    if(! issued) {
-      err << "zddc token: cannot save the token: " << issued.error().message() << "\n";
-      return 1;
-    }
-    out << issued->token << "\n";
-    err << "zddc token: issued id " << issued->id << " for '" << name
-        << "'. The token above is shown only now; it is stored as a hash.\n";
-    return 0;
-  }
-  if(verb == "list") {
-    out << std::left << std::setw(10) << "ID" << std::setw(22) << "NAME" << std::setw(22) << "CREATED"
-        << "GRANTS\n";
-    for(auto const& t : store->list()) {
-      std::string g;
-      for(auto const& grant : t.grants)
-        g += (g.empty() ? "" : " ") + format_grant(grant);
-      out << std::setw(10) << t.id << std::setw(22) << t.name << std::setw(22) << t.created << g << "\n";
-    }
-    return 0;
-  }
-  if(verb == "revoke") {
-    if(target.empty()) {
-      err << "zddc token: revoke needs an ID or NAME\n";
-      return 2;
-    }
-    if(auto ec = store->revoke(target)) {
-      err << "zddc token: cannot revoke '" << target << "': "
-          << (ec == errc::not_found ? std::string("no such token")
-              : ec == std::errc::invalid_argument ? std::string("several tokens have that name; use the id")
-                                                  : ec.message())
-          << "\n";
-      return 1;
-    }
-    out << "revoked " << target << "\n";
-    return 0;
-  }
+  if(verb == "issue")
+    return issue(*store, *t, out, err);
+  if(verb == "list")
+    return list(*store, out);
+  if(verb == "revoke")
+    return revoke(*store, t->target, out, err);
   err << "zddc token: unknown command '" << verb << "'\n" << usage;
   return 2;
 }

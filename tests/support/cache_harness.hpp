@@ -22,7 +22,7 @@
 
 namespace zddc::test_support {
 
-/// The cache's Environment: `upstream_` leads to the master.
+/// The cache's Environment: `to_master_` leads to the master.
 template<class Transport = sim::network::endpoint>
 struct basic_cache_env {
   using clock_type = sim::virtual_clock;
@@ -31,11 +31,11 @@ struct basic_cache_env {
 
   sim::virtual_clock& clock_;
   sim::memory_filesystem fs_;
-  Transport upstream_;
+  Transport to_master_;
 
   clock_type& clock() { return clock_; }
   filesystem_type& fs() { return fs_; }
-  transport_type& transport() { return upstream_; }
+  transport_type& transport() { return to_master_; }
   struct no_guard {};
   no_guard commit_guard() { return {}; }
 };

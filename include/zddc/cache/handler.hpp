@@ -101,7 +101,7 @@ public:
       return all.error();
     return health_report{monitor_.state(), summarize(*all)};
   }
-  const upstream_monitor& upstream() const noexcept { return monitor_; }
+  const upstream_monitor& monitor() const noexcept { return monitor_; }
 
 private:
   boost::asio::awaitable<response_type> read_file(const core::request& req, const core::repo_path& path);

@@ -2,6 +2,11 @@
 /// @file
 /// The Transport seam: one HTTP round trip from this node to its upstream.
 ///
+/// Words: the *upstream* is the server a cache or mirror forwards to (its
+/// master), and only that. What reaches it is a transport (`to_master`),
+/// what a cache is told about it is its settings (`cache::config`), and
+/// what it lists is the master's listing.
+///
 /// Contract (every implementation):
 /// - `round_trip(request, sink)` sends `request` (streaming its body from
 ///   `request.body` when there is one) and completes with the response head

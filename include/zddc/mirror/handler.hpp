@@ -23,11 +23,11 @@ class handler {
 public:
   using response_type = typename cache::handler<E>::response_type;
 
-  handler(E& env, cache::config upstream, config cfg, boost::asio::any_io_executor executor,
+  handler(E& env, cache::config cache_settings, config cfg, boost::asio::any_io_executor executor,
           cache::replay_listener replays = {}, walk_listener walks = {})
-    : config_(std::move(cfg)), cache_(env, std::move(upstream), std::move(replays)),
+    : config_(std::move(cfg)), cache_(env, std::move(cache_settings), std::move(replays)),
       walker_(env, cache_.local(), cache_.settings(), config_, std::move(walks)),
-      scheduler_(env, walker_, config_, std::move(executor), cache_.upstream())
+      scheduler_(env, walker_, config_, std::move(executor), cache_.monitor())
   {
     cache_.decorate_pages([this](const core::repo_path& dir, core::html_listing_options& page) {
       auto const subtree = covering_subtree(config_.subtrees, dir);

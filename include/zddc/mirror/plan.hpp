@@ -71,18 +71,18 @@ struct directory_plan {
   std::uint64_t files = 0;                 // files listed
 };
 
-/// Plans `upstream` against `local`. Reserved names (the mirror's own
-/// files) are never orphans; a local file where the master now lists a
-/// directory (or the reverse) is an orphan.
+/// Plans the master's listing `listed` against the local directory `local`.
+/// Reserved names (the mirror's own files) are never orphans; a local file
+/// where the master now lists a directory (or the reverse) is an orphan.
 inline directory_plan
-plan_directory(const core::listing& upstream, std::span<const env::dir_entry> local)
+plan_directory(const core::listing& listed, std::span<const env::dir_entry> local)
 {
   directory_plan p;
   auto const local_named = [&](std::string_view name) -> const env::dir_entry* {
     auto const it = std::ranges::find(local, name, &env::dir_entry::name);
     return it == local.end() ? nullptr : &*it;
   };
-  for(auto const& e : upstream.entries) {
+  for(auto const& e : listed.entries) {
     if(e.kind == core::file_kind::directory) {
       p.subdirectories.push_back(e.name);
       continue;
@@ -96,8 +96,8 @@ plan_directory(const core::listing& upstream, std::span<const env::dir_entry> lo
   for(auto const& mine : local) {
     if(core::is_reserved_name(mine.name))
       continue;
-    auto const listed = std::ranges::lower_bound(upstream.entries, mine.name, {}, &core::listing_entry::name);
-    if(listed == upstream.entries.end() || listed->name != mine.name || listed->kind != mine.stat.kind)
+    auto const entry = std::ranges::lower_bound(listed.entries, mine.name, {}, &core::listing_entry::name);
+    if(entry == listed.entries.end() || entry->name != mine.name || entry->kind != mine.stat.kind)
       p.orphans.push_back(mine.name);
   }
   return p;

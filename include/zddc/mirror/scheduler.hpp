@@ -39,12 +39,12 @@ namespace zddc::mirror {
 template<env::UpstreamEnvironment E>
 class scheduler {
 public:
-  /// `upstream` follows the cache's exchanges with the master: when it
+  /// `monitor` follows the cache's exchanges with the master: when it
   /// answers again after an outage, a walk the outage cut short resumes
   /// without waiting out the backoff.
   scheduler(E& env, walker<E>& walks, const config& cfg, boost::asio::any_io_executor executor,
-            const cache::upstream_monitor& upstream)
-    : env_(env), walker_(walks), config_(cfg), executor_(std::move(executor)), upstream_(upstream)
+            const cache::upstream_monitor& monitor)
+    : env_(env), walker_(walks), config_(cfg), executor_(std::move(executor)), monitor_(monitor)
   {
   }
 
@@ -113,7 +113,7 @@ private:
     if(in_flight(subtree))
       return false;
     auto const last = state_.subtrees.find(subtree);
-    auto const& master = upstream_.state();
+    auto const& master = monitor_.state();
     return walk_due(last == state_.subtrees.end() ? nullptr : &last->second, env_.clock().now(), config_,
                     master.reachable ? master.since : std::nullopt);
   }
@@ -147,7 +147,7 @@ private:
   walker<E>& walker_;
   const config& config_;
   boost::asio::any_io_executor executor_;
-  const cache::upstream_monitor& upstream_;
+  const cache::upstream_monitor& monitor_;
   mirror_state state_;
   std::map<core::repo_path, env::time_point> in_flight_; // walks in flight: when each began
   error_code problem_;

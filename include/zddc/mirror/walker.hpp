@@ -87,9 +87,9 @@ using walk_listener = std::function<void(const walk_event&)>;
 template<env::UpstreamEnvironment E>
 class walker {
 public:
-  walker(E& env, cache::store<E>& local, const cache::config& upstream, const config& cfg,
+  walker(E& env, cache::store<E>& local, const cache::config& cache_settings, const config& cfg,
          walk_listener listener = {})
-    : env_(env), local_(local), upstream_(upstream), config_(cfg), listener_(std::move(listener))
+    : env_(env), local_(local), cache_settings_(cache_settings), config_(cfg), listener_(std::move(listener))
   {
   }
 
@@ -105,6 +105,12 @@ private:
 
   boost::asio::awaitable<void> work(std::shared_ptr<run> r);
   boost::asio::awaitable<void> visit_directory(run& r, const core::repo_path& dir);
+  /// The master's listing of `dir` (or the stored one, on a 304); nullopt
+  /// when there is none to walk (gone, refused, unanswered: said as trouble).
+  boost::asio::awaitable<std::optional<core::listing>> read_listing(run& r, const core::repo_path& dir);
+  /// Purges the orphans of `dir` and queues its subdirectories and the
+  /// files to fetch.
+  void carry_out(run& r, const core::repo_path& dir, core::listing& master_listing);
   boost::asio::awaitable<void> fetch_file(run& r, const core::repo_path& path, const core::listing_entry& listed);
   /// Moves a fetched file into place, stamped with the listed mtime and tag
   /// when it holds exactly the listed bytes (`as_listed`, judge_fetch).
@@ -126,7 +132,7 @@ private:
 
   E& env_;
   cache::store<E>& local_;
-  const cache::config& upstream_;
+  const cache::config& cache_settings_;
   const config& config_;
   walk_listener listener_;
   bool stopped_ = false;

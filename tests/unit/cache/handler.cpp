@@ -547,8 +547,8 @@ protected:
     return run_request(io_, clock_, cache_, method, target, std::move(headers), body);
   }
 
-  testing::scripted_upstream& upstream() { return env_.upstream_; }
-  std::map<std::string, testing::scripted_answer>& script() { return env_.upstream_.answers; }
+  testing::scripted_upstream& upstream() { return env_.to_master_; }
+  std::map<std::string, testing::scripted_answer>& script() { return env_.to_master_.answers; }
 
   /// The cache's files, without the outbox's and spool's bookkeeping.
   std::map<std::string, std::string>

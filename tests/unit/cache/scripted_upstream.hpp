@@ -10,11 +10,20 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace zddc::testing {
+
+/// A request as the scripted upstream received it, body read whole.
+struct received_request {
+  boost::beast::http::verb method{};
+  std::string target;
+  boost::beast::http::fields headers;
+  std::string body;
+};
 
 struct scripted_answer {
   boost::beast::http::status status = boost::beast::http::status::ok;
@@ -38,6 +47,8 @@ public:
   std::map<std::string, std::vector<scripted_answer>> first;
   /// Every target asked for, in order.
   std::vector<std::string> asked;
+  /// Every request, whole, in order.
+  std::vector<received_request> received;
   /// Bytes handed to sinks, over all exchanges.
   std::uint64_t bytes_sent = 0;
 
@@ -46,6 +57,8 @@ public:
   {
     asked.emplace_back(req.target.str());
     std::string const target(req.target.str());
+    if(auto ec = receive(req))
+      co_return ec;
     scripted_answer a;
     if(auto once = first.find(target); once != first.end() && ! once->second.empty()) {
       a = std::move(once->second.front());
@@ -67,6 +80,23 @@ public:
   }
 
 private:
+  error_code
+  receive(const env::upstream_request& req)
+  {
+    received_request r{req.method, std::string(req.target.str()), req.headers, {}};
+    if(req.body)
+      for(std::array<std::byte, 4096> chunk;;) {
+        auto n = req.body->read(chunk);
+        if(! n)
+          return n.error();
+        if(*n == 0)
+          break;
+        r.body.append(reinterpret_cast<const char*>(chunk.data()), *n);
+      }
+    received.push_back(std::move(r));
+    return {};
+  }
+
   error_code
   send(env::body_sink& sink, std::string_view bytes)
   {

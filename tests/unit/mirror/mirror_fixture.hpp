@@ -47,11 +47,11 @@ struct mirror_env {
 
   sim::virtual_clock& clock_;
   sim::memory_filesystem& fs_;
-  counting_transport upstream_;
+  counting_transport to_master_;
 
   clock_type& clock() { return clock_; }
   filesystem_type& fs() { return fs_; }
-  transport_type& transport() { return upstream_; }
+  transport_type& transport() { return to_master_; }
   struct no_guard {};
   no_guard commit_guard() { return {}; }
 };

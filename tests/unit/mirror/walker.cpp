@@ -177,8 +177,8 @@ TEST_F(mirror_walker_at_scale, fetches_side_by_side_but_never_more_than_parallel
   auto const s = walk();
   EXPECT_TRUE(s.complete);
   EXPECT_EQ(s.fetched, 64u);
-  EXPECT_EQ(env_->upstream_.most_in_flight, 3u);
-  EXPECT_EQ(env_->upstream_.in_flight, 0u);
+  EXPECT_EQ(env_->to_master_.most_in_flight, 3u);
+  EXPECT_EQ(env_->to_master_.in_flight, 0u);
   EXPECT_EQ(mirror_tree(), master_tree());
   EXPECT_NE(std::ranges::find(events_, walk_step::progress), events_.end()); // a long walk says how it goes
 }
@@ -232,11 +232,11 @@ struct scripted_mirror_env {
 
   sim::virtual_clock& clock_;
   sim::memory_filesystem& fs_;
-  zddc::testing::scripted_upstream upstream_;
+  zddc::testing::scripted_upstream to_master_;
 
   clock_type& clock() { return clock_; }
   filesystem_type& fs() { return fs_; }
-  transport_type& transport() { return upstream_; }
+  transport_type& transport() { return to_master_; }
   struct no_guard {};
   no_guard commit_guard() { return {}; }
 };
@@ -266,8 +266,8 @@ protected:
     return out && *out ? **out : walk_stats{};
   }
 
-  std::map<std::string, zddc::testing::scripted_answer>& script() { return env_.upstream_.answers; }
-  zddc::testing::scripted_upstream& upstream() { return env_.upstream_; }
+  std::map<std::string, zddc::testing::scripted_answer>& script() { return env_.to_master_.answers; }
+  zddc::testing::scripted_upstream& upstream() { return env_.to_master_; }
 
   static std::string
   target(std::string_view decoded, bool directory = false)

@@ -208,17 +208,28 @@ template<env::UpstreamEnvironment E>
 boost::asio::awaitable<void>
 walker<E>::visit_directory(run& r, const core::repo_path& dir)
 {
+  auto listed = co_await read_listing(r, dir);
+  if(! listed)
+    co_return;
+  ++r.stats.dirs;
+  carry_out(r, dir, *listed);
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<std::optional<core::listing>>
+walker<E>::read_listing(run& r, const core::repo_path& dir)
+{
   namespace http = boost::beast::http;
   auto stored = local_.listing(dir);
   if(! stored) {
     trouble(r, "stored listing of " + detail::shown(dir, true) + ": " + stored.error().message());
-    co_return;
+    co_return std::nullopt;
   }
   std::optional<env::string_sink> body;
   auto const answer = co_await ask_with_retries(r, dir, [&]() -> boost::asio::awaitable<result<env::upstream_response>> {
     env::upstream_request up;
     up.target = core::encode(dir, core::target_form::directory);
-    upstream_.authorize(up.headers);
+    cache_settings_.authorize(up.headers);
     up.headers.set(http::field::accept, "application/json");
     if(*stored)
       up.headers.set(http::field::if_none_match, core::listing_tag(**stored, core::listing_format::json).to_string());
@@ -227,45 +238,48 @@ walker<E>::visit_directory(run& r, const core::repo_path& dir)
   });
   if(! answer) {
     no_answer(r, answer.error(), "listing " + detail::shown(dir, true) + ": " + answer.error().message());
-    co_return;
+    co_return std::nullopt;
   }
 
-  // What the answer means, and then what to do with each entry: plan.hpp.
-  core::listing upstream;
+  // What the answer means: plan.hpp.
   auto const status = static_cast<unsigned>(answer->status);
   switch(classify_listing(status, stored->has_value())) {
   case listing_verdict::fresh: {
     auto fresh = core::listing_from_json(body->bytes(), dir);
     if(! fresh) {
       trouble(r, "listing " + detail::shown(dir, true) + " does not parse: " + fresh.error().message());
-      co_return;
+      co_return std::nullopt;
     }
     if(auto ec = local_.save_listing(dir, body->bytes())) {
       trouble(r, "saving the listing of " + detail::shown(dir, true) + ": " + ec.message());
-      co_return;
+      co_return std::nullopt;
     }
-    upstream = std::move(*fresh);
-    break;
+    co_return std::move(*fresh);
   }
   case listing_verdict::stored:
-    upstream = std::move(**stored);
-    break;
+    co_return std::move(**stored);
   case listing_verdict::gone:
     purge(r, dir);
-    co_return;
+    co_return std::nullopt;
   case listing_verdict::unreachable: // an answer came: not this case
   case listing_verdict::trouble:
     trouble(r, "listing " + detail::shown(dir, true) + " answered " + std::to_string(status));
-    co_return;
+    co_return std::nullopt;
   }
+  co_return std::nullopt; // every case returned
+}
 
-  ++r.stats.dirs;
+// What to do with each entry of the master's listing: plan.hpp.
+template<env::UpstreamEnvironment E>
+void
+walker<E>::carry_out(run& r, const core::repo_path& dir, core::listing& master_listing)
+{
   auto here = env_.fs().list(dir);
   if(! here && here.error() != errc::not_found) {
     trouble(r, "listing the local copy of " + detail::shown(dir, true) + ": " + here.error().message());
     here = std::vector<env::dir_entry>{}; // purge nothing; still walk what the master listed
   }
-  auto const plan = plan_directory(upstream, here ? *here : std::vector<env::dir_entry>{});
+  auto const plan = plan_directory(master_listing, here ? *here : std::vector<env::dir_entry>{});
   for(auto const& name : plan.orphans)
     purge_local(r, dir, name);
   // Every name was validated as a segment when the listing was parsed; a
@@ -279,8 +293,8 @@ walker<E>::visit_directory(run& r, const core::repo_path& dir)
     return std::move(*child);
   };
   auto const listed = [&](const std::string& name) -> core::listing_entry& {
-    auto const it = std::ranges::lower_bound(upstream.entries, name, {}, &core::listing_entry::name);
-    ZDDC_ASSERT(it != upstream.entries.end() && it->name == name); // the plan names only listed entries
+    auto const it = std::ranges::lower_bound(master_listing.entries, name, {}, &core::listing_entry::name);
+    ZDDC_ASSERT(it != master_listing.entries.end() && it->name == name); // the plan names only listed entries
     return *it;
   };
   for(auto const& name : plan.subdirectories)
@@ -308,7 +322,7 @@ boost::asio::awaitable<void>
 walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_entry& listed)
 {
   namespace http = boost::beast::http;
-  if(listed.size > upstream_.download_bytes_max) {
+  if(listed.size > cache_settings_.download_bytes_max) {
     trouble(r, detail::shown(path, false) + " is listed at " + std::to_string(listed.size) +
                  " bytes, more than this mirror keeps (--max-download-bytes)");
     co_return;
@@ -333,7 +347,7 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
     download.emplace(std::move(*temp));
     env::upstream_request up;
     up.target = core::encode(path);
-    upstream_.authorize(up.headers);
+    cache_settings_.authorize(up.headers);
     if(*cached)
       up.headers.set(http::field::if_none_match, (*cached)->to_string());
     // No more than the listing declared: a master sending more (a file
