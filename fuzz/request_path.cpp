@@ -15,7 +15,7 @@
 // exactly its target, anything else changes nothing, and no reserved
 // `.zddc*` name is ever left in the tree.
 #include <zddc/core/assert.hpp>
-#include <zddc/core/bearer.hpp>
+#include <zddc/core/credentials.hpp>
 #include <zddc/master/handler.hpp>
 
 #include "sim/memory_env.hpp"

@@ -9,6 +9,7 @@ packages=(
   libboost-program-options1.81-dev
   libssl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   prometheus  # promtool, which checks the metrics' exposition format in the tests
+  chromium chromium-driver python3-selenium  # the browser tests (tests/browser/)
 )
 # Optional extras: clang for the libFuzzer targets (scripts/fuzz.sh).
 if [[ "${ZDDC_WITH_FUZZ:-0}" == 1 ]]; then

@@ -1,6 +1,6 @@
 #include "sim/master_node.hpp"
 
-#include <zddc/core/bearer.hpp>
+#include <zddc/core/credentials.hpp>
 
 namespace zddc::sim {
 

@@ -5,9 +5,9 @@
 #include "runtime/log.hpp"
 #include "runtime/outbox_cli.hpp"
 #include "runtime/token_cli.hpp"
+#include "runtime/token_gate.hpp"
 #include "runtime/token_store.hpp"
 
-#include <zddc/core/bearer.hpp>
 
 #include <zddc/cache/handler.hpp>
 #include <zddc/master/handler.hpp>
@@ -42,31 +42,6 @@ constexpr std::string_view usage =
   "  outbox     list, show, retry and discard a cache's queued writes (zddc outbox --help)\n"
   "  --version  print the version\n"
   "  --help     print this help\n";
-
-// Resolves bearer tokens against the token store, re-read when `zddc token`
-// changed the file and failing closed when it vanished or broke (see
-// token_watcher). Shared by every event loop, hence the mutex.
-class token_authenticator {
-public:
-  explicit token_authenticator(token_store store) : watcher_(std::move(store)) {}
-
-  std::optional<core::principal>
-  operator()(const boost::beast::http::fields& headers)
-  {
-    auto const it = headers.find(boost::beast::http::field::authorization);
-    if(it == headers.end())
-      return std::nullopt;
-    auto const token = core::bearer_from_authorization(it->value());
-    if(! token)
-      return std::nullopt;
-    std::lock_guard lock(mutex_);
-    return watcher_.authenticate(*token, token_watcher::clock::now());
-  }
-
-private:
-  std::mutex mutex_;
-  token_watcher watcher_;
-};
 
 // What an operator watching a cache's log needs of the replayer: every
 // attempt, and what came of it.
@@ -226,13 +201,13 @@ template<class Role>
 struct downstream_node {
   downstream_node(boost::asio::io_context& loop, posix_filesystem& fs, std::mutex& commits,
                   const serve_config& config, beast_transport_options options)
-    : upstream(loop.get_executor(), config.upstream,
+    : to_master(loop.get_executor(), config.upstream,
                config.bearer.empty() ? std::nullopt : std::optional<std::string>(config.bearer), std::move(options)),
-      env(loop, fs, commits, upstream)
+      env(loop, fs, commits, to_master)
   {
   }
 
-  beast_transport upstream;
+  beast_transport to_master;
   cache_daemon_env env;
   std::optional<Role> role;
 };
@@ -281,8 +256,8 @@ serve_downstream(const serve_config& config, posix_filesystem& fs, std::string_v
     });
     return [node](const core::request& req, const core::principal*) { return node->role->handle(req); };
   };
-  authenticator local = [](const boost::beast::http::fields&) -> std::optional<core::principal> {
-    return core::principal::unrestricted("local");
+  authenticator local = [](const boost::beast::http::fields&) -> std::optional<authentication> {
+    return authentication{core::principal::unrestricted("local")};
   };
   auto on_listening = [&](std::uint16_t port) {
     std::string const scheme = config.tls_cert.empty() ? "http" : "https";
@@ -305,7 +280,7 @@ serve_downstream(const serve_config& config, posix_filesystem& fs, std::string_v
     return {boost::json::serialize(document),
             cache::to_prometheus(*health, now) + tally.render() + role_metrics(role)};
   };
-  return run_http_server(one_loop, make_role, local, on_listening, status);
+  return run_http_server(one_loop, make_role, {local}, on_listening, status);
 }
 
 int
@@ -380,7 +355,7 @@ serve(const std::vector<std::string>& args)
     return serve_cache(config, *fs);
   if(config.mode == server_mode::mirror)
     return serve_mirror(config, *fs);
-  std::optional<token_authenticator> tokens;
+  std::optional<token_gate> tokens;
   {
     // Tokens must never be servable: refuse a state directory inside the root
     // (the same check `zddc token` makes).
@@ -398,7 +373,7 @@ serve(const std::vector<std::string>& args)
     if(store->list().empty())
       log(log_level::warn, "no tokens issued yet: every request will answer 401 (see zddc token issue)",
           {{"state_dir", config.state_dir}});
-    tokens.emplace(std::move(*store));
+    tokens.emplace(std::move(*store), config.session_ttl);
   }
 
   std::mutex commits;
@@ -411,18 +386,18 @@ serve(const std::vector<std::string>& args)
       return handler.handle(req, who);
     };
   };
-  authenticator authenticate = [](const boost::beast::http::fields&) -> std::optional<core::principal> {
-    return core::principal::unrestricted("anonymous");
-  };
+  edge_access access{[](const boost::beast::http::fields&) -> std::optional<authentication> {
+    return authentication{core::principal::unrestricted("anonymous")};
+  }};
   if(tokens)
-    authenticate = std::ref(*tokens);
+    access = {std::ref(*tokens), &*tokens};
   auto on_listening = [&](std::uint16_t port) {
     std::string const scheme = config.tls_cert.empty() ? "http" : "https";
     log(log_level::info, "listening",
         {{"url", scheme + "://" + config.listen_host + ":" + std::to_string(port) + "/"},
          {"root", config.root}, {"mode", "master"}, {"threads", config.threads}});
   };
-  return run_http_server(config, make_role, authenticate, on_listening);
+  return run_http_server(config, make_role, std::move(access), on_listening);
 }
 
 } // namespace

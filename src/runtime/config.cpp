@@ -188,8 +188,11 @@ default_state_dir()
   return env_or("HOME", "/var/lib") + "/.local/state/zddc";
 }
 
-serve_invocation
-parse_serve_args(const std::vector<std::string>& args)
+namespace {
+
+// The options of `zddc serve`, with their help text.
+po::options_description
+serve_options()
 {
   po::options_description desc(
     "Usage: zddc serve [options]\n\n"
@@ -207,6 +210,7 @@ parse_serve_args(const std::vector<std::string>& args)
     ("max-write-bytes", po::value<std::string>()->default_value("256MiB"), "largest PUT body; larger ones answer 413 (bytes, KiB, MiB, GiB)")
     ("no-auth", po::bool_switch(), "grant every request full access (trusted local setups only)")
     ("state-dir", po::value<std::string>(), "where the token store lives, outside the served tree (default: $XDG_STATE_HOME/zddc)")
+    ("session-ttl", po::value<std::string>()->default_value("12h"), "how long a browser stays signed in after signing in with a token at /.zddc/login (at least 1m)")
     ("tls-cert", po::value<std::string>(), "PEM certificate chain; serve HTTPS (TLS 1.2+) with --tls-key")
     ("tls-key", po::value<std::string>(), "PEM private key for --tls-cert")
     ("read-timeout", po::value<std::string>()->default_value("30s"), "a request's header must arrive within this once its first byte has; also the longest wait for each body chunk and response write")
@@ -232,7 +236,14 @@ parse_serve_args(const std::vector<std::string>& args)
     ("mirror-retry-interval", po::value<std::string>()->default_value("1m"),
      "mirror: after an incomplete walk, the next access resumes it once this has passed (doubling with each incomplete walk in a row while the master stays away, up to --mirror-min-interval)");
   // clang-format on
+  return desc;
+}
 
+// The command line, then the environment (ZDDC_MAX_WRITE_BYTES for
+// --max-write-bytes): the command line wins.
+po::variables_map
+read_variables(const po::options_description& desc, const std::vector<std::string>& args)
+{
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(desc).run(), vm);
@@ -250,16 +261,21 @@ parse_serve_args(const std::vector<std::string>& args)
   } catch(const po::error& e) {
     throw config_error(e.what());
   }
+  return vm;
+}
 
-  serve_invocation out;
-  if(vm.count("help")) {
-    std::ostringstream s;
-    s << desc;
-    out.help = true;
-    out.help_text = s.str();
-    return out;
-  }
-  auto& c = out.config;
+std::chrono::milliseconds
+duration_option(const po::variables_map& vm, const char* name)
+{
+  auto const d = parse_duration(vm[name].as<std::string>());
+  if(! d || d->count() == 0)
+    throw config_error(std::string("--") + name + " must be a duration like 500ms, 30s, 5m or 1h");
+  return *d;
+}
+
+void
+read_mode_and_root(const po::variables_map& vm, serve_config& c)
+{
   auto const mode = vm["mode"].as<std::string>();
   if(mode == "master")
     c.mode = server_mode::master;
@@ -272,7 +288,11 @@ parse_serve_args(const std::vector<std::string>& args)
   if(! vm.count("root"))
     throw config_error("--root is required");
   c.root = vm["root"].as<std::string>();
+}
 
+void
+read_listen(const po::variables_map& vm, serve_config& c)
+{
   auto const listen = vm["listen"].as<std::string>();
   auto const colon = listen.rfind(':');
   std::size_t used = 0;
@@ -283,7 +303,12 @@ parse_serve_args(const std::vector<std::string>& args)
   if(c.listen_host.size() > 2 && c.listen_host.front() == '[' && c.listen_host.back() == ']')
     c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
   c.listen_port = static_cast<std::uint16_t>(*port);
+}
 
+// What every mode takes: loops, limits, credentials, TLS, timeouts, logs.
+void
+read_daemon_options(const po::variables_map& vm, serve_config& c)
+{
   c.threads = vm["threads"].as<unsigned>();
   if(c.threads < 1 || c.threads > 64)
     throw config_error("--threads must be between 1 and 64");
@@ -299,20 +324,21 @@ parse_serve_args(const std::vector<std::string>& args)
     c.tls_key = vm["tls-key"].as<std::string>();
   if(c.tls_cert.empty() != c.tls_key.empty())
     throw config_error("--tls-cert and --tls-key go together");
-
-  auto duration = [&](const char* name) {
-    auto const d = parse_duration(vm[name].as<std::string>());
-    if(! d || d->count() == 0)
-      throw config_error(std::string("--") + name + " must be a duration like 500ms, 30s, 5m or 1h");
-    return *d;
-  };
-  c.read_timeout = duration("read-timeout");
-  c.idle_timeout = duration("idle-timeout");
-  c.shutdown_timeout = duration("shutdown-timeout");
+  c.session_ttl = std::chrono::duration_cast<std::chrono::seconds>(duration_option(vm, "session-ttl"));
+  if(c.session_ttl < std::chrono::minutes(1))
+    throw config_error("--session-ttl must be at least 1m");
+  c.read_timeout = duration_option(vm, "read-timeout");
+  c.idle_timeout = duration_option(vm, "idle-timeout");
+  c.shutdown_timeout = duration_option(vm, "shutdown-timeout");
   read_edge_options(vm, c);
   if(! parse_log_level(vm["log-level"].as<std::string>(), c.level))
     throw config_error("--log-level must be debug, info, warn or error");
+}
 
+// The cache's options (a mirror is a cache too).
+void
+read_cache_options(const po::variables_map& vm, serve_config& c)
+{
   if(vm.count("upstream"))
     c.upstream = vm["upstream"].as<std::string>();
   if(vm.count("bearer"))
@@ -323,14 +349,35 @@ parse_serve_args(const std::vector<std::string>& args)
   if(! download || *download == 0)
     throw config_error("--max-download-bytes must be a size like 1073741824 or 1GiB");
   c.max_download_bytes = *download;
-  c.retry_min = duration("retry-min");
-  c.retry_max = duration("retry-max");
-  c.replay_interval = duration("replay-interval");
+  c.retry_min = duration_option(vm, "retry-min");
+  c.retry_max = duration_option(vm, "retry-max");
+  c.replay_interval = duration_option(vm, "replay-interval");
   if(c.retry_max < c.retry_min)
     throw config_error("--retry-max must not be shorter than --retry-min");
   if(c.mode != server_mode::master && c.upstream.empty())
-    throw config_error("--mode " + mode + " needs --upstream URL (the master)");
-  read_mirror_options(vm, c);
+    throw config_error("--mode " + vm["mode"].as<std::string>() + " needs --upstream URL (the master)");
+}
+
+} // namespace
+
+serve_invocation
+parse_serve_args(const std::vector<std::string>& args)
+{
+  auto const desc = serve_options();
+  auto const vm = read_variables(desc, args);
+  serve_invocation out;
+  if(vm.count("help")) {
+    std::ostringstream s;
+    s << desc;
+    out.help = true;
+    out.help_text = s.str();
+    return out;
+  }
+  read_mode_and_root(vm, out.config);
+  read_listen(vm, out.config);
+  read_daemon_options(vm, out.config);
+  read_cache_options(vm, out.config);
+  read_mirror_options(vm, out.config);
   return out;
 }
 

@@ -35,6 +35,7 @@ struct serve_config {
   std::uint64_t max_write_bytes = 256ull << 20;
   bool no_auth = false;
   std::string state_dir;                  // tokens live here, outside the served tree
+  std::chrono::seconds session_ttl{12 * 3600}; // a browser session's lifetime after sign-in
   std::string tls_cert;                   // PEM chain; TLS when set with tls_key
   std::string tls_key;
   std::chrono::milliseconds read_timeout{30'000};    // a request's header or a body chunk

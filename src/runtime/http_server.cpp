@@ -2,6 +2,7 @@
 
 #include "runtime/log.hpp"
 #include "runtime/request_guard.hpp"
+#include "runtime/sign_in.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -89,14 +90,15 @@ open_files_soft_limit()
 }
 
 struct shared_state {
-  shared_state(const serve_config& c, authenticator a, status_function s)
-    : config(c), authenticate(std::move(a)), status(std::move(s)), hosts(c.listen_host, c.allowed_hosts),
+  shared_state(const serve_config& c, edge_access a, status_function s)
+    : config(c), authenticate(std::move(a.authenticate)), sign_in(a.sign_in), status(std::move(s)), hosts(c.listen_host, c.allowed_hosts),
       connections_max(c.max_connections ? c.max_connections : connections_max_for(open_files_soft_limit()))
   {
   }
 
   const serve_config& config;
   authenticator authenticate;
+  sign_in_service* sign_in = nullptr; // null: no browser sign-in here
   status_function status; // empty: the server's own health and metrics only
   host_allowlist hosts;
   unsigned connections_max = 0;
@@ -130,17 +132,6 @@ struct loop_state {
     role = nullptr;
   }
 };
-
-daemon_response
-text_response(http::status status, std::string body, std::string_view type = "text/plain; charset=utf-8")
-{
-  daemon_response r;
-  r.status = status;
-  r.headers.set(http::field::content_type, type);
-  r.headers.set(http::field::cache_control, "no-store");
-  r.body = std::move(body);
-  return r;
-}
 
 // A request body pulled from the connection through the parser.
 template<class Stream>
@@ -382,10 +373,51 @@ answer_locally(const request_head& msg, std::string_view target, shared_state& s
     r.headers.set(http::field::www_authenticate, msg.count(http::field::authorization)
                                                    ? R"(Bearer realm="zddc", error="invalid_token")"
                                                    : R"(Bearer realm="zddc")");
+    offer_credentials(r, msg.method(), msg, target, shared.sign_in);
     return r;
   }
   return text_response(http::status::ok, shared.metrics.render() + (said ? said->metrics : std::string()),
                        "text/plain; version=0.0.4");
+}
+
+// Reads a small request body whole; nullopt when it passes `limit` or the
+// connection fails.
+template<class Stream>
+asio::awaitable<std::optional<std::string>>
+read_small_body(socket_request_body<Stream>& body, std::size_t limit)
+{
+  std::string out;
+  std::array<std::byte, 1024> chunk;
+  for(;;) {
+    auto n = co_await body.read_some(chunk);
+    if(! n)
+      co_return std::nullopt;
+    if(*n == 0)
+      co_return out;
+    if(out.size() + *n > limit)
+      co_return std::nullopt;
+    out.append(reinterpret_cast<const char*>(chunk.data()), *n);
+  }
+}
+
+// `/.zddc/login`, `/.zddc/logout`, `/.zddc/session` (runtime/sign_in.hpp).
+template<class Stream>
+asio::awaitable<daemon_response>
+answer_sign_in_request(http::request_parser<http::buffer_body>& parser, socket_request_body<Stream>& body,
+                       shared_state& shared, std::string& principal)
+{
+  auto& msg = parser.get();
+  std::string form;
+  if(msg.method() == http::verb::post && ! parser.is_done()) {
+    auto read = co_await read_small_body(body, sign_in_form_bytes_max);
+    if(! read)
+      co_return text_response(http::status::payload_too_large, "a sign-in form is at most 8 KiB\n");
+    form = std::move(*read);
+  }
+  auto const who = shared.authenticate(msg);
+  if(who)
+    principal = who->who.name;
+  co_return answer_sign_in({msg.method(), msg.target(), form, who, shared.tls != nullptr}, shared.sign_in);
 }
 
 // The answer to one request whose head was read: refused at the edge,
@@ -404,6 +436,8 @@ answer(http::request_parser<http::buffer_body>& parser, socket_request_body<Stre
   }
   if(auto local = answer_locally(msg, raw_target, shared))
     co_return std::move(*local);
+  if(is_sign_in_path(std::string_view(raw_target).substr(0, raw_target.find('?'))))
+    co_return co_await answer_sign_in_request(parser, body, shared, principal);
   auto target = core::url_target::parse(raw_target);
   if(! target)
     co_return text_response(http::status::bad_request, "bad request target: " + target.error().message() + "\n");
@@ -413,17 +447,21 @@ answer(http::request_parser<http::buffer_body>& parser, socket_request_body<Stre
   req.headers = static_cast<const http::fields&>(msg);
   req.body = parser.is_done() ? nullptr : &body;
   auto const who = shared.authenticate(req.headers);
-  if(who)
-    principal = who->name;
+  if(who) {
+    principal = who->who.name;
+    if(auto const refusal = check_csrf(req.method, req.headers, *who))
+      co_return text_response(refusal->status, std::string(refusal->reason) + "\n");
+  }
   ++shared.metrics.requests_in_flight;
   daemon_response response;
   try {
-    response = co_await loop.role(req, who ? &*who : nullptr);
+    response = co_await loop.role(req, who ? &who->who : nullptr);
   } catch(const std::exception& e) {
     log(log_level::error, "request failed", {{"path", raw_target}, {"error", e.what()}});
     response = text_response(http::status::internal_server_error, "internal error\n");
   }
   --shared.metrics.requests_in_flight;
+  offer_credentials(response, req.method, req.headers, raw_target, shared.sign_in);
   co_return response;
 }
 
@@ -645,13 +683,89 @@ make_tls_context(const serve_config& config)
   return ctx;
 }
 
+// Binds and listens on the configured address, on `loop`.
+tcp::acceptor
+listen_on(const serve_config& config, asio::io_context& loop)
+{
+  boost::system::error_code ec;
+  auto const address = asio::ip::make_address(config.listen_host, ec);
+  if(ec)
+    throw config_error("--listen address '" + config.listen_host + "' is not an IP address");
+  tcp::acceptor acceptor(loop);
+  tcp::endpoint const endpoint(address, config.listen_port);
+  acceptor.open(endpoint.protocol(), ec);
+  if(! ec)
+    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if(! ec)
+    acceptor.bind(endpoint, ec);
+  if(! ec)
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if(ec)
+    throw config_error("cannot listen on " + config.listen_host + ":" + std::to_string(config.listen_port) +
+                       ": " + ec.message());
+  return acceptor;
+}
+
+// Graceful shutdown on SIGTERM or SIGINT: stop accepting, wake idle
+// connections, give the in-flight ones `shutdown_timeout`, then stop every
+// loop. `signals` and `timer` live on the main loop.
+void
+shut_down_on_signal(asio::signal_set& signals, asio::steady_timer& timer, tcp::acceptor& acceptor,
+                    std::vector<std::unique_ptr<loop_state>>& loops, shared_state& shared)
+{
+  signals.async_wait([&](const boost::system::error_code& sec, int signo) {
+    if(sec)
+      return;
+    log(log_level::info, "shutting down", {{"signal", signo}, {"in_flight", shared.live_connections.load()}});
+    shared.stopping = true;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    for(auto& l : loops)
+      asio::post(l->ioc, [&loop = *l] {
+        for(auto* s : loop.idle)
+          s->cancel();
+      });
+    auto const deadline = std::chrono::steady_clock::now() + shared.config.shutdown_timeout;
+    asio::co_spawn(
+      timer.get_executor(),
+      [&, deadline]() -> asio::awaitable<void> {
+        while(shared.live_connections > 0 && std::chrono::steady_clock::now() < deadline) {
+          timer.expires_after(shutdown_poll_interval);
+          co_await timer.async_wait(asio::as_tuple(use_awaitable));
+        }
+        if(shared.live_connections > 0)
+          log(log_level::warn, "shutdown timeout: closing connections", {{"open", shared.live_connections.load()}});
+        for(auto& l : loops)
+          l->ioc.stop();
+      },
+      asio::detached);
+  });
+}
+
+// Runs every loop, the first on this thread, until all have stopped.
+void
+run_loops(std::vector<std::unique_ptr<loop_state>>& loops)
+{
+  std::vector<std::thread> threads;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for(auto& l : loops)
+    guards.push_back(asio::make_work_guard(l->ioc));
+  for(std::size_t i = 1; i < loops.size(); ++i)
+    threads.emplace_back([&l = *loops[i]] { l.ioc.run(); });
+  loops.front()->ioc.run();
+  for(auto& l : loops)
+    l->ioc.stop();
+  for(auto& t : threads)
+    t.join();
+}
+
 } // namespace
 
 int
-run_http_server(const serve_config& config, role_factory make_role, authenticator authenticate,
+run_http_server(const serve_config& config, role_factory make_role, edge_access access,
                 std::function<void(std::uint16_t)> on_listening, status_function status)
 {
-  shared_state shared(config, std::move(authenticate), std::move(status));
+  shared_state shared(config, std::move(access), std::move(status));
   auto const open_files = open_files_soft_limit();
   bool const tight = shared.connections_max > connections_max_for(open_files);
   log(tight ? log_level::warn : log_level::info,
@@ -670,75 +784,16 @@ run_http_server(const serve_config& config, role_factory make_role, authenticato
     loops.back()->role = make_role(loops.back()->ioc);
   }
   auto& main_loop = *loops.front();
-
-  boost::system::error_code ec;
-  auto const address = asio::ip::make_address(config.listen_host, ec);
-  if(ec)
-    throw config_error("--listen address '" + config.listen_host + "' is not an IP address");
-  tcp::acceptor acceptor(main_loop.ioc);
-  tcp::endpoint const endpoint(address, config.listen_port);
-  acceptor.open(endpoint.protocol(), ec);
-  if(! ec)
-    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if(! ec)
-    acceptor.bind(endpoint, ec);
-  if(! ec)
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if(ec)
-    throw config_error("cannot listen on " + config.listen_host + ":" + std::to_string(config.listen_port) +
-                       ": " + ec.message());
+  auto acceptor = listen_on(config, main_loop.ioc);
   auto const port = acceptor.local_endpoint().port();
-
   asio::co_spawn(main_loop.ioc, accept_loop(acceptor, loops, shared), asio::detached);
-
-  // Graceful shutdown: stop accepting, wake idle connections, give the
-  // in-flight ones `shutdown_timeout`, then stop every loop.
   asio::signal_set signals(main_loop.ioc, SIGTERM, SIGINT);
   asio::steady_timer shutdown_timer(main_loop.ioc);
-  auto stop_all = [&] {
-    for(auto& l : loops)
-      l->ioc.stop();
-  };
-  signals.async_wait([&](const boost::system::error_code& sec, int signo) {
-    if(sec)
-      return;
-    log(log_level::info, "shutting down", {{"signal", signo}, {"in_flight", shared.live_connections.load()}});
-    shared.stopping = true;
-    boost::system::error_code ignored;
-    acceptor.close(ignored);
-    for(auto& l : loops)
-      asio::post(l->ioc, [&loop = *l] {
-        for(auto* s : loop.idle)
-          s->cancel();
-      });
-    auto const deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
-    asio::co_spawn(
-      main_loop.ioc,
-      [&, deadline]() -> asio::awaitable<void> {
-        while(shared.live_connections > 0 && std::chrono::steady_clock::now() < deadline) {
-          shutdown_timer.expires_after(shutdown_poll_interval);
-          co_await shutdown_timer.async_wait(asio::as_tuple(use_awaitable));
-        }
-        if(shared.live_connections > 0)
-          log(log_level::warn, "shutdown timeout: closing connections", {{"open", shared.live_connections.load()}});
-        stop_all();
-      },
-      asio::detached);
-  });
+  shut_down_on_signal(signals, shutdown_timer, acceptor, loops, shared);
 
   if(on_listening)
     on_listening(port);
-
-  std::vector<std::thread> threads;
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
-  for(auto& l : loops)
-    guards.push_back(asio::make_work_guard(l->ioc));
-  for(std::size_t i = 1; i < loops.size(); ++i)
-    threads.emplace_back([&l = *loops[i]] { l.ioc.run(); });
-  main_loop.ioc.run();
-  stop_all();
-  for(auto& t : threads)
-    t.join();
+  run_loops(loops);
   log(log_level::info, "stopped");
   return 0;
 }

@@ -39,6 +39,7 @@
 /// idle connections, let in-flight requests finish for `shutdown_timeout`,
 /// then stop.
 
+#include "runtime/access.hpp"
 #include "runtime/config.hpp"
 #include "runtime/log.hpp"
 #include "runtime/posix_filesystem.hpp"
@@ -61,13 +62,24 @@ namespace zddc::runtime {
 
 using daemon_response = core::response<posix_filesystem::reader_type>;
 
+/// A short answer of the edge's own: `body` with `type`, never cached.
+inline daemon_response
+text_response(boost::beast::http::status status, std::string body,
+              std::string_view type = "text/plain; charset=utf-8")
+{
+  daemon_response r;
+  r.status = status;
+  r.headers.set(boost::beast::http::field::content_type, type);
+  r.headers.set(boost::beast::http::field::cache_control, "no-store");
+  r.body = std::move(body);
+  return r;
+}
+
 /// A role's entry point on one loop.
 using role_function =
   std::function<boost::asio::awaitable<daemon_response>(const core::request&, const core::principal*)>;
 
 /// Resolves a request's credentials; nullopt = unauthenticated.
-using authenticator = std::function<std::optional<core::principal>(const boost::beast::http::fields&)>;
-
 /// Makes the role for one loop (called once per loop, before any loop runs).
 using role_factory = std::function<role_function(boost::asio::io_context&)>;
 
@@ -151,7 +163,7 @@ private:
 
 /// Runs until SIGTERM/SIGINT. `on_listening` gets the bound port (useful
 /// with port 0). Returns the process exit code.
-int run_http_server(const serve_config& config, role_factory make_role, authenticator authenticate,
+int run_http_server(const serve_config& config, role_factory make_role, edge_access access,
                     std::function<void(std::uint16_t port)> on_listening, status_function status = {});
 
 } // namespace zddc::runtime

@@ -1,5 +1,7 @@
 #include "runtime/request_guard.hpp"
 
+#include <openssl/crypto.h>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/core/string.hpp>
 
@@ -38,12 +40,6 @@ canonical_ip(std::string_view host)
   }
   auto const a = boost::asio::ip::make_address_v4(std::string(host), ec);
   return ec ? std::nullopt : std::optional<std::string>(a.to_string());
-}
-
-bool
-is_safe_method(http::verb m)
-{
-  return m == http::verb::get || m == http::verb::head || m == http::verb::options || m == http::verb::trace;
 }
 
 // The one value of a field that must appear exactly once; nullopt when it
@@ -194,6 +190,30 @@ check_request_head(const request_head& head, const host_allowlist& hosts, bool t
   if(auto r = check_host(head, hosts))
     return r;
   return check_origin(head, tls);
+}
+
+bool
+is_safe_method(http::verb m) noexcept
+{
+  return m == http::verb::get || m == http::verb::head || m == http::verb::options || m == http::verb::trace;
+}
+
+std::optional<edge_refusal>
+check_csrf(http::verb method, const boost::beast::http::fields& headers, const authentication& who)
+{
+  if(who.via != credential_kind::session || is_safe_method(method))
+    return std::nullopt;
+  constexpr edge_refusal refused{http::status::forbidden,
+                                 "forbidden: a signed-in browser's change must come from this server's own page "
+                                 "(its Origin and X-Zddc-Csrf header); reload the page and try again",
+                                 false};
+  if(headers.count(http::field::origin) == 0) // step 3 matched it against Host when present
+    return refused;
+  auto const sent = headers.find(csrf_header);
+  if(sent == headers.end() || who.csrf.empty() || sent->value().size() != who.csrf.size() ||
+     CRYPTO_memcmp(sent->value().data(), who.csrf.data(), who.csrf.size()) != 0)
+    return refused;
+  return std::nullopt;
 }
 
 } // namespace zddc::runtime

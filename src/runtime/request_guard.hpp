@@ -22,6 +22,14 @@
 ///    scheme), and its scheme is https on a TLS server (http or https
 ///    otherwise, for a TLS proxy in front that passes Host through).
 ///    `Origin: null` (a sandboxed document, a privacy redirect) is refused.
+/// 4. CSRF, after authentication. A write authenticated by the browser's
+///    session cookie (the one credential a browser sends on its own) must
+///    prove it comes from this server's own page: it carries an `Origin`
+///    (matched in step 3) and the session's CSRF token in `X-Zddc-Csrf`,
+///    else 403. Bearer and Basic credentials need neither: a browser never
+///    attaches them to a cross-site request by itself.
+
+#include "runtime/access.hpp"
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
@@ -84,5 +92,12 @@ std::optional<edge_refusal> check_origin(const request_head& head, bool tls);
 
 /// Steps 1 to 3, the first refusal.
 std::optional<edge_refusal> check_request_head(const request_head& head, const host_allowlist& hosts, bool tls);
+
+/// GET, HEAD, OPTIONS and TRACE.
+bool is_safe_method(boost::beast::http::verb m) noexcept;
+
+/// Step 4 above, for a request authenticated as `who`.
+std::optional<edge_refusal> check_csrf(boost::beast::http::verb method, const boost::beast::http::fields& headers,
+                                       const authentication& who);
 
 } // namespace zddc::runtime

@@ -1,6 +1,7 @@
 #include "runtime/token_store.hpp"
 
 #include "runtime/log.hpp"
+#include "runtime/secrets.hpp"
 
 #include <zddc/core/json_fields.hpp>
 #include <zddc/core/sha256.hpp>
@@ -9,7 +10,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -27,67 +27,6 @@ namespace {
 constexpr std::size_t key_bytes = 32;
 constexpr std::size_t token_bytes = 32;
 constexpr std::string_view token_prefix = "zddc_";
-
-std::string
-random_bytes(std::size_t n)
-{
-  std::string out(n, '\0');
-  if(RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
-    throw std::runtime_error("no randomness available for token generation");
-  return out;
-}
-
-std::string
-hex(std::string_view raw)
-{
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  for(unsigned char c : raw) {
-    s += digits[c >> 4];
-    s += digits[c & 0xf];
-  }
-  return s;
-}
-
-std::optional<std::string>
-unhex(std::string_view text)
-{
-  if(text.size() % 2)
-    return std::nullopt;
-  std::string out;
-  for(std::size_t i = 0; i < text.size(); i += 2) {
-    auto nibble = [](char c) -> int {
-      if(c >= '0' && c <= '9') return c - '0';
-      if(c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
-    int const hi = nibble(text[i]), lo = nibble(text[i + 1]);
-    if(hi < 0 || lo < 0)
-      return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
-
-std::string
-base64url(std::string_view raw)
-{
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for(unsigned char c : raw) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while(bits >= 6) {
-      bits -= 6;
-      out += alphabet[(acc >> bits) & 0x3f];
-    }
-  }
-  if(bits > 0)
-    out += alphabet[(acc << (6 - bits)) & 0x3f];
-  return out;
-}
 
 std::string
 now_rfc3339()
@@ -386,16 +325,28 @@ token_store::list() const
   return out;
 }
 
-std::optional<core::principal>
-token_store::authenticate(std::string_view token) const
+std::optional<std::string>
+token_store::digest_of(std::string_view token) const
 {
   if(! token.starts_with(token_prefix))
     return std::nullopt;
-  auto const d = digest(token);
+  return digest(token);
+}
+
+std::optional<core::principal>
+token_store::principal_by_digest(std::string_view d) const
+{
   for(auto const& r : records_)
     if(r.hash.size() == d.size() && CRYPTO_memcmp(r.hash.data(), d.data(), d.size()) == 0)
       return core::principal{r.info.name, r.info.grants};
   return std::nullopt;
+}
+
+std::optional<core::principal>
+token_store::authenticate(std::string_view token) const
+{
+  auto const d = digest_of(token);
+  return d ? principal_by_digest(*d) : std::nullopt;
 }
 
 token_watcher::token_watcher(token_store store, std::chrono::milliseconds check_interval)
@@ -410,10 +361,32 @@ token_watcher::token_watcher(token_store store, std::chrono::milliseconds check_
 std::optional<core::principal>
 token_watcher::authenticate(std::string_view token, clock::time_point now)
 {
+  auto v = verify(token, now);
+  return v ? std::optional<core::principal>(std::move(v->who)) : std::nullopt;
+}
+
+std::optional<token_watcher::verified>
+token_watcher::verify(std::string_view token, clock::time_point now)
+{
   refresh(now);
   if(! store_)
     return std::nullopt;
-  return store_->authenticate(token);
+  auto d = store_->digest_of(token);
+  if(! d)
+    return std::nullopt;
+  auto who = store_->principal_by_digest(*d);
+  if(! who)
+    return std::nullopt;
+  return verified{std::move(*who), std::move(*d)};
+}
+
+std::optional<core::principal>
+token_watcher::principal_by_digest(std::string_view digest, clock::time_point now)
+{
+  refresh(now);
+  if(! store_)
+    return std::nullopt;
+  return store_->principal_by_digest(digest);
 }
 
 void

@@ -4,6 +4,8 @@
 // with a Beast client, and stops it with SIGTERM. Waits are on conditions
 // with deadlines, never fixed sleeps.
 
+#include "../support/temp_dir.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -35,10 +37,7 @@ class temp_dir {
 public:
   temp_dir()
   {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "zddc-it-XXXXXX").string();
-    if(! ::mkdtemp(tmpl.data()))
-      throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
+    path_ = test_support::make_temp_dir("zddc-it");
   }
   ~temp_dir() { std::filesystem::remove_all(path_); }
   const std::filesystem::path& path() const { return path_; }
@@ -223,12 +222,15 @@ public:
 
   reply
   send(http::verb method, std::string target, std::vector<std::pair<http::field, std::string>> headers = {},
-       std::optional<std::string> body = std::nullopt)
+       std::optional<std::string> body = std::nullopt,
+       std::vector<std::pair<std::string, std::string>> named_headers = {})
   {
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, "127.0.0.1");
     for(auto const& [f, v] : headers)
       req.set(f, v);
+    for(auto const& [name, v] : named_headers) // those Beast has no field enum for
+      req.set(name, v);
     if(body) {
       req.body() = *body;
       req.prepare_payload();

@@ -107,6 +107,8 @@ private:
   boost::asio::awaitable<response_type> read_file(const core::request& req, const core::repo_path& path);
   boost::asio::awaitable<response_type> read_directory(const core::request& req, const core::repo_path& dir);
   boost::asio::awaitable<response_type> write(const core::request& req, const core::repo_path& path);
+  /// MKCOL, or DELETE of a folder: sent to the master at once, never queued.
+  boost::asio::awaitable<response_type> forward_folder(const core::request& req, const core::repo_path& path);
   result<std::optional<write_base>> base_for(const core::request& req, const core::repo_path& path);
   boost::asio::awaitable<response_type> serve_local(const core::request& req, bool stale);
   boost::asio::awaitable<std::optional<response_type>> outbox_route(const core::request& req);

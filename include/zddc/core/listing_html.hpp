@@ -2,14 +2,28 @@
 /// @file
 /// The HTML directory listing: what a person sees in a browser.
 ///
-/// Breadcrumbs from the root; one row per entry, directories first, with
-/// the ZDDC columns (tracking, revision, status, title) parsed from document
-/// names and, for transmittal folders, the date; size and UTC modification
-/// time; sorting by any column in the browser; and, for a principal who may
-/// write here, an upload form and a delete button per file. Every name is
-/// HTML-escaped and every link built by `encode()` from the decoded path.
-/// The page loads nothing from elsewhere and reads no clock: the same
-/// listing always renders the same bytes.
+/// One server-rendered page with inline style and a small inline script;
+/// it loads nothing from elsewhere and reads no clock: the same listing and
+/// options always render the same bytes. Browsing and downloading are plain
+/// links and work without the script; everything else needs it and is
+/// hidden without it.
+///
+/// - Breadcrumbs from the root; one row per entry, directories first, with
+///   the ZDDC columns (tracking, revision, status, title) parsed from
+///   document names and, for transmittal folders, the date; size and UTC
+///   modification time (RFC 3339, the format the banners use too). Every
+///   name is HTML-escaped and every link built by `encode()`.
+/// - Sorting by any column (keyboard-operable header buttons, `aria-sort`,
+///   ▲/▼); Rev sorts in ZDDC revision order by a rank the server computes.
+/// - A filter box with the ZDDC archive tool's expressions, plus
+///   `column:word`; a "Latest revision only" toggle: per tracking number,
+///   the greatest issued revision (else draft, else any), marked by the
+///   server (`data-latest`).
+/// - Twin names (the same text in NFC and NFD) marked in both rows.
+/// - For a principal who may write here: upload (create-only, or replacing
+///   the version shown, by its ETag), New folder, and Delete per file and
+///   folder; state-changing requests carry the session's CSRF token. The
+///   script's comment states the exact contract it relies on.
 ///
 /// Served by a cache or mirror, the page also says what the person must
 /// know there: a banner when the master could not be reached, each write
@@ -39,7 +53,7 @@ struct refused_write {
 };
 
 struct html_listing_options {
-  bool can_write = false; // show upload and delete controls
+  bool can_write = false; // show upload, new folder and delete controls
   // A cache or mirror serving its stored copy because the master could not
   // be reached: since when (RFC 3339). Shown as a banner.
   std::optional<std::string> offline_since = std::nullopt;
@@ -55,7 +69,8 @@ struct html_listing_options {
 std::string render_listing_html(const listing& l, const html_listing_options& options);
 
 /// The strong tag of the page `render_listing_html(l, options)` renders:
-/// the listing's HTML tag, moved by a banner or refused writes.
+/// over the listing's HTML tag, the page's own version (its markup, style
+/// and script) and every option, so it moves whenever the page would.
 entity_tag html_listing_tag(const listing& l, const html_listing_options& options);
 
 } // namespace zddc::core

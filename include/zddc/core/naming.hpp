@@ -107,6 +107,15 @@ name_result<transmittal_name> parse_transmittal_name(std::string_view name);
 std::string format(const document_name& d);
 std::string format(const transmittal_name& t);
 
+/// Set on the answer to a PUT of a document whose file name does not follow
+/// the convention: the write is kept, the person is told why the name is
+/// off (a warning, never a refusal).
+inline constexpr std::string_view name_warning_header = "Zddc-Name-Warning";
+
+/// Why `file_name` does not follow the document convention, as printable
+/// ASCII fit for a header; nullopt when it does.
+std::optional<std::string> naming_warning(std::string_view file_name);
+
 } // namespace zddc::core
 
 #include <zddc/core/impl/naming.ipp>

@@ -32,6 +32,7 @@
 #include <zddc/core/listing.hpp>
 #include <zddc/core/listing_html.hpp>
 #include <zddc/core/media_type.hpp>
+#include <zddc/core/naming.hpp>
 #include <zddc/core/policy.hpp>
 #include <zddc/core/preconditions.hpp>
 #include <zddc/env/durable.hpp>
@@ -105,6 +106,7 @@ private:
                              const core::entity_tag& tag);
   response_type too_large() const;
   response_type remove(const core::request&, const core::decoded_target&);
+  response_type make_folder(const core::request&, const core::decoded_target&);
   std::optional<core::repo_path> outermost_missing(const core::repo_path& dir);
   error_code remove_stale_temps_in(const core::repo_path& dir);
 

@@ -500,6 +500,41 @@ TEST_F(cache_handler, the_replay_loop_wakes_as_soon_as_the_master_answers_anythi
 // long: listed, the listing kept beside it, and served from there offline.
 // (Deeper or longer ones are refused as targets; before a repo_path left
 // room for the sidecar, forming its name crashed the cache.)
+TEST_F(cache_handler, folders_are_made_and_removed_on_the_master_while_it_answers)
+{
+  auto const made = call(http::verb::mkcol, "/Docs/New%20Folder/");
+  EXPECT_EQ(made.status, http::status::created);
+  EXPECT_TRUE(master_.disk().snapshot().dirs.contains("Docs/New Folder"));
+  EXPECT_EQ(call(http::verb::mkcol, "/Docs/New%20Folder/").status, http::status::method_not_allowed)
+    << "the master's answer, relayed";
+  EXPECT_EQ(call(http::verb::delete_, "/Docs/New%20Folder/").status, http::status::no_content);
+  EXPECT_FALSE(master_.disk().snapshot().dirs.contains("Docs/New Folder"));
+
+  offline();
+  auto const away = call(http::verb::mkcol, "/Docs/Later/");
+  EXPECT_EQ(away.status, http::status::service_unavailable) << "nothing about a folder is queued";
+  EXPECT_NE(away.body.find("master cannot be reached"), std::string::npos);
+  EXPECT_EQ(call(http::verb::delete_, "/Docs/").status, http::status::service_unavailable);
+  online();
+  EXPECT_FALSE(master_.disk().snapshot().dirs.contains("Docs/Later"));
+}
+
+TEST_F(cache_handler, a_document_name_off_the_convention_is_kept_with_a_warning_online_and_offline)
+{
+  auto const online_put = call(http::verb::put, "/Docs/scan%20001.pdf", {}, "x");
+  EXPECT_EQ(online_put.status, http::status::created);
+  EXPECT_EQ(online_put.headers.count(core::name_warning_header), 1u);
+  offline();
+  http::fields create_only;
+  create_only.set(http::field::if_none_match, "*");
+  auto const queued = call(http::verb::put, "/Docs/scan%20002.pdf", create_only, "y");
+  EXPECT_EQ(queued.status, http::status::accepted);
+  EXPECT_EQ(queued.headers.count(core::name_warning_header), 1u);
+  auto const fine = call(http::verb::put, "/Docs/123456-EL-SPC-2623_A%20(IFA)%20-%20Switchgear.pdf", create_only, "z");
+  EXPECT_EQ(fine.status, http::status::accepted);
+  EXPECT_EQ(fine.headers.count(core::name_warning_header), 0u);
+}
+
 TEST_F(cache_handler, the_deepest_and_longest_directories_a_client_can_name_are_kept_and_served_offline)
 {
   for(auto const& dir : {deep_path(core::repo_path_depth_max), long_path(core::repo_path_bytes_max)}) {

@@ -6,6 +6,8 @@
 #include "runtime/posix_filesystem.hpp"
 #include "sim/memory_filesystem.hpp"
 
+#include "../../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -38,9 +40,7 @@ struct posix_fixture {
   static std::filesystem::path
   make_dir()
   {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "zddc-fs-XXXXXX").string();
-    EXPECT_NE(::mkdtemp(tmpl.data()), nullptr);
-    return tmpl;
+    return test_support::make_temp_dir("zddc-fs");
   }
 };
 

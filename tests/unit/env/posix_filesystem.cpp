@@ -5,6 +5,8 @@
 
 #include <zddc/env/durable.hpp>
 
+#include "../../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -29,9 +31,7 @@ protected:
   void
   SetUp() override
   {
-    std::string tmpl = (stdfs::temp_directory_path() / "zddc-posix-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    base_ = tmpl;
+    base_ = test_support::make_temp_dir("zddc-posix");
     stdfs::create_directories(base_ / "root" / "inside");
     stdfs::create_directories(base_ / "outside");
     std::ofstream(base_ / "outside" / "secret.txt") << "secret";

@@ -248,6 +248,45 @@ TEST_F(master_handler, delete_removes_files_and_empty_directories)
   EXPECT_EQ(send(http::verb::delete_, "/").status, http::status::method_not_allowed);
 }
 
+TEST_F(master_handler, mkcol_makes_one_empty_folder_in_an_existing_one)
+{
+  auto const made = send(http::verb::mkcol, "/Project/New%20Folder/");
+  EXPECT_EQ(made.status, http::status::created);
+  EXPECT_EQ(header(made, http::field::location), "/Project/New%20Folder/");
+  EXPECT_EQ(env_.fs_.stat(path("Project/New Folder"))->kind, env::file_kind::directory);
+  EXPECT_TRUE(env_.fs_.snapshot(sim::memory_filesystem::view::durable).dirs.contains("Project/New Folder"))
+    << "made durably";
+  EXPECT_EQ(send(http::verb::mkcol, "/Project/New%20Folder/").status, http::status::method_not_allowed)
+    << "it exists";
+  EXPECT_EQ(send(http::verb::mkcol, "/Project/notes.txt").status, http::status::method_not_allowed) << "a file";
+  EXPECT_EQ(send(http::verb::mkcol, "/Nowhere/deeper/").status, http::status::conflict) << "one level at a time";
+  EXPECT_EQ(send(http::verb::mkcol, "/").status, http::status::method_not_allowed);
+  EXPECT_EQ(send(http::verb::mkcol, "/Project/with-body/", {}, "x").status, http::status::unsupported_media_type);
+  EXPECT_EQ(send(http::verb::delete_, "/Project/New%20Folder/").status, http::status::no_content)
+    << "and an empty folder can go again";
+  auto const options = send(http::verb::options, "/");
+  EXPECT_NE(header(options, http::field::allow).find("MKCOL"), std::string::npos);
+}
+
+TEST_F(master_handler, mkcol_needs_write_access)
+{
+  core::principal const reader{"reader", {{core::repo_path(), core::access::read}}};
+  EXPECT_EQ(send(http::verb::mkcol, "/Project/x/", {}, std::nullopt, true, &reader).status, http::status::forbidden);
+  EXPECT_EQ(env_.fs_.stat(path("Project/x")).error(), errc::not_found);
+}
+
+TEST_F(master_handler, a_document_name_off_the_convention_is_kept_with_a_warning)
+{
+  auto const off = send(http::verb::put, "/Project/scan%20001.pdf", {}, "x");
+  EXPECT_EQ(off.status, http::status::created);
+  auto const it = off.headers.find(core::name_warning_header);
+  ASSERT_NE(it, off.headers.end());
+  EXPECT_NE(std::string(it->value()).find("not a ZDDC document name"), std::string::npos);
+  auto const on = send(http::verb::put, "/Project/123456-EL-SPC-2623_A%20(IFA)%20-%20Switchgear.pdf", {}, "x");
+  EXPECT_EQ(on.status, http::status::created);
+  EXPECT_EQ(on.headers.count(core::name_warning_header), 0u);
+}
+
 TEST_F(master_handler, refuses_every_bad_path_with_400)
 {
   for(auto t : {"/../etc/passwd", "/%2e%2e/x", "/a%2Fb", "/a%00b", "/%c0%ae%c0%ae/x", "/a//b",

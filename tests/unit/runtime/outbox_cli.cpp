@@ -11,6 +11,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "../../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -72,9 +74,7 @@ protected:
   void
   SetUp() override
   {
-    std::string tmpl = (stdfs::temp_directory_path() / "zddc-outbox-cli-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    dir_ = test_support::make_temp_dir("zddc-outbox-cli");
     auto fs = posix_filesystem::open(dir_.string());
     ASSERT_TRUE(fs) << fs.error().message();
     fs_.emplace(std::move(*fs));

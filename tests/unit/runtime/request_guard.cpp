@@ -171,5 +171,32 @@ TEST(request_guard, framing_is_checked_before_host_and_host_before_origin)
                                   hosts, false));
 }
 
+TEST(request_guard, a_session_write_needs_its_origin_and_csrf_token)
+{
+  authentication const session{core::principal::unrestricted("alice"), credential_kind::session, "ID", "CSRF"};
+  auto const origin = std::pair<std::string_view, std::string_view>{"Origin", "http://127.0.0.1:8080"};
+  // The page's own write: both.
+  EXPECT_FALSE(check_csrf(http::verb::put, head(http::verb::put, {origin, {"X-Zddc-Csrf", "CSRF"}}), session));
+  EXPECT_FALSE(check_csrf(http::verb::mkcol, head(http::verb::mkcol, {origin, {"X-Zddc-Csrf", "CSRF"}}), session));
+  // A cross-site form (no custom header), a forged or missing token, a
+  // write with no Origin at all: refused.
+  for(auto const& fields : std::vector<std::vector<std::pair<std::string_view, std::string_view>>>{
+        {origin}, {origin, {"X-Zddc-Csrf", "CSRX"}}, {origin, {"X-Zddc-Csrf", "csrf"}}, {origin, {"X-Zddc-Csrf", ""}},
+        {{"X-Zddc-Csrf", "CSRF"}}}) {
+    request_head h;
+    for(auto const& [k, v] : fields)
+      h.insert(k, v);
+    auto const r = check_csrf(http::verb::delete_, h, session);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, http::status::forbidden);
+  }
+  // Reading needs nothing; neither do tokens, which no browser attaches by itself.
+  EXPECT_FALSE(check_csrf(http::verb::get, head(http::verb::get, {}), session));
+  authentication const bearer{core::principal::unrestricted("bot"), credential_kind::bearer, {}, {}};
+  authentication const basic{core::principal::unrestricted("bot"), credential_kind::basic, {}, {}};
+  EXPECT_FALSE(check_csrf(http::verb::put, head(http::verb::put, {}), bearer));
+  EXPECT_FALSE(check_csrf(http::verb::put, head(http::verb::put, {}), basic));
+}
+
 } // namespace
 } // namespace zddc::runtime

@@ -1,6 +1,8 @@
 // `zddc token`: where it agrees to keep the store.
 #include "runtime/token_cli.hpp"
 
+#include "../../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -45,9 +47,7 @@ protected:
   void
   SetUp() override
   {
-    std::string tmpl = (stdfs::temp_directory_path() / "zddc-token-cli-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    dir_ = test_support::make_temp_dir("zddc-token-cli");
     stdfs::create_directories(dir_ / "docs");
   }
   void TearDown() override { stdfs::remove_all(dir_); }

@@ -1,6 +1,8 @@
 #include "runtime/token_cli.hpp"
 #include "runtime/token_store.hpp"
 
+#include "../../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -20,9 +22,7 @@ protected:
   void
   SetUp() override
   {
-    std::string tmpl = (stdfs::temp_directory_path() / "zddc-tokens-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    dir_ = test_support::make_temp_dir("zddc-tokens");
   }
   void TearDown() override { stdfs::remove_all(dir_); }
 

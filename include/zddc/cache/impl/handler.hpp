@@ -36,6 +36,17 @@ handler<E>::relay(const env::upstream_response& answer, std::string body) -> res
 
 namespace detail {
 
+/// A PUT kept under a name that does not follow the convention: say so.
+template<class Response>
+void
+warn_of_name(Response& r, const core::request& req, const core::repo_path& path)
+{
+  if(req.method != boost::beast::http::verb::put)
+    return;
+  if(auto const warning = core::naming_warning(path.name()))
+    r.headers.set(core::name_warning_header, *warning);
+}
+
 /// True when `location` (a Location field) is the directory form of the
 /// requested path, `expected`: an origin-form target whose path is
 /// `expected`, under any mount prefix a reverse proxy added, any query
@@ -84,12 +95,16 @@ handler<E>::handle(const core::request& req)
     co_return co_await read_file(req, target->path);
   case http::verb::put:
   case http::verb::delete_:
+    if(req.method == http::verb::delete_ && target->form == core::target_form::directory && ! target->path.is_root())
+      co_return co_await forward_folder(req, target->path);
     if(target->path.is_root() || target->form == core::target_form::directory)
       co_return text(http::status::method_not_allowed, "only files are written");
     co_return co_await write(req, target->path);
+  case http::verb::mkcol:
+    co_return co_await forward_folder(req, target->path);
   default: {
     auto r = text(http::status::method_not_allowed, "method not allowed");
-    r.headers.set(http::field::allow, "GET, HEAD, PUT, DELETE");
+    r.headers.set(http::field::allow, "GET, HEAD, PUT, DELETE, MKCOL");
     co_return r;
   }
   }
@@ -351,6 +366,7 @@ handler<E>::write(const core::request& req, const core::repo_path& path)
   auto accepted = [&] {
     auto r = text(http::status::accepted, "queued for the master as " + queued->id);
     r.headers.set(outbox_entry_header, queued->id);
+    detail::warn_of_name(r, req, path);
     return r;
   };
   if(box_.pending_count() > 1) { // older entries first: this one waits its turn
@@ -367,6 +383,7 @@ handler<E>::write(const core::request& req, const core::repo_path& path)
     auto r = relay(*f.response);
     if(r.status == http::status::created)
       r.headers.set(http::field::location, core::encode(path).str()); // ours, not the master's
+    detail::warn_of_name(r, req, path);
     co_return r;
   }
   case replay_verdict::conflict:
@@ -384,6 +401,33 @@ handler<E>::write(const core::request& req, const core::repo_path& path)
   }
   replayer_.wake(); // the loop retries with backoff from now
   co_return accepted();
+}
+
+// Folders hold no document to keep, so nothing about them is queued: made
+// or removed on the master while it answers, refused (503) while it does
+// not. The local copy of a removed folder goes with it.
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::forward_folder(const core::request& req, const core::repo_path& path)
+{
+  namespace http = boost::beast::http;
+  if(path.is_root())
+    co_return text(http::status::method_not_allowed, "the root is no folder to make or remove");
+  env::upstream_request up;
+  up.method = req.method;
+  up.target = core::encode(path, core::target_form::directory);
+  config_.authorize(up.headers);
+  env::string_sink body(listing_bytes_max);
+  auto const answer = co_await env_.transport().round_trip(std::move(up), body);
+  monitor_.observe(answer.has_value(), answer ? static_cast<unsigned>(answer->status) : 0u, env_.clock().now());
+  if(! answer)
+    co_return text(http::status::service_unavailable,
+                   "the master cannot be reached: folders are made and removed only while it answers");
+  upstream_answered();
+  if(req.method == http::verb::delete_ && (answer->status == http::status::no_content ||
+                                          answer->status == http::status::not_found))
+    (void)local_.purge_tree(path.store());
+  co_return relay(*answer, body.take());
 }
 
 } // namespace zddc::cache

@@ -241,4 +241,17 @@ format(const transmittal_name& t)
   return std::string(date) + "_" + t.tracking + " (" + std::string(format(t.status)) + ") - " + t.title;
 }
 
+inline std::optional<std::string>
+naming_warning(std::string_view file_name)
+{
+  auto const parsed = parse_document_name(file_name);
+  if(parsed)
+    return std::nullopt;
+  std::string out = "not a ZDDC document name (TRACKING_REV (STATUS) - Title.ext): " + parsed.error().message;
+  for(auto& c : out)
+    if(c < 0x20 || c > 0x7e)
+      c = '?';
+  return out;
+}
+
 } // namespace zddc::core

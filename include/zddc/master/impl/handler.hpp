@@ -8,7 +8,7 @@ namespace detail {
 namespace http = boost::beast::http;
 
 inline constexpr std::size_t body_chunk_bytes = 64 * 1024;
-inline constexpr std::string_view allowed_methods = "GET, HEAD, PUT, DELETE, OPTIONS";
+inline constexpr std::string_view allowed_methods = "GET, HEAD, PUT, DELETE, MKCOL, OPTIONS";
 
 template<class Reader>
 core::response<Reader>
@@ -194,6 +194,10 @@ handler<E>::handle(const core::request& req, const core::principal* who)
     if(! core::may_write(*who, target->path))
       co_return detail::text<reader_type>(http::status::forbidden, "no write access here");
     co_return remove(req, *target);
+  case http::verb::mkcol:
+    if(! core::may_write(*who, target->path))
+      co_return detail::text<reader_type>(http::status::forbidden, "no write access here");
+    co_return make_folder(req, *target);
   case http::verb::options: {
     response_type r;
     r.status = http::status::no_content;
@@ -432,6 +436,8 @@ handler<E>::commit_write(const core::request& req, const core::repo_path& path, 
   r.headers.set(http::field::last_modified, core::format_http_date(st->mtime));
   if(created)
     r.headers.set(http::field::location, core::encode(path).str());
+  if(auto const warning = core::naming_warning(path.name()))
+    r.headers.set(core::name_warning_header, *warning);
   return r;
 }
 
@@ -486,6 +492,41 @@ handler<E>::remove(const core::request& req, const core::decoded_target& target)
   tags_.forget(path);
   response_type r;
   r.status = http::status::no_content;
+  return r;
+}
+
+// MKCOL (RFC 4918 §9.3): a new, empty folder in an existing one. 405 when
+// the name is taken (by a folder or a file), 409 when the parent is
+// missing: a folder is made one level at a time, as a person makes it.
+template<env::Environment E>
+typename handler<E>::response_type
+handler<E>::make_folder(const core::request& req, const core::decoded_target& target)
+{
+  namespace http = boost::beast::http;
+  auto const& path = target.path;
+  if(path.is_root() || (req.body && req.body->content_length().value_or(1) != 0))
+    return detail::text<reader_type>(path.is_root() ? http::status::method_not_allowed
+                                                    : http::status::unsupported_media_type,
+                                     path.is_root() ? "the root exists" : "MKCOL takes no body");
+  [[maybe_unused]] auto const guard = env_.commit_guard();
+  auto& fs = env_.fs();
+  if(auto const st = fs.stat(path); st || st.error() != errc::not_found) {
+    if(! st)
+      return detail::write_failure<reader_type>(st.error());
+    auto r = detail::text<reader_type>(http::status::method_not_allowed,
+                                       st->kind == env::file_kind::directory ? "that folder exists already"
+                                                                             : "a file has that name");
+    r.headers.set(http::field::allow, "GET, HEAD, DELETE, OPTIONS");
+    return r;
+  }
+  auto const parent = fs.stat(path.parent());
+  if(! parent || parent->kind != env::file_kind::directory)
+    return detail::text<reader_type>(http::status::conflict, "the folder to make it in does not exist");
+  if(auto ec = env::make_dirs(fs, path))
+    return detail::write_failure<reader_type>(ec);
+  response_type r;
+  r.status = http::status::created;
+  r.headers.set(http::field::location, core::encode(path, core::target_form::directory).str());
   return r;
 }
 
