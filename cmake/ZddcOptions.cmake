@@ -38,14 +38,14 @@ if(_zddc_sanitizers)
 endif()
 
 # The sanitizer build spends most of its compile time generating optimised
-# code for Beast's and Asio's composed operations. The code that only moves
-# bytes over sockets (the daemon's server and transport, and the tests that
-# drive a daemon over sockets) is I/O-bound in the tests, so the `dev`
-# preset compiles it at -O0; the roles and the simulator, which the
-# CPU-bound sweeps run, keep the preset's -O1.
-option(ZDDC_UNOPTIMISED_IO "Compile socket-only sources at -O0 (the sanitizer preset's compile time)" OFF)
-function(zddc_unoptimised_io)
-  if(ZDDC_UNOPTIMISED_IO)
+# code for Beast's and Asio's composed operations. Sources the test suite
+# never runs CPU-bound (the daemon's server, transport and main, the tests
+# that drive a daemon over sockets, and the benchmarks, which the suite only
+# builds) compile at -O0 in the `dev` preset; the roles and the simulator,
+# which the CPU-bound sweeps run, keep the preset's -O1.
+option(ZDDC_QUICK_BUILD "Compile sources the tests never run CPU-bound at -O0 (the sanitizer preset's compile time)" OFF)
+function(zddc_quick_build)
+  if(ZDDC_QUICK_BUILD)
     set_source_files_properties(${ARGN} PROPERTIES COMPILE_OPTIONS -O0)
   endif()
 endfunction()

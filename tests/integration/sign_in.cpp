@@ -144,5 +144,28 @@ TEST_F(sign_in, revoking_the_token_ends_its_sessions)
   EXPECT_TRUE(eventually([&] { return c.get("/Docs/a.txt", {cookie(id)}).status == http::status::unauthorized; }, 10s));
 }
 
+TEST_F(sign_in, what_a_hostile_form_gets)
+{
+  client c(daemon_->port());
+  auto const form = std::vector<std::pair<http::field, std::string>>{
+    {http::field::content_type, "application/x-www-form-urlencoded"}};
+  // A form over 8 KiB is refused, not read into memory.
+  auto const huge = c.send(http::verb::post, "/.zddc/login", form, "token=" + std::string(32 * 1024, 'a'));
+  EXPECT_EQ(huge.status, http::status::payload_too_large);
+  // A return address elsewhere becomes this server's root.
+  for(auto next : {"%2F%2Fevil.example%2F", "https%3A%2F%2Fevil.example%2F", "%2F%5Cevil.example", "%2F.zddc%2Flogout"}) {
+    auto const r = client(daemon_->port()).send(http::verb::post, "/.zddc/login", form,
+                                                "token=" + token_ + "&next=" + next);
+    EXPECT_EQ(r.status, http::status::see_other) << next;
+    EXPECT_EQ(r.header(http::field::location), "/") << next;
+  }
+  // Bytes that are not a form at all: refused as a bad token, and the
+  // daemon goes on.
+  auto const garbage = client(daemon_->port()).send(http::verb::post, "/.zddc/login", form,
+                                                    std::string("%%%\0\xff&&==token", 14));
+  EXPECT_EQ(garbage.status, http::status::unauthorized);
+  EXPECT_EQ(client(daemon_->port()).get("/.zddc/health").status, http::status::ok);
+}
+
 } // namespace
 } // namespace zddc::integration
