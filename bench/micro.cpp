@@ -20,7 +20,8 @@ using namespace zddc;
 namespace http = boost::beast::http;
 
 // A request target as a browser sends one: spaces, a percent sign, UTF-8.
-constexpr std::string_view target = "/Projects/Site%20Office/Docs/ZD-PRJ-001-DWG-1001_B%20(IFC)%20-%20Caf%C3%A9%20100%25.pdf";
+constexpr std::string_view target =
+  "/Projects/Site%20Office/Docs/ZD-PRJ-001-DWG-1001_B%20(IFC)%20-%20Caf%C3%A9%20100%25.pdf";
 
 void
 target_decode(benchmark::State& state)

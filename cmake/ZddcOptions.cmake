@@ -38,11 +38,12 @@ if(_zddc_sanitizers)
 endif()
 
 # The sanitizer build spends most of its compile time generating optimised
-# code for Beast's and Asio's composed operations. Sources the test suite
-# never runs CPU-bound (the daemon's server, transport and main, the tests
-# that drive a daemon over sockets, and the benchmarks, which the suite only
-# builds) compile at -O0 in the `dev` preset; the roles and the simulator,
-# which the CPU-bound sweeps run, keep the preset's -O1.
+# code for Beast's and Asio's composed operations and for the roles'
+# coroutines. Sources the test suite never runs CPU-bound (the daemon's
+# server, transport and main; the unit, property and integration tests,
+# which run in seconds; the benchmarks, which the suite only builds; the
+# header checks) compile at -O0 in the `dev` preset. The simulator and the
+# roles as it runs them (the CPU-bound sweeps) keep the preset's -O1.
 option(ZDDC_QUICK_BUILD "Compile sources the tests never run CPU-bound at -O0 (the sanitizer preset's compile time)" OFF)
 function(zddc_quick_build)
   if(ZDDC_QUICK_BUILD)

@@ -190,7 +190,14 @@ def make_folder(d, master):
     answer_dialogs(d, "Site Photos")
     d.find_element("id", "mkdir").click()
     zb.wait_for(lambda: os.path.isdir(os.path.join(master.root, "Docs", "Site Photos")), what="the new folder")
-    zb.wait_for(lambda: "Site Photos" in names(d), what="the page showing the folder")
+    zb.wait_for(lambda: "Site Photos" in names(d) and listing_loaded(d), what="the page showing the folder")
+    check(asked(d) == ["Name of the new folder:"], "New folder asks for the name: %s" % asked(d))
+    answer_dialogs(d)
+    d.find_element("css selector", 'tr[data-name="Site Photos"] button.del').click()
+    zb.wait_for(lambda: not os.path.exists(os.path.join(master.root, "Docs", "Site Photos")),
+                what="the empty folder deleted")
+    zb.wait_for(lambda: listing_loaded(d) and any("empty folder" in a for a in asked(d)),
+                what="the question before deleting a folder")
 
 
 class EvilSite(http.server.BaseHTTPRequestHandler):

@@ -86,6 +86,15 @@ TEST(config, the_download_cap_defaults_to_a_gibibyte_and_takes_a_size)
       << bad;
 }
 
+TEST(config, a_browser_session_lasts_twelve_hours_unless_told_otherwise)
+{
+  using namespace std::chrono_literals;
+  EXPECT_EQ(parse_serve_args({"--root", "/r"}).config.session_ttl, 12h);
+  EXPECT_EQ(parse_serve_args({"--root", "/r", "--session-ttl", "30m"}).config.session_ttl, 30min);
+  EXPECT_EQ(reason_for({"--root", "/r", "--session-ttl", "30s"}), "--session-ttl must be at least 1m");
+  EXPECT_NE(reason_for({"--root", "/r", "--session-ttl", "soon"}), "");
+}
+
 TEST(config, bad_values_fail_with_a_one_line_reason)
 {
   EXPECT_EQ(reason_for({}), "--root is required");
