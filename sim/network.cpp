@@ -1,5 +1,7 @@
 #include "sim/network.hpp"
 
+#include <zddc/env/memory_bodies.hpp>
+
 #include "sim/crash_error.hpp"
 
 #include <array>
@@ -140,15 +142,10 @@ network::open_exchange(node& from, node& to, env::upstream_request& request)
   x.target = request.target;
   x.request_headers = request.headers;
   if(request.body) {
-    std::array<std::byte, 16 * 1024> buffer;
-    for(;;) {
-      auto n = request.body->read(buffer);
-      if(! n)
-        return n.error();
-      if(*n == 0)
-        break;
-      x.request_body.append(reinterpret_cast<const char*>(buffer.data()), *n);
-    }
+    auto body = env::read_whole(*request.body);
+    if(! body)
+      return body.error();
+    x.request_body = std::move(*body);
   }
   std::string line = from.name() + " -> " + to.name() + ' ';
   line += http::to_string(x.method);

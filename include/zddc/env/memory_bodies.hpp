@@ -3,10 +3,12 @@
 /// Transport bodies held in memory: a request body from a string and a
 /// response body into one, with a cap. For small documents (listings,
 /// control messages) and for the simulator; file bodies stream instead.
+/// `read_whole` pulls a request body into memory, for those that look at it.
 
 #include <zddc/env/transport.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <string>
 
@@ -54,5 +56,22 @@ private:
   std::string bytes_;
   std::size_t bytes_max_;
 };
+
+/// Pulls a whole request body into memory (for the simulator and tests,
+/// which look at what was sent); the source's error when a read fails.
+inline result<std::string>
+read_whole(body_source& source)
+{
+  std::string out;
+  std::array<std::byte, 16 * 1024> buffer;
+  for(;;) {
+    auto n = source.read(buffer);
+    if(! n)
+      return n.error();
+    if(*n == 0)
+      return out;
+    out.append(reinterpret_cast<const char*>(buffer.data()), *n);
+  }
+}
 
 } // namespace zddc::env

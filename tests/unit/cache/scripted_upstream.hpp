@@ -5,6 +5,7 @@
 
 #include <zddc/core/listing.hpp>
 #include <zddc/core/sha256.hpp>
+#include <zddc/env/memory_bodies.hpp>
 #include <zddc/env/transport.hpp>
 
 #include <boost/json.hpp>
@@ -84,15 +85,12 @@ private:
   receive(const env::upstream_request& req)
   {
     received_request r{req.method, std::string(req.target.str()), req.headers, {}};
-    if(req.body)
-      for(std::array<std::byte, 4096> chunk;;) {
-        auto n = req.body->read(chunk);
-        if(! n)
-          return n.error();
-        if(*n == 0)
-          break;
-        r.body.append(reinterpret_cast<const char*>(chunk.data()), *n);
-      }
+    if(req.body) {
+      auto body = env::read_whole(*req.body);
+      if(! body)
+        return body.error();
+      r.body = std::move(*body);
+    }
     received.push_back(std::move(r));
     return {};
   }

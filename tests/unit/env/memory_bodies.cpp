@@ -51,5 +51,14 @@ TEST(string_sink, an_empty_piece_is_fine_even_when_full)
   EXPECT_EQ(sink.write(bytes_of("a")), errc::too_large);
 }
 
+TEST(read_whole, pulls_every_piece_of_a_body)
+{
+  std::string const big(100 * 1024 + 7, 'b'); // more than one buffer
+  string_source source(big);
+  auto const got = read_whole(source);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, big);
+}
+
 } // namespace
 } // namespace zddc::env
