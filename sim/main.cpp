@@ -51,6 +51,8 @@ parse_variant(std::string_view s)
     return sim::master_variant::ignores_if_unmodified_since;
   if(s == "lies-about-fsync")
     return sim::master_variant::lies_about_fsync;
+  if(s == "tree-misses-direct-edits")
+    return sim::master_variant::tree_misses_direct_edits;
   return std::nullopt;
 }
 
@@ -86,6 +88,8 @@ parse_mirror_variant(std::string s)
     return sim::mirror_variant::incomplete_walk_holds_the_interval;
   if(s == "purges-when-a-listing-fails")
     return sim::mirror_variant::purges_when_a_listing_fails;
+  if(s == "vouches-early")
+    return sim::mirror_variant::vouches_early;
   return std::nullopt;
 }
 
@@ -100,6 +104,8 @@ reproduce(const sim::run_summary& s, const po::variables_map& vm)
     out << " --mirror-people " << vm["mirror-people"].as<std::size_t>();
   if(vm.count("mirror-timer"))
     out << " --mirror-timer";
+  if(auto const& v = vm["trees"].as<std::string>(); v != "mixed")
+    out << " --trees " << v;
   if(auto const& v = vm["broken-master"].as<std::string>(); v != "correct")
     out << " --broken-master " << v;
   if(auto const& v = vm["broken-cache"].as<std::string>(); v != "correct")
@@ -162,10 +168,14 @@ describe_options(const std::string& profile_help)
      "how many mirrors (the first ones) have a person at work; the rest sit idle (default: all)")
     ("mirror-timer", "also walk every mirror on a fixed timer, used or not (the design's rejected "
                      "alternative, to compare the master's load)")
+    ("trees", po::value<std::string>()->default_value("mixed"),
+     "whether the master offers ?tree and mirrors ask for it: mixed (by seed: one world in five has a master "
+     "from before tree tags, one mirror in three walks directory by directory) | everywhere | nowhere")
     ("trace", "print every event of the run as it happens")
     ("broken-master", po::value<std::string>()->default_value("correct"),
      "a deliberately broken master, to see the checkers catch it: "
-     "correct | ignores-if-unmodified-since | lies-about-fsync")
+     "correct | ignores-if-unmodified-since | lies-about-fsync | tree-misses-direct-edits (its tree "
+     "index hears only its own writes)")
     ("broken-cache", po::value<std::string>()->default_value("correct"),
      "a deliberately broken cache: correct | wake-never-lands | replays-without-preconditions | "
      "outbox-lies-about-fsync | drops-refused-entries | forgets-own-writes")
@@ -173,7 +183,8 @@ describe_options(const std::string& profile_help)
      "a deliberately broken mirror: correct | keys-disk-by-encoded-name (the seed's bug 1: names "
      "stored percent-encoded under the filesystem seam, listed as stored) | no-retries (a walk gives up on "
      "the first failed request) | incomplete-walk-holds-the-interval | purges-when-a-listing-fails (a 502 "
-     "listing taken for an empty one)");
+     "listing taken for an empty one) | vouches-early (keeps a tree tag before the walk that brings the tree "
+     "in has completed)");
   return opts;
 }
 
@@ -206,10 +217,11 @@ sweep_of(const po::variables_map& vm)
   auto const variant = parse_variant(vm["broken-master"].as<std::string>());
   auto const cache_variant = parse_cache_variant(vm["broken-cache"].as<std::string>());
   auto const mirror_variant = parse_mirror_variant(vm["broken-mirror"].as<std::string>());
+  auto const trees = vm["trees"].as<std::string>();
   if(! sim::find_fault_profile(vm["faults"].as<std::string>()) || ! variant || ! cache_variant || ! mirror_variant ||
-     ! (days > 0)) {
-    std::cerr << "zddc-sim: unknown --faults, --broken-master, --broken-cache or --broken-mirror, or --days not "
-                 "positive (see --help)\n";
+     ! (days > 0) || (trees != "mixed" && trees != "everywhere" && trees != "nowhere")) {
+    std::cerr << "zddc-sim: unknown --faults, --broken-master, --broken-cache, --broken-mirror or --trees, or --days "
+                 "not positive (see --help)\n";
     return 2;
   }
   sim::world_options base;
@@ -221,6 +233,9 @@ sweep_of(const po::variables_map& vm)
   if(vm.count("mirror-people"))
     base.mirror_people = vm["mirror-people"].as<std::size_t>();
   base.mirror_timer = vm.count("mirror-timer") > 0;
+  base.trees = trees == "everywhere" ? sim::tree_use::everywhere
+               : trees == "nowhere"  ? sim::tree_use::nowhere
+                                     : sim::tree_use::mixed;
   base.master = *variant;
   base.cache = *cache_variant;
   base.mirror = *mirror_variant;

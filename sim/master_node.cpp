@@ -27,10 +27,14 @@ static_assert(env::Environment<node_env>);
 struct master_node::incarnation {
   incarnation(master_node& owner, durability d)
     : env{owner.clock_, node_filesystem(owner.disk_, owner, [&owner] { owner.crash(); }, d)},
-      handler(env, owner.options_.config)
+      tree(std::make_shared<master::tree_index<node_filesystem>>(env.fs_)),
+      handler(env, owner.options_.config, tree)
   {
+    if(owner.options_.variant == master_variant::tree_misses_direct_edits)
+      env.fs_.deafen();
   }
   node_env env;
+  std::shared_ptr<master::tree_index<node_filesystem>> tree;
   master::handler<node_env> handler;
 };
 
@@ -66,6 +70,13 @@ master_node::restart()
   mark_up();
   if(incarnations_.size() > 1)
     trace_.record(name(), "restarted");
+}
+
+result<master::tree_ptr>
+master_node::tree()
+{
+  ZDDC_ASSERT(up());
+  return incarnations_.back()->tree->current(clock_.now());
 }
 
 const core::principal*

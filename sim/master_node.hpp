@@ -31,6 +31,7 @@ enum class master_variant {
   correct,
   ignores_if_unmodified_since, // the seed's master: IUS never reaches the handler
   lies_about_fsync,            // sync and sync_dir do nothing
+  tree_misses_direct_edits,    // the tree index hears only the server's own writes, not a person's edits on its disk
 };
 
 struct master_node_options {
@@ -48,6 +49,10 @@ public:
   memory_filesystem& disk() noexcept { return disk_; }
 
   boost::asio::awaitable<served> serve(core::request& req) override;
+
+  /// The tree as the current incarnation's index has it now (after taking
+  /// in what changed); the node must be up.
+  result<master::tree_ptr> tree();
 
   /// The principal a request's bearer token names; nullptr when it names none.
   const core::principal* principal_of(const boost::beast::http::fields& headers) const;

@@ -45,8 +45,10 @@ memory_filesystem::writer_type::~writer_type()
     return;
   auto& entries = (*dir)->entries;
   auto const it = entries.find(std::string(path_.name()));
-  if(it != entries.end() && it->second == node_)
+  if(it != entries.end() && it->second == node_) {
     entries.erase(it);
+    fs_->changed(path_.parent());
+  }
 }
 
 error_code
@@ -56,6 +58,7 @@ memory_filesystem::writer_type::write(std::span<const std::byte> bytes)
     return ec;
   node_->bytes.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   node_->mtime = fs_->now();
+  fs_->changed(path_.parent());
   return {};
 }
 
@@ -181,6 +184,7 @@ memory_filesystem::create_temp(const core::store_path& dir)
   auto n = make_node(env::file_kind::regular);
   (*d)->entries[name] = n;
   (*d)->mtime = now();
+  changed(dir);
   return writer_type(*this, std::move(n), std::move(*path));
 }
 
@@ -227,11 +231,15 @@ memory_filesystem::rename(const core::store_path& from, const core::store_path& 
   }
   if(auto ec = mutate())
     return ec;
+  if(moving->kind == env::file_kind::directory)
+    changed_everything_ = true; // every path below it moved
   (*src_dir)->entries.erase(std::string(from.name()));
   dst_entries[std::string(to.name())] = std::move(moving);
   auto const t = now();
   (*src_dir)->mtime = t;
   (*dst_dir)->mtime = t;
+  changed(from.parent());
+  changed(to.parent());
   return {};
 }
 
@@ -252,6 +260,7 @@ memory_filesystem::remove(const core::store_path& p)
     return ec;
   (*dir)->entries.erase(it);
   (*dir)->mtime = now();
+  changed(p.parent());
   return {};
 }
 
@@ -270,6 +279,8 @@ memory_filesystem::make_dir(const core::store_path& p)
     return ec;
   (*dir)->entries[name] = make_node(env::file_kind::directory);
   (*dir)->mtime = now();
+  changed(p.parent());
+  changed(p);
   return {};
 }
 
@@ -294,6 +305,7 @@ memory_filesystem::set_mtime(const core::store_path& p, env::time_point t)
   if(auto ec = mutate())
     return ec;
   (*n)->mtime = t;
+  changed(p.is_root() ? p : p.parent());
   return {};
 }
 
@@ -313,6 +325,7 @@ memory_filesystem::crash()
   };
   revert(*root_);
   crashed_ = true;
+  changed_everything_ = true;
   fail_countdown_.reset();
   crash_countdown_.reset();
 }
@@ -330,15 +343,22 @@ memory_filesystem::write_file_direct(const core::store_path& p, std::string_view
   auto cur = root_;
   auto const parent = p.parent();
   std::string_view rest = parent.str();
+  core::store_path at; // the directory `cur` is
   while(! rest.empty()) {
     auto const slash = rest.find('/');
     auto const name = std::string(rest.substr(0, slash));
     auto& slot = cur->entries[name];
-    if(! slot)
+    auto next = at.child(name);
+    ZDDC_ASSERT(next.has_value()); // a prefix of a valid path
+    if(! slot) {
       slot = make_node(env::file_kind::directory);
+      changed(at);
+      changed(*next);
+    }
     ZDDC_ASSERT(slot->kind == env::file_kind::directory);
     cur->durable_entries[name] = slot;
     cur = slot;
+    at = std::move(*next);
     rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
   }
   auto file = make_node(env::file_kind::regular);
@@ -346,6 +366,7 @@ memory_filesystem::write_file_direct(const core::store_path& p, std::string_view
   cur->entries[std::string(p.name())] = file;
   cur->durable_entries[std::string(p.name())] = file;
   cur->mtime = file->mtime;
+  changed(p.parent());
 }
 
 void
@@ -355,6 +376,7 @@ memory_filesystem::edit_in_place(const core::store_path& p, std::string_view byt
   ZDDC_ASSERT(n && (*n)->kind == env::file_kind::regular);
   (*n)->bytes = (*n)->durable_bytes = std::string(bytes);
   (*n)->mtime = now();
+  changed(p.parent());
 }
 
 void
@@ -370,6 +392,20 @@ memory_filesystem::remove_direct(const core::store_path& p)
   (*dir)->entries.erase(it);
   (*dir)->durable_entries.erase(name);
   (*dir)->mtime = now();
+  changed(p.parent());
+}
+
+env::disk_changes
+memory_filesystem::drain_changes()
+{
+  env::disk_changes out;
+  out.everything = std::exchange(changed_everything_, false);
+  for(auto const& d : std::exchange(changed_, {})) {
+    auto p = core::store_path::parse(d);
+    ZDDC_ASSERT(p); // recorded from a valid store_path
+    out.dirs.push_back(std::move(*p));
+  }
+  return out;
 }
 
 memory_filesystem::tree

@@ -18,6 +18,9 @@
 /// error; `crash_after(n)` makes it crash the filesystem instead, after which
 /// every operation answers `sim_errc::crashed` until `restart()`.
 ///
+/// Every change, through the seam or outside it, is recorded for
+/// `drain_changes` (the in-memory counterpart of the daemon's inotify).
+///
 /// Files are shared nodes, so a reader keeps reading the file it opened
 /// after the name is replaced or removed, as on POSIX. Symlinks are not
 /// modelled. `list()` is sorted by name bytes. Deterministic: no randomness,
@@ -94,6 +97,11 @@ public:
   error_code sync_dir(const core::store_path& dir);
   error_code set_mtime(const core::store_path& p, env::time_point t);
 
+  /// What changed since the previous call, by anyone (the seam's Watching
+  /// contract; node_filesystem hands it to the one consumer). Starts with
+  /// `everything`, as after a crash.
+  env::disk_changes drain_changes();
+
   // --- faults -------------------------------------------------------------
 
   /// Discards everything that was not durable (see the file comment).
@@ -144,6 +152,7 @@ private:
 
   env::time_point now();
   error_code mutate(); // counts an operation; applies injected faults
+  void changed(const core::store_path& dir) { changed_.insert(std::string(dir.str())); }
   result<std::shared_ptr<node>> resolve(const core::store_path& p) const;
   result<std::shared_ptr<node>> resolve_dir(const core::store_path& p) const;
   std::shared_ptr<node> make_node(env::file_kind kind);
@@ -157,6 +166,8 @@ private:
   std::uint64_t mutations_ = 0;
   std::optional<std::uint64_t> fail_countdown_, crash_countdown_;
   bool crashed_ = false;
+  std::set<std::string> changed_; // directories, for drain_changes
+  bool changed_everything_ = true;
 };
 
 static_assert(env::Filesystem<memory_filesystem>);

@@ -235,6 +235,8 @@ mirror_node::mirror_node(std::string name, boost::asio::any_io_executor executor
     config_.retries = 0;
   if(variant_ == mirror_variant::incomplete_walk_holds_the_interval)
     config_.retry_interval = config_.min_interval;
+  if(variant_ == mirror_variant::vouches_early)
+    config_.tree = config_.vouch_early = true;
   mark_down(); // restart() brings up the first incarnation
   (void)restart();
 }

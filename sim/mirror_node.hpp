@@ -47,6 +47,11 @@ enum class mirror_variant {
   /// (its transport turns the 502 into `{"entries": []}`), so the walk
   /// purges a directory the master never said was empty.
   purges_when_a_listing_fails,
+  /// A walk keeps the tree tag of the master's answer as soon as it
+  /// arrives, before it has brought the copy in line
+  /// (`mirror::config::vouch_early`): after a walk cut short, the next one
+  /// is told nothing changed and the copy stays incomplete.
+  vouches_early,
 };
 
 class mirror_node final : public caching_node {

@@ -228,8 +228,12 @@ network::reply(endpoint& e, exchange& x, env::body_sink& sink)
     co_return sim_errc::crashed;
   bool const slow = rng_.chance(profile_.slow_body);
   std::string_view rest = x.response.body;
+  // A slow body comes in small pieces, but in no more than `slow_pieces_max`
+  // (a whole tree of listings trickles in for a minute, not for hours).
+  std::size_t const piece_min = (rest.size() + link_profile::slow_pieces_max - 1) / link_profile::slow_pieces_max;
   while(! rest.empty()) {
-    auto const n = slow ? std::min<std::size_t>(rest.size(), rng_.uniform(1, 64)) : rest.size();
+    auto const n =
+      slow ? std::min<std::size_t>(rest.size(), std::max<std::size_t>(piece_min, rng_.uniform(1, 64))) : rest.size();
     if(slow)
       co_await pause(rng_.between(env::duration::zero(), profile_.slow_pause_max));
     if(e.incarnation_ != from.incarnation())

@@ -44,6 +44,7 @@ struct link_profile {
   double inject_5xx = 0;
   double slow_body = 0;           // a body moves in pieces with pauses
   env::duration slow_pause_max = 2s; // the longest pause between pieces
+  static constexpr std::size_t slow_pieces_max = 64; // a longer body comes in bigger pieces
 };
 
 /// One request/response as it crossed the network.

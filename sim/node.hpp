@@ -24,27 +24,15 @@ struct served {
   std::string body;
 };
 
-/// The bytes of a role's response, read out of its file slice if it has one.
+/// The bytes of a role's response, read out of its file slice or stream if it has one.
 template<class Reader>
 served
 materialize(core::response<Reader>&& r)
 {
-  served out{r.status, std::move(r.headers), {}};
-  if(auto* text = std::get_if<std::string>(&r.body)) {
-    out.body = std::move(*text);
-    return out;
-  }
-  auto& slice = std::get<core::file_slice<Reader>>(r.body);
-  out.body.resize(slice.length);
-  std::uint64_t done = 0;
-  while(done < slice.length) {
-    auto n = slice.reader.read_at(slice.offset + done,
-                                  std::as_writable_bytes(std::span(out.body.data() + done, slice.length - done)));
-    if(! n || *n == 0)
-      return served{boost::beast::http::status::internal_server_error, {}, "read failed while serving"};
-    done += *n;
-  }
-  return out;
+  auto body = core::read_whole_body(r);
+  if(! body)
+    return served{boost::beast::http::status::internal_server_error, {}, "read failed while serving"};
+  return served{r.status, std::move(r.headers), std::move(*body)};
 }
 
 class node {

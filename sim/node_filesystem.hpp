@@ -15,6 +15,7 @@
 #include "sim/node.hpp"
 
 #include <functional>
+#include <utility>
 #include <optional>
 
 namespace zddc::sim {
@@ -101,6 +102,24 @@ public:
     return writer_type(*this, std::move(*w));
   }
 
+  /// What changed on the disk since the previous call (env::WatchedFilesystem).
+  /// A stale incarnation has lost track: everything.
+  env::disk_changes
+  take_changes()
+  {
+    if(stale())
+      return env::disk_changes{{}, true};
+    auto changes = disk_.drain_changes();
+    if(deaf_ && ! std::exchange(first_look_, false))
+      return env::disk_changes{}; // hears only its own writes (master::handler marks those itself)
+    return changes;
+  }
+
+  /// A deliberately broken watch, for the checkers' own tests: after the
+  /// first look it reports nothing, so the tree index misses every change
+  /// made on the disk directly.
+  void deafen() noexcept { deaf_ = true; }
+
 private:
   bool stale() const noexcept { return owner_.incarnation() != incarnation_; }
 
@@ -122,8 +141,10 @@ private:
   std::function<void()> crashed_;
   durability durability_;
   std::function<void(const core::store_path&, env::file_kind)> removed_;
+  bool deaf_ = false;
+  bool first_look_ = true;
 };
 
-static_assert(env::Filesystem<node_filesystem>);
+static_assert(env::WatchedFilesystem<node_filesystem>);
 
 } // namespace zddc::sim

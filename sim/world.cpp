@@ -8,6 +8,7 @@
 #include "sim/checkers/mirror_safety.hpp"
 #include "sim/checkers/name_encoding.hpp"
 #include "sim/checkers/outbox_guarantees.hpp"
+#include "sim/checkers/tree_tags.hpp"
 #include "sim/external_editor.hpp"
 #include "sim/scheduler.hpp"
 
@@ -246,6 +247,8 @@ world::add_master()
 {
   master_node_options m;
   m.variant = options_.master;
+  m.config.offer_tree = options_.trees == tree_use::everywhere ||
+                        (options_.trees == tree_use::mixed && options_.seed % 5 != 0); // one world in five: an old master
   for(std::size_t i = 1; i <= options_.clients; ++i) {
     auto const name = "c" + std::to_string(i);
     m.tokens.emplace("token-" + name, core::principal::unrestricted(name));
@@ -282,6 +285,8 @@ world::add_caches_and_mirrors()
     mirror::config c;
     c.subtrees = {i % 2 == 1 ? core::repo_path() : vendor_grant().parent()};
     c.min_interval = options_.mirror_min_interval;
+    c.tree = options_.trees == tree_use::everywhere ||
+             (options_.trees == tree_use::mixed && (options_.seed + i) % 3 != 0); // some walk directory by directory
     mirrors_.push_back(std::make_unique<mirror_node>(name, io_.get_executor(), clock_, trace_, net_, *master_,
                                                      cache::config{.bearer = "token-" + name}, std::move(c),
                                                      options_.mirror));
@@ -306,6 +311,7 @@ world::add_checkers()
   liveness_ = &static_cast<mirror_liveness&>(
     checkers_.add(std::make_unique<mirror_liveness>(clock_, *master_, mirrors, profile_.walk_window)));
   safety_ = &static_cast<mirror_safety&>(checkers_.add(std::make_unique<mirror_safety>(*master_, mirrors)));
+  checkers_.add(std::make_unique<tree_tags>(*master_, clock_));
   load_ = &static_cast<load_meter&>(checkers_.add(std::make_unique<load_meter>(*master_, mirrors)));
 
   net_.set_profile(profile_.link);

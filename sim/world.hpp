@@ -59,6 +59,13 @@ struct fault_profile {
 std::span<const fault_profile> fault_profiles();
 const fault_profile* find_fault_profile(std::string_view name);
 
+/// Whether the master offers `?tree` and the mirrors ask for it (issue 19).
+enum class tree_use {
+  mixed,      // by seed: some worlds have a master from before tree tags, some mirrors walk directory by directory
+  everywhere, // the master offers it and every mirror asks for it
+  nowhere,    // directory by directory, as before tree tags
+};
+
 struct world_options {
   std::uint64_t seed = 1;
   env::duration length = std::chrono::hours(24);
@@ -69,6 +76,7 @@ struct world_options {
   env::duration mirror_min_interval = std::chrono::minutes(20); // several walks in a quarter day
   std::size_t mirror_people = SIZE_MAX; // how many mirrors (the first ones) have a person; the rest are idle
   bool mirror_timer = false; // also walk every mirror every min interval, used or not (for comparison)
+  tree_use trees = tree_use::mixed;
   master_variant master = master_variant::correct;
   cache_variant cache = cache_variant::correct;
   mirror_variant mirror = mirror_variant::correct;

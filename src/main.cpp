@@ -300,6 +300,7 @@ serve_mirror(const serve_config& config, posix_filesystem& fs)
   m.min_interval = config.mirror_min_interval;
   m.parallel = config.mirror_parallel;
   m.retries = config.mirror_retries;
+  m.tree = config.mirror_tree;
   m.retry_interval = config.mirror_retry_interval;
   std::string subtrees;
   for(auto const& s : m.subtrees)
@@ -309,6 +310,7 @@ serve_mirror(const serve_config& config, posix_filesystem& fs)
        {"min_interval_ms", config.mirror_min_interval.count()},
        {"parallel", config.mirror_parallel},
        {"retries", config.mirror_retries},
+       {"tree", config.mirror_tree},
        {"retry_interval_ms", config.mirror_retry_interval.count()}});
   return serve_downstream<mirror_role>(
     config, fs, "mirror",
@@ -379,9 +381,10 @@ serve(const std::vector<std::string>& args)
   std::mutex commits;
   std::list<daemon_env> envs;                          // one per loop, stable addresses
   std::list<master::handler<daemon_env>> handlers;
+  auto tree = std::make_shared<master::tree_index<posix_filesystem>>(*fs); // one for every loop: one watch of the disk
   auto make_role = [&](boost::asio::io_context& loop) -> role_function {
     auto& env = envs.emplace_back(loop, *fs, commits);
-    auto& handler = handlers.emplace_back(env, master::config{config.max_write_bytes});
+    auto& handler = handlers.emplace_back(env, master::config{config.max_write_bytes}, tree);
     return [&handler](const core::request& req, const core::principal* who) {
       return handler.handle(req, who);
     };

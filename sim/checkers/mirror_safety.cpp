@@ -1,6 +1,7 @@
 #include "sim/checkers/mirror_safety.hpp"
 
 #include <zddc/core/listing.hpp>
+#include <zddc/core/tree_format.hpp>
 #include <zddc/mirror/plan.hpp>
 
 namespace zddc::sim {
@@ -59,14 +60,31 @@ mirror_safety::on_served(const exchange& x)
         e.listing[p] = l->second;
     return;
   }
-  auto const parsed = core::listing_from_json(x.response.body, p);
-  if(! parsed)
-    return; // an HTML page, or one the mirror refuses too
+  auto const type = x.response.headers.find(http::field::content_type);
+  if(type != x.response.headers.end() && type->value().starts_with(core::tree_media_type)) {
+    // A tree: every listing in it is as good as one asked for on its own.
+    std::string_view rest = x.response.body;
+    while(! rest.empty()) {
+      auto const nl = rest.find('\n');
+      if(auto line = core::parse_tree_line(rest.substr(0, nl)))
+        if(auto* l = std::get_if<core::listing>(&*line))
+          learn(e, *l);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    }
+    return;
+  }
+  if(auto const parsed = core::listing_from_json(x.response.body, p))
+    learn(e, *parsed); // else an HTML page, or one the mirror refuses too
+}
+
+void
+mirror_safety::learn(evidence& e, const core::listing& l)
+{
   names seen;
-  for(auto const& entry : parsed->entries)
+  for(auto const& entry : l.entries)
     seen.emplace(entry.name, entry.kind);
-  e.by_tag[p][core::listing_tag(*parsed, core::listing_format::json).to_string()] = seen;
-  e.listing[p] = std::move(seen);
+  e.by_tag[l.dir][core::listing_tag(l, core::listing_format::json).to_string()] = seen;
+  e.listing[l.dir] = std::move(seen);
 }
 
 bool

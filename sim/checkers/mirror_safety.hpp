@@ -8,7 +8,7 @@
 /// DELETE of it.
 ///
 /// The checker follows every answer the master serves a mirror: the JSON
-/// listings (and, for a 304, the listing whose tag the mirror sent), and
+/// listings, alone or in a tree (and, for a 304, the listing whose tag the mirror sent), and
 /// the statuses that say a path is gone. Each removal on a mirror's disk
 /// (its own `.zddc*` files aside) must be justified by that evidence for
 /// the path or one of its ancestors. A walk that purged a directory whose
@@ -43,6 +43,8 @@ private:
     std::set<core::repo_path> gone;                                  // the latest answer for it said gone
   };
 
+  /// Records a listing the master served the mirror (alone, or in a tree).
+  static void learn(evidence& e, const core::listing& l);
   /// Whether removing `p` (a `kind`) is justified by the master's latest answers.
   bool justified(const evidence& e, const core::repo_path& p, env::file_kind kind) const;
 

@@ -43,7 +43,7 @@ read_mirror_options(const po::variables_map& vm, serve_config& c)
 {
   if(c.mode != server_mode::mirror) {
     for(auto const* name : {"mirror-subtree", "mirror-min-interval", "mirror-parallel", "mirror-retries",
-                            "mirror-retry-interval"})
+                            "mirror-retry-interval", "mirror-no-tree"})
       if(! vm[name].defaulted())
         throw config_error(std::string("--") + name + " applies only to --mode mirror");
     return;
@@ -73,6 +73,7 @@ read_mirror_options(const po::variables_map& vm, serve_config& c)
   c.mirror_parallel = vm["mirror-parallel"].as<unsigned>();
   if(c.mirror_parallel < 1 || c.mirror_parallel > 64)
     throw config_error("--mirror-parallel must be between 1 and 64");
+  c.mirror_tree = ! vm["mirror-no-tree"].as<bool>();
   c.mirror_retries = vm["mirror-retries"].as<unsigned>();
   if(c.mirror_retries > 20)
     throw config_error("--mirror-retries must be between 0 and 20");
@@ -231,6 +232,8 @@ serve_options()
      "mirror: a subtree to keep current, as a decoded path (/Projects/Spec Docs); repeat the flag or separate with commas; / is everything")
     ("mirror-min-interval", po::value<std::string>()->default_value("1h"), "mirror: least time from the start of a complete walk of a subtree to the next walk (0s: every request)")
     ("mirror-parallel", po::value<unsigned>()->default_value(4), "mirror: upstream requests in flight during a walk (1-64)")
+    ("mirror-no-tree", po::bool_switch(),
+     "mirror: walk directory by directory, never asking for a subtree's whole tree at once (?tree; a master without it is walked that way anyway)")
     ("mirror-retries", po::value<unsigned>()->default_value(4),
      "mirror: times one request of a walk is asked again after no answer, a 5xx, 408 or 429 (0-20; jittered backoff from 1s to 30s, Retry-After honoured)")
     ("mirror-retry-interval", po::value<std::string>()->default_value("1m"),

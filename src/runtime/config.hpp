@@ -60,6 +60,7 @@ struct serve_config {
   std::chrono::milliseconds mirror_min_interval{3'600'000};        // between the starts of two walks of a subtree
   unsigned mirror_parallel = 4;                                    // upstream requests in flight during a walk
   unsigned mirror_retries = 4;                                     // one walk request asked again after a failure
+  bool mirror_tree = true;                                         // ask for a subtree's whole tree (?tree)
   std::chrono::milliseconds mirror_retry_interval{60'000};         // resume an incomplete walk after this
 };
 

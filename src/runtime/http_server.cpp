@@ -233,6 +233,45 @@ fill_head(Message& m, const daemon_response& r, unsigned version, bool keep_aliv
   m.keep_alive(keep_alive);
 }
 
+// Writes the head of `res`, then every piece `next()` gives (a span of
+// bytes; empty when the body is complete, an error when it cannot be), as
+// one chunk each when `res` is chunked. Returns the error, if any, and the
+// body bytes sent.
+template<class Stream, class Next>
+asio::awaitable<std::pair<error_code, std::uint64_t>>
+write_pieces(Stream& stream, http::response<http::buffer_body>& res, std::chrono::milliseconds timeout, Next next)
+{
+  auto& lowest = beast::get_lowest_layer(stream);
+  res.body().data = nullptr;
+  res.body().more = true;
+  http::response_serializer<http::buffer_body> sr{res};
+  lowest.expires_after(timeout);
+  auto [hec, hn] = co_await http::async_write_header(stream, sr, asio::as_tuple(use_awaitable));
+  if(hec)
+    co_return std::pair{hec, std::uint64_t(0)};
+  std::uint64_t sent = 0;
+  for(;;) {
+    result<std::span<std::byte>> piece = next();
+    if(! piece)
+      co_return std::pair{piece.error(), sent};
+    if(piece->empty())
+      break;
+    res.body().data = piece->data();
+    res.body().size = piece->size();
+    res.body().more = true;
+    lowest.expires_after(timeout);
+    auto [ec, w] = co_await http::async_write(stream, sr, asio::as_tuple(use_awaitable));
+    if(ec && ec != http::error::need_buffer)
+      co_return std::pair{ec, sent};
+    sent += piece->size();
+  }
+  res.body().data = nullptr;
+  res.body().size = 0;
+  res.body().more = false;
+  auto [ec, w] = co_await http::async_write(stream, sr, asio::as_tuple(use_awaitable));
+  co_return std::pair{ec, sent};
+}
+
 // Writes `r`; returns the error, if any, and the body bytes sent.
 template<class Stream>
 asio::awaitable<std::pair<error_code, std::uint64_t>>
@@ -260,43 +299,38 @@ write_response(Stream& stream, daemon_response& r, unsigned version, bool keep_a
     co_return std::pair{ec, std::uint64_t(ec ? 0 : bytes)};
   }
 
-  auto& slice = std::get<core::file_slice<posix_filesystem::reader_type>>(r.body);
   http::response<http::buffer_body> res;
   fill_head(res, r, version, keep_alive, tls);
-  res.content_length(slice.length);
-  res.body().data = nullptr;
-  res.body().more = true;
-  http::response_serializer<http::buffer_body> sr{res};
-  lowest.expires_after(timeout);
-  auto [hec, hn] = co_await http::async_write_header(stream, sr, asio::as_tuple(use_awaitable));
-  if(hec)
-    co_return std::pair{hec, std::uint64_t(0)};
+  if(auto* made = std::get_if<std::unique_ptr<core::body_stream>>(&r.body)) {
+    // Made as it goes (`?tree`): chunked, one chunk per piece.
+    res.chunked(true);
+    std::string piece;
+    co_return co_await write_pieces(stream, res, timeout, [&]() -> result<std::span<std::byte>> {
+      piece.clear();
+      while(piece.empty() && (*made)->next(piece)) {
+      }
+      return std::as_writable_bytes(std::span(piece.data(), piece.size()));
+    });
+  }
 
+  auto& slice = std::get<core::file_slice<posix_filesystem::reader_type>>(r.body);
+  res.content_length(slice.length);
   std::vector<std::byte> chunk(file_chunk_bytes);
   std::uint64_t offset = slice.offset;
   std::uint64_t remaining = slice.length;
-  std::uint64_t sent = 0;
-  while(remaining > 0) {
+  co_return co_await write_pieces(stream, res, timeout, [&]() -> result<std::span<std::byte>> {
+    if(remaining == 0)
+      return std::span<std::byte>();
     auto const want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size()));
     auto n = slice.reader.read_at(offset, std::span(chunk.data(), want));
-    if(! n || *n == 0) // the file shrank under us: the message cannot be completed
-      co_return std::pair{n ? error_code(errc::protocol_error) : n.error(), sent};
-    res.body().data = chunk.data();
-    res.body().size = *n;
-    res.body().more = true;
-    lowest.expires_after(timeout);
-    auto [ec, w] = co_await http::async_write(stream, sr, asio::as_tuple(use_awaitable));
-    if(ec && ec != http::error::need_buffer)
-      co_return std::pair{ec, sent};
+    if(! n)
+      return n.error();
+    if(*n == 0) // the file shrank under us: the message cannot be completed
+      return errc::protocol_error;
     offset += *n;
     remaining -= *n;
-    sent += *n;
-  }
-  res.body().data = nullptr;
-  res.body().size = 0;
-  res.body().more = false;
-  auto [ec, w] = co_await http::async_write(stream, sr, asio::as_tuple(use_awaitable));
-  co_return std::pair{ec, sent};
+    return std::span<std::byte>(chunk.data(), *n);
+  });
 }
 
 // Reads a request's header into `parser`. Waits up to `idle_timeout` for

@@ -1,5 +1,7 @@
 #include "runtime/posix_filesystem.hpp"
 
+#include "runtime/disk_watch.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -131,6 +133,12 @@ posix_filesystem::writer_type::sync()
 }
 
 // --- filesystem ----------------------------------------------------------------
+
+posix_filesystem::posix_filesystem(unique_fd root) : root_(std::move(root)) {}
+posix_filesystem::posix_filesystem(posix_filesystem&&) noexcept = default;
+posix_filesystem&
+posix_filesystem::operator=(posix_filesystem&&) noexcept = default;
+posix_filesystem::~posix_filesystem() = default;
 
 result<posix_filesystem>
 posix_filesystem::open(const std::string& root)
@@ -359,6 +367,17 @@ posix_filesystem::set_mtime(const core::store_path& p, env::time_point t)
   if(::utimensat(dir->get(), std::string(p.name()).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
     return last_error();
   return {};
+}
+
+// --- watching ------------------------------------------------------------------
+
+env::disk_changes
+posix_filesystem::take_changes()
+{
+  std::lock_guard lock(*watch_mutex_);
+  if(! watch_)
+    watch_ = std::make_unique<disk_watch>(root_.get());
+  return watch_->take();
 }
 
 } // namespace zddc::runtime

@@ -16,13 +16,19 @@
 /// final symlink. Durability is the caller's, with `sync()` and `sync_dir()`
 /// mapping to fsync(2).
 ///
-/// Thread-safe: no mutable state besides an atomic temp-name counter, so
-/// one instance serves every event loop.
+/// Watching (env::WatchedFilesystem): an inotify watch of the whole tree
+/// (runtime/disk_watch.hpp), started by the first `take_changes()`, so a
+/// cache or a mirror never opens one. Without inotify, or when it loses
+/// track, `take_changes()` reports `everything`: correct, only slower.
+///
+/// Thread-safe: no mutable state besides an atomic temp-name counter and
+/// the watch under its mutex, so one instance serves every event loop.
 
 #include <zddc/env/filesystem.hpp>
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace zddc::runtime {
@@ -41,6 +47,8 @@ public:
 private:
   int fd_ = -1;
 };
+
+class disk_watch;
 
 class posix_filesystem {
 public:
@@ -82,6 +90,10 @@ public:
   /// Opens `root` (which must be an existing directory).
   static result<posix_filesystem> open(const std::string& root);
 
+  posix_filesystem(posix_filesystem&&) noexcept;
+  posix_filesystem& operator=(posix_filesystem&&) noexcept;
+  ~posix_filesystem();
+
   result<env::file_stat> stat(const core::store_path& p) const;
   result<reader_type> open_read(const core::store_path& p) const;
   result<writer_type> create_temp(const core::store_path& dir);
@@ -92,16 +104,22 @@ public:
   error_code sync_dir(const core::store_path& dir);
   error_code set_mtime(const core::store_path& p, env::time_point t);
 
+  /// The directories changed under the root since the previous call, or
+  /// `everything` (env/filesystem.hpp, Watching); the first call starts the watch.
+  env::disk_changes take_changes();
+
 private:
-  explicit posix_filesystem(unique_fd root) : root_(std::move(root)) {}
+  explicit posix_filesystem(unique_fd root);
 
   result<unique_fd> open_beneath(std::string_view path, std::uint64_t flags) const;
   result<unique_fd> open_parent(const core::store_path& p) const;
 
   unique_fd root_;
   std::unique_ptr<std::atomic<std::uint64_t>> temp_counter_ = std::make_unique<std::atomic<std::uint64_t>>(0);
+  std::unique_ptr<std::mutex> watch_mutex_ = std::make_unique<std::mutex>();
+  std::unique_ptr<disk_watch> watch_; // under watch_mutex_; made by the first take_changes()
 };
 
-static_assert(env::Filesystem<posix_filesystem>);
+static_assert(env::WatchedFilesystem<posix_filesystem>);
 
 } // namespace zddc::runtime

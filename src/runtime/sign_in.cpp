@@ -3,12 +3,11 @@
 #include "runtime/request_guard.hpp"
 
 #include <zddc/core/html_escape.hpp>
+#include <zddc/core/query.hpp>
 #include <zddc/core/url_target.hpp>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <boost/url/params_view.hpp>
-#include <boost/url/parse_query.hpp>
 
 #include <openssl/crypto.h>
 
@@ -99,25 +98,6 @@ see_other(std::string_view location)
   return r;
 }
 
-// The decoded value of `name` in a query or form body; nullopt when it is
-// absent or the text is not a valid query.
-std::optional<std::string>
-form_value(std::string_view form, std::string_view name)
-{
-  // A copy: Boost.URL 1.81's parse_query reads past the end of a view that
-  // is not NUL-terminated (a query cut from the request target is not).
-  std::string const text(form);
-  if(! boost::urls::parse_query(text))
-    return std::nullopt;
-  boost::urls::encoding_opts opts;
-  opts.space_as_plus = true;
-  boost::urls::params_view const params(text, opts);
-  for(auto const& p : params)
-    if(p.key == name)
-      return p.has_value ? p.value : std::string();
-  return std::nullopt;
-}
-
 std::string_view
 query_of(std::string_view target)
 {
@@ -153,14 +133,14 @@ login(const sign_in_call& call, sign_in_service& service)
   auto const ttl = service.session_ttl();
   if(call.method == http::verb::get || call.method == http::verb::head) {
     auto const q = query_of(call.target);
-    auto const next = safe_return_target(form_value(q, "next").value_or("/"));
-    bool const signed_out = form_value(q, "signed_out").has_value();
+    auto const next = safe_return_target(core::query_value(q, "next").value_or("/"));
+    bool const signed_out = core::query_value(q, "signed_out").has_value();
     return login_page(http::status::ok, next, signed_out ? "You are signed out." : "", false, ttl);
   }
   if(call.method != http::verb::post)
     return method_not_allowed("GET, HEAD, POST");
-  auto const next = safe_return_target(form_value(call.form, "next").value_or("/"));
-  auto const token = form_value(call.form, "token").value_or("");
+  auto const next = safe_return_target(core::query_value(call.form, "next").value_or("/"));
+  auto const token = core::query_value(call.form, "token").value_or("");
   auto const opened = token.empty() ? std::nullopt : service.sign_in(token);
   if(! opened)
     return login_page(http::status::unauthorized, next,
@@ -190,7 +170,7 @@ logout(const sign_in_call& call, sign_in_service& service)
   if(by_session) {
     // The page's form sends the token as a field (no script needed); a
     // script may send the header instead.
-    if(! same_secret(form_value(call.form, "csrf").value_or(""), call.who->csrf))
+    if(! same_secret(core::query_value(call.form, "csrf").value_or(""), call.who->csrf))
       return text_response(http::status::forbidden,
                            "forbidden: sign out from this server's own page (reload it and try again)\n");
     service.sign_out(call.who->session_id);

@@ -46,7 +46,10 @@ struct scripted_reply {
 };
 
 /// A master that answers each target from a script, on its own thread, on
-/// 127.0.0.1 with a free port. Unscripted targets answer 404.
+/// 127.0.0.1 with a free port. Unscripted targets answer 404. A query is
+/// ignored unless the script names the target with it, as a master from
+/// before tree tags ignores `?tree`: a mirror's walk meets this one as such
+/// a master and walks directory by directory.
 class fake_master {
 public:
   fake_master() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0))
@@ -98,7 +101,10 @@ private:
   {
     std::lock_guard lock(mutex_);
     asked_.push_back(target);
-    if(auto it = script_.find(target); it != script_.end())
+    auto it = script_.find(target);
+    if(it == script_.end())
+      it = script_.find(target.substr(0, target.find('?')));
+    if(it != script_.end())
       return it->second;
     return {"HTTP/1.1 404 Not Found\r\nContent-Length: 10", "not found\n"};
   }

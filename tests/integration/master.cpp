@@ -6,6 +6,7 @@
 #include "runtime/posix_filesystem.hpp"
 
 #include <zddc/core/listing.hpp>
+#include <zddc/core/tree_format.hpp>
 #include <zddc/core/url_target.hpp>
 
 #include <map>
@@ -232,6 +233,58 @@ TEST_F(master_daemon, bad_configuration_fails_at_start_with_one_line)
   auto [code3, out3] = run_command({ZDDC_BINARY, "--version"});
   EXPECT_EQ(code3, 0);
   EXPECT_TRUE(out3.starts_with("zddc "));
+}
+
+// The lines of a `?tree` answer, parsed.
+std::vector<core::tree_line>
+tree_lines(const reply& r)
+{
+  std::vector<core::tree_line> out;
+  std::string_view rest = r.body;
+  while(! rest.empty()) {
+    auto const nl = rest.find('\n');
+    auto line = core::parse_tree_line(rest.substr(0, nl));
+    EXPECT_TRUE(line) << rest.substr(0, nl);
+    if(line)
+      out.push_back(std::move(*line));
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  return out;
+}
+
+TEST_F(master_daemon, a_tree_streams_chunked_and_sees_edits_made_on_the_disk)
+{
+  daemon_process d({"--root", root(), "--no-auth", "--state-dir", state()});
+  client c(d.port());
+  auto const whole = c.get("/?tree");
+  ASSERT_EQ(whole.status, http::status::ok);
+  EXPECT_EQ(whole.header(http::field::content_type), core::tree_media_type);
+  EXPECT_EQ(whole.header(http::field::transfer_encoding), "chunked");
+  auto const lines = tree_lines(whole);
+  ASSERT_GE(lines.size(), 3u);
+  std::size_t files = 0;
+  for(auto const& l : lines)
+    if(auto const* listing = std::get_if<core::listing>(&l))
+      files += std::ranges::count(listing->entries, env::file_kind::regular, &core::listing_entry::kind);
+  EXPECT_EQ(files, plan_->files.size()); // every file of the fixture, once
+  auto const tag = whole.header(http::field::etag);
+  EXPECT_EQ(c.get("/?tree", {{http::field::if_none_match, tag}}).status, http::status::not_modified);
+
+  // A person edits a file on the server, outside the daemon: inotify tells the index.
+  auto const& f = plan_->files[0];
+  auto const on_disk = dir_->path() / "root" / std::string(f.path.str());
+  auto const before = slurp(on_disk);
+  spit(on_disk, before + " edited by hand");
+  std::string since = "since=";
+  for(char ch : tag)
+    since += ch == '"' ? std::string("%22") : std::string(1, ch);
+  auto const changed = c.get("/?tree&" + since, {{http::field::if_none_match, tag}});
+  spit(on_disk, before); // the other tests see the fixture as planned
+  ASSERT_EQ(changed.status, http::status::ok);
+  auto const delta = tree_lines(changed);
+  ASSERT_EQ(delta.size(), 3u); // head, the one listing, end
+  EXPECT_EQ(std::get<core::listing>(delta[1]).dir, f.path.parent());
+  EXPECT_EQ(std::get<core::tree_head>(delta[0]).base, core::entity_tag::parse(tag));
 }
 
 } // namespace

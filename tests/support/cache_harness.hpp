@@ -66,13 +66,10 @@ run_request(boost::asio::io_context& io, sim::virtual_clock& clock, Handler& rol
                       b ? &*b : nullptr};
     auto r = co_await role.handle(req);
     answer a{r.status, r.headers, {}};
-    if(auto* s = std::get_if<std::string>(&r.body))
-      a.body = *s;
-    else {
-      auto& slice = std::get<core::file_slice<sim::memory_filesystem::reader_type>>(r.body);
-      a.body.resize(slice.length);
-      (void)slice.reader.read_at(slice.offset, std::as_writable_bytes(std::span(a.body)));
-    }
+    auto bytes = core::read_whole_body(r);
+    EXPECT_TRUE(bytes) << target;
+    if(bytes)
+      a.body = std::move(*bytes);
     co_return a;
   };
   auto out = run_for(io, clock, work());

@@ -4,6 +4,8 @@
 /// the master keeps them, and each directory's last upstream listing as a
 /// `.zddc-listing.json` sidecar (the JSON the master sent, verbatim; the
 /// HTML form is rendered from it, so one upstream request serves both).
+/// A mirror also keeps, in the top directory of a subtree it walks, the
+/// tree tag of the last tree it brought in whole (`.zddc-tree-tag`).
 ///
 /// A local file's mtime is set to the master's Last-Modified, and its ETag
 /// is its content tag — equal bytes, equal tags on every node — so the
@@ -23,6 +25,7 @@
 namespace zddc::cache {
 
 inline constexpr std::string_view listing_sidecar = ".zddc-listing.json";
+inline constexpr std::string_view tree_tag_sidecar = ".zddc-tree-tag";
 inline constexpr std::string_view spool_directory = ".zddc-spool";
 inline constexpr std::uint64_t listing_bytes_max = 64ull << 20;
 
@@ -163,6 +166,36 @@ public:
   purge_listing(const core::repo_path& dir)
   {
     auto ec = env::remove_durably(env_.fs(), sidecar(dir));
+    return ec == errc::not_found || ec == errc::not_a_directory ? error_code() : ec;
+  }
+
+  /// The tree tag a mirror last brought `dir`'s whole subtree in line
+  /// with; nullopt when none is kept (never, or no longer vouched for).
+  result<std::optional<core::entity_tag>>
+  tree_tag(const core::repo_path& dir)
+  {
+    auto text = env::read_all(env_.fs(), dir.reserved_child(tree_tag_sidecar), 1024);
+    if(! text)
+      return text.error() == errc::not_found || text.error() == errc::not_a_directory
+               ? result<std::optional<core::entity_tag>>(std::nullopt)
+               : result<std::optional<core::entity_tag>>(text.error());
+    return core::entity_tag::parse(*text); // unreadable: as if never kept
+  }
+
+  error_code
+  save_tree_tag(const core::repo_path& dir, const core::entity_tag& tag)
+  {
+    if(auto ec = env::make_dirs(env_.fs(), dir))
+      return ec;
+    auto const r = env::atomic_replace(env_.fs(), dir.reserved_child(tree_tag_sidecar), tag.to_string());
+    return r ? error_code() : r.error();
+  }
+
+  /// Durably forgets `dir`'s tree tag (before changing anything below it).
+  error_code
+  forget_tree_tag(const core::repo_path& dir)
+  {
+    auto ec = env::remove_durably(env_.fs(), dir.reserved_child(tree_tag_sidecar));
     return ec == errc::not_found || ec == errc::not_a_directory ? error_code() : ec;
   }
 

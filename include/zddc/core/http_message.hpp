@@ -6,8 +6,9 @@
 ///
 /// Bodies stream in both directions: a request body is pulled by the
 /// handler through `request_body` (so a PUT over the size limit is refused
-/// before it is read), and a response body is either a small in-memory
-/// string or a slice of an open file that the server streams out.
+/// before it is read), and a response body is a small in-memory string, a
+/// slice of an open file that the server streams out, or a `body_stream`
+/// made while it is sent.
 
 #include <zddc/core/error.hpp>
 #include <zddc/core/url_target.hpp>
@@ -19,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -53,13 +55,54 @@ struct file_slice {
   std::uint64_t length = 0;
 };
 
+/// A body made while it is sent (a subtree's listings: core/tree_format.hpp),
+/// pulled piece by piece; its length is not known beforehand, so it goes
+/// out chunked.
+class body_stream {
+public:
+  virtual ~body_stream() = default;
+
+  /// Appends the next piece to `out`; false once there is nothing more.
+  virtual bool next(std::string& out) = 0;
+};
+
 /// A response. For HEAD and 304 the body is empty and Content-Length, when
 /// set by the handler, describes what a GET would have sent.
 template<class Reader>
 struct response {
   boost::beast::http::status status = boost::beast::http::status::ok;
   boost::beast::http::fields headers;
-  std::variant<std::string, file_slice<Reader>> body;
+  std::variant<std::string, file_slice<Reader>, std::unique_ptr<body_stream>> body;
 };
+
+/// Every byte of `r`'s body, in memory: for the simulator and tests, where
+/// bodies are small. Fails when a file slice cannot be read whole (the
+/// file shrank, or a read failed).
+template<class Reader>
+result<std::string>
+read_whole_body(response<Reader>& r)
+{
+  if(auto* text = std::get_if<std::string>(&r.body))
+    return *text;
+  if(auto* stream = std::get_if<std::unique_ptr<body_stream>>(&r.body)) {
+    std::string out;
+    while(*stream && (*stream)->next(out)) {
+    }
+    return out;
+  }
+  auto& slice = std::get<file_slice<Reader>>(r.body);
+  std::string out(slice.length, '\0');
+  std::uint64_t done = 0;
+  while(done < slice.length) {
+    auto n = slice.reader.read_at(slice.offset + done,
+                                  std::as_writable_bytes(std::span(out.data() + done, slice.length - done)));
+    if(! n)
+      return n.error();
+    if(*n == 0)
+      return errc::protocol_error; // the file ended before the slice did
+    done += *n;
+  }
+  return out;
+}
 
 } // namespace zddc::core

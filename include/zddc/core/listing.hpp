@@ -36,6 +36,8 @@
 #include <zddc/core/file_kind.hpp>
 #include <zddc/core/time.hpp>
 
+#include <boost/json/fwd.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,6 +91,10 @@ to_json(const listing& l);
 /// `errc::protocol_error` when the document does not follow the schema.
 result<listing>
 listing_from_json(std::string_view json, const repo_path& dir);
+
+/// The same, from a document already parsed.
+result<listing>
+listing_from_json_value(const boost::json::value& json, const repo_path& dir);
 
 /// The listing's validator.
 entity_tag

@@ -39,6 +39,13 @@
 ///   are durable after `sync_dir` on that directory;
 /// - nothing else is promised: after a crash an unsynced file may be empty or
 ///   lost, and an unsynced rename may be undone.
+///
+/// Watching (`WatchedFilesystem`, optional): `take_changes()` reports the
+/// directories whose listings may differ since the previous call, whoever
+/// changed them — the server, or a person at the machine editing the files
+/// directly. The first call, and any call after the watch lost track (an
+/// event queue overflow, a directory it could not watch), reports
+/// `everything`. Exactly one consumer calls it.
 
 #include <zddc/core/error.hpp>
 #include <zddc/core/file_kind.hpp>
@@ -99,6 +106,15 @@ concept FileWriter = requires(W& w, std::span<const std::byte> bytes) {
   { w.sync() } -> std::same_as<error_code>;
 };
 
+/// What changed on a disk since the previous look (see Watching above).
+struct disk_changes {
+  /// Directories in which a name was created, removed or renamed, or whose
+  /// files' bytes, sizes or times changed. Unordered, maybe repeated.
+  std::vector<core::store_path> dirs;
+  /// Anything may have changed: look at everything again.
+  bool everything = false;
+};
+
 template<class F>
 concept Filesystem =
   FileReader<typename F::reader_type> && FileWriter<typename F::writer_type> &&
@@ -113,5 +129,11 @@ concept Filesystem =
     { fs.sync_dir(p) } -> std::same_as<error_code>;
     { fs.set_mtime(p, t) } -> std::same_as<error_code>;
   };
+
+/// A Filesystem that says what changed on it (see Watching above).
+template<class F>
+concept WatchedFilesystem = Filesystem<F> && requires(F& fs) {
+  { fs.take_changes() } -> std::same_as<disk_changes>;
+};
 
 } // namespace zddc::env

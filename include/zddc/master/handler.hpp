@@ -13,7 +13,9 @@
 ///    Range → 206 / 416. Directories: a listing (JSON for
 ///    `Accept: application/json`, else HTML) of the visible entries with its
 ///    own ETag; the file form of a directory URL redirects (301) to the
-///    directory form.
+///    directory form. `<dir>/?tree` answers the tree of listings below
+///    the directory (master/tree.hpp, core/tree_format.hpp), 304 on its
+///    tree tag; `?tree&since=<tag>` only what changed since that tag.
 /// 4. PUT: 403 outside the principal's write grants, and when a missing
 ///    ancestor directory it would create lies outside them (a grant creates
 ///    directories only at or below its own root); 413 for a body over
@@ -38,10 +40,12 @@
 #include <zddc/env/durable.hpp>
 #include <zddc/env/environment.hpp>
 #include <zddc/env/content_tags.hpp>
+#include <zddc/master/tree.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -51,6 +55,9 @@ namespace zddc::master {
 
 struct config {
   std::uint64_t write_bytes_max = 256ull << 20; // a larger PUT body answers 413
+  /// Answer `?tree` (false: ignore the query and list the directory, as a
+  /// master before tree tags did; for testing mirrors against old masters).
+  bool offer_tree = true;
 };
 
 /// Answers `req` with listing `l`: JSON for `Accept: application/json`,
@@ -85,7 +92,14 @@ public:
   using writer_type = typename filesystem_type::writer_type;
   using response_type = core::response<reader_type>;
 
-  handler(E& env, config cfg) : env_(env), config_(cfg) {}
+  using tree_type = tree_index<filesystem_type>;
+
+  /// `tree`: the tree index, shared by every handler over the same disk
+  /// (one per event loop); null makes one of its own.
+  handler(E& env, config cfg, std::shared_ptr<tree_type> tree = nullptr)
+    : env_(env), config_(cfg), tree_(tree ? std::move(tree) : std::make_shared<tree_type>(env.fs()))
+  {
+  }
 
   /// Answers `req` for `who`; `who` is null when the request carried no
   /// valid credentials.
@@ -96,6 +110,7 @@ private:
   response_type read(const core::request&, const core::decoded_target&, const core::principal&);
   response_type read_file(const core::request&, const core::repo_path&);
   response_type read_directory(const core::request&, const core::repo_path&, const core::principal&);
+  response_type read_tree(const core::request&, const core::repo_path&, const core::principal&);
   boost::asio::awaitable<response_type> write(const core::request&, const core::decoded_target&,
                                               const core::principal&);
   std::optional<response_type> refuse_write(const core::request&, const core::decoded_target&,
@@ -116,6 +131,7 @@ private:
   E& env_;
   config config_;
   env::content_tags<filesystem_type> tags_;
+  std::shared_ptr<tree_type> tree_;
 };
 
 } // namespace zddc::master

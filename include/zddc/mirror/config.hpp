@@ -32,6 +32,14 @@ struct config {
   // `retry_interval` has passed, doubling with each incomplete walk in a
   // row up to `min_interval`.
   env::duration retry_interval = std::chrono::minutes(1);
+  // Ask the master for a subtree's whole tree at once (`?tree`: one request
+  // when nothing changed, one more listing per changed directory); false,
+  // or a master that does not offer it, walks directory by directory.
+  bool tree = true;
+  // A deliberately broken mirror, for the simulator's own tests only: keep
+  // the tree tag as soon as the tree arrives, before the copy is brought in
+  // line, so a walk cut short leaves a tag that vouches for what is not here.
+  bool vouch_early = false;
 };
 
 /// Parses one subtree: a decoded path with an optional leading and trailing

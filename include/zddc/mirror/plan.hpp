@@ -47,6 +47,30 @@ enum class listing_verdict {
   trouble,     // anything else (5xx, a 304 with nothing stored, ...): skip it, the walk is incomplete
 };
 
+/// What the answer to a subtree's `?tree` request means.
+enum class tree_verdict {
+  unchanged,   // 304 to the tree tag sent: nothing below differs from what this mirror holds
+  tree,        // 200 with a tree (core/tree_format.hpp): apply its listings
+  listing,     // 200 with something else: a master without `?tree` listed the directory; walk it directory by directory
+  gone,        // 403/404/410: purge the subtree
+  unreachable, // no answer: stop the walk, touch nothing
+  trouble,     // anything else (5xx, a 304 to no tag, ...): the walk is incomplete
+};
+
+constexpr tree_verdict
+classify_tree(std::optional<unsigned> status, bool is_tree, bool sent_tag) noexcept
+{
+  if(! status)
+    return tree_verdict::unreachable;
+  if(*status == 200)
+    return is_tree ? tree_verdict::tree : tree_verdict::listing;
+  if(*status == 304 && sent_tag)
+    return tree_verdict::unchanged;
+  if(says_gone(*status))
+    return tree_verdict::gone;
+  return tree_verdict::trouble;
+}
+
 constexpr listing_verdict
 classify_listing(std::optional<unsigned> status, bool have_stored) noexcept
 {

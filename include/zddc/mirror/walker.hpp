@@ -23,6 +23,17 @@
 ///   403/404/410 for. Nothing else ever purges: a purge needs a complete,
 ///   successful listing or the master's own "no".
 ///
+/// With `config::tree` (the default) a walk first asks for the subtree's
+/// tree (`GET <subtree>/?tree`, master/tree.hpp) with the tree tag it last
+/// brought in whole: a 304 ends the walk there, whatever the subtree's
+/// size; otherwise the answer carries the listings of the directories that
+/// changed since that tag (or of all of them), and each is carried out as
+/// if it had been fetched on its own — subdirectories are not asked for.
+/// The tag is forgotten before anything changes and kept again only when
+/// the whole walk completed, so it never vouches for a copy half brought in
+/// line. A master that answers with a plain listing (one from before tree
+/// tags) is walked directory by directory, from that listing.
+///
 /// Names never leave their decoded form: listing entries are decoded
 /// segments, local entries are the names on disk, the two are compared as
 /// they are, and a URL is made only by `core::encode` of a `repo_path`. A
@@ -49,6 +60,7 @@
 
 #include <zddc/cache/config.hpp>
 #include <zddc/cache/store.hpp>
+#include <zddc/core/tree_format.hpp>
 #include <zddc/env/file_bodies.hpp>
 #include <zddc/env/memory_bodies.hpp>
 #include <zddc/master/handler.hpp>
@@ -104,13 +116,22 @@ private:
   using writer_type = typename cache::store<E>::writer_type;
 
   boost::asio::awaitable<void> work(std::shared_ptr<run> r);
+  /// Asks for the subtree's tree and carries out what it says (or queues
+  /// the subtree for a walk directory by directory).
+  boost::asio::awaitable<void> start_from_tree(run& r);
+  /// Carries out every listing of a tree answer spooled in `download`.
+  void apply_tree(run& r, writer_type& download, const std::optional<core::entity_tag>& sent);
+  /// Carries out a plain listing of the subtree (a master without `?tree`).
+  void apply_subtree_listing(run& r, writer_type& download);
+  /// Keeps the walk's tree tag when the walk brought the whole tree in.
+  void finish_tree(run& r);
   boost::asio::awaitable<void> visit_directory(run& r, const core::repo_path& dir);
   /// The master's listing of `dir` (or the stored one, on a 304); nullopt
   /// when there is none to walk (gone, refused, unanswered: said as trouble).
   boost::asio::awaitable<std::optional<core::listing>> read_listing(run& r, const core::repo_path& dir);
-  /// Purges the orphans of `dir` and queues its subdirectories and the
-  /// files to fetch.
-  void carry_out(run& r, const core::repo_path& dir, core::listing& master_listing);
+  /// Purges the orphans of `dir` and queues the files to fetch and (unless
+  /// a tree answer brings their listings) its subdirectories.
+  void carry_out(run& r, const core::repo_path& dir, core::listing& master_listing, bool visit_subdirectories = true);
   boost::asio::awaitable<void> fetch_file(run& r, const core::repo_path& path, const core::listing_entry& listed);
   /// Moves a fetched file into place, stamped with the listed mtime and tag
   /// when it holds exactly the listed bytes (`as_listed`, judge_fetch).
@@ -119,6 +140,20 @@ private:
   /// Purges the local entry `name` of `dir` (a file or a whole directory).
   void purge_local(run& r, const core::repo_path& dir, const std::string& name);
   void purge(run& r, const core::repo_path& p);
+
+  /// Where a download goes: a temp file in the store, written through `Sink`.
+  template<class Sink>
+  struct download_into {
+    std::optional<writer_type> file;
+    std::optional<Sink> sink;
+    error_code spool_failed; // no temp file could be made
+  };
+
+  /// Sends `request()` with retries (`ask_with_retries`), each attempt
+  /// into a fresh temp file through a `Sink(file, bytes_max)`.
+  template<class Sink, class Request>
+  boost::asio::awaitable<result<env::upstream_response>>
+  download(run& r, const core::repo_path& p, download_into<Sink>& into, std::uint64_t bytes_max, Request request);
 
   /// Sends the request `ask` makes (one attempt, with a fresh body sink
   /// each time) and asks again while the answer is `worth_retrying`

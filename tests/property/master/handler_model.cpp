@@ -170,14 +170,9 @@ header(const response& r, http::field f)
 std::string
 body_of(response& r)
 {
-  if(auto* s = std::get_if<std::string>(&r.body))
-    return *s;
-  auto& slice = std::get<core::file_slice<sim::memory_filesystem::reader_type>>(r.body);
-  std::string out(slice.length, '\0');
-  auto const n = slice.reader.read_at(slice.offset, std::as_writable_bytes(std::span(out.data(), out.size())));
-  RC_ASSERT(n.has_value());
-  out.resize(*n);
-  return out;
+  auto body = core::read_whole_body(r);
+  RC_ASSERT(body.has_value());
+  return std::move(*body);
 }
 
 // A tag that is not the current one: one the master issued for other bytes

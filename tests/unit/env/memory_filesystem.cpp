@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 namespace zddc::sim {
 namespace {
 
@@ -137,6 +140,54 @@ TEST(memory_filesystem, readers_keep_the_file_they_opened)
   auto n = r->read_at(0, buf);
   ASSERT_TRUE(n);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf.data()), *n), "first");
+}
+
+// What drain_changes reports (the seam's Watching contract): every
+// directory whose listing a mutation may have changed, through the seam or
+// outside it. A directory's mtime shows in its parent's listing; the tree
+// index re-lists the parent of every directory reported, so reporting the
+// directory itself is enough.
+std::set<std::string>
+drained(memory_filesystem& fs)
+{
+  auto const c = fs.drain_changes();
+  EXPECT_FALSE(c.everything);
+  std::set<std::string> out;
+  for(auto const& d : c.dirs)
+    out.insert(std::string(d.str()));
+  return out;
+}
+
+TEST(memory_filesystem, reports_every_directory_a_change_touched)
+{
+  memory_filesystem fs;
+  EXPECT_TRUE(fs.drain_changes().everything); // the first look: everything
+  EXPECT_TRUE(drained(fs).empty());
+  fs.write_file_direct(p("a/b/c.txt"), "c");
+  EXPECT_EQ(drained(fs), (std::set<std::string>{"", "a", "a/b"})); // and the directories made on the way
+  EXPECT_TRUE(drained(fs).empty());
+
+  auto w = fs.create_temp(p("a"));
+  ASSERT_TRUE(w);
+  EXPECT_EQ(drained(fs), (std::set<std::string>{"a"})); // the temp's name moved a's mtime
+  ASSERT_FALSE(w->write(bytes("x")));
+  ASSERT_FALSE(fs.rename(w->path(), p("a/b/d.txt")));
+  EXPECT_EQ(drained(fs), (std::set<std::string>{"a", "a/b"}));
+  ASSERT_FALSE(fs.make_dir(p("a/e")));
+  EXPECT_EQ(drained(fs), (std::set<std::string>{"a", "a/e"}));
+  ASSERT_FALSE(fs.set_mtime(p("a/b/d.txt"), env::time_point{}));
+  EXPECT_EQ(drained(fs), (std::set<std::string>{"a/b"}));
+  ASSERT_FALSE(fs.remove(p("a/b/d.txt")));
+  EXPECT_EQ(drained(fs), (std::set<std::string>{"a/b"}));
+  fs.edit_in_place(p("a/b/c.txt"), "C");
+  EXPECT_EQ(drained(fs), (std::set<std::string>{"a/b"}));
+  fs.remove_direct(p("a/b/c.txt"));
+  EXPECT_EQ(drained(fs), (std::set<std::string>{"a/b"}));
+  ASSERT_FALSE(fs.rename(p("a/e"), p("f")));
+  EXPECT_TRUE(fs.drain_changes().everything); // a directory moved: every path below it did
+  fs.crash();
+  fs.restart();
+  EXPECT_TRUE(fs.drain_changes().everything); // what a crash undid is anyone's guess
 }
 
 } // namespace

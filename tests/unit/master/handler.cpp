@@ -82,14 +82,9 @@ protected:
   std::string
   body_of(response& r)
   {
-    if(auto* s = std::get_if<std::string>(&r.body))
-      return *s;
-    auto& slice = std::get<core::file_slice<sim::memory_filesystem::reader_type>>(r.body);
-    std::string out(slice.length, '\0');
-    auto n = slice.reader.read_at(slice.offset, std::as_writable_bytes(std::span(out.data(), out.size())));
-    EXPECT_TRUE(n);
-    out.resize(n ? *n : 0);
-    return out;
+    auto body = core::read_whole_body(r);
+    EXPECT_TRUE(body);
+    return body ? std::move(*body) : std::string();
   }
 
   static std::string

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,6 +30,8 @@ struct counting_transport {
   sim::network::endpoint inner;
   std::size_t in_flight = 0;
   std::size_t most_in_flight = 0;
+  std::size_t answered = 0;
+  std::function<void(std::size_t)> after_answer{}; // called with `answered` after each round trip
 
   boost::asio::awaitable<result<env::upstream_response>>
   round_trip(env::upstream_request req, env::body_sink& sink)
@@ -36,6 +39,8 @@ struct counting_transport {
     most_in_flight = std::max(most_in_flight, ++in_flight);
     auto answer = co_await inner.round_trip(std::move(req), sink);
     --in_flight;
+    if(after_answer)
+      after_answer(++answered);
     co_return answer;
   }
 };
@@ -66,8 +71,10 @@ inline constexpr std::string_view spec_path = "Docs/Spec (IFA) - Caf\xC3\xA9 #1.
 
 class mirror_fixture : public ::testing::Test {
 protected:
-  explicit mirror_fixture(config cfg = {}, core::principal who = core::principal::unrestricted("mirror"))
-    : config_(std::move(cfg)), principal_(std::move(who))
+  /// `master_offers_tree` false: a master from before tree tags.
+  explicit mirror_fixture(config cfg = {}, core::principal who = core::principal::unrestricted("mirror"),
+                          bool master_offers_tree = true)
+    : config_(std::move(cfg)), principal_(std::move(who)), master_offers_tree_(master_offers_tree)
   {
     master_.disk().write_file_direct(path(spec_path), "version one");
     master_.disk().write_file_direct(path("Docs/plan 100%.txt"), "plan");
@@ -158,12 +165,14 @@ protected:
 
   config config_;
   core::principal principal_;
+  bool master_offers_tree_;
   boost::asio::io_context io_;
   sim::virtual_clock clock_{io_.get_executor()};
   sim::rng rng_{1};
   sim::trace trace_{clock_};
   sim::network net_{clock_, rng_, trace_};
-  sim::master_node master_{"master", clock_, trace_, {.tokens = {{"mirror-token", principal_}}}};
+  sim::master_node master_{"master", clock_, trace_,
+                           {.config = {.offer_tree = master_offers_tree_}, .tokens = {{"mirror-token", principal_}}}};
   sim::node mirror_node_{"mirror"};
   sim::memory_filesystem disk_{[this] { return clock_.now(); }};
   std::optional<mirror_env> env_;

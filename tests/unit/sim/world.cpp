@@ -90,6 +90,20 @@ TEST(sim_world, a_master_whose_disk_lies_about_fsync_is_caught)
   EXPECT_LE(s->seed, 5u) << "caught, but only after many seeds";
 }
 
+TEST(sim_world, a_master_whose_tree_index_misses_edits_on_its_disk_is_caught)
+{
+  // Its index hears only the server's own writes: the first edit a person
+  // makes on the master's disk leaves its tree tags stale.
+  auto const s = first_catch(master_variant::tree_misses_direct_edits, "none");
+  ASSERT_TRUE(s) << "30 seeds and the checker never noticed";
+  EXPECT_EQ(s->failure->invariant, "tree-tags");
+  EXPECT_NE(s->failure->detail.find("on the master's disk: the master's tree tag of / is"), std::string::npos)
+    << explain(*s);
+  EXPECT_NE(s->failure->detail.find("its index missed a change in the listing of"), std::string::npos)
+    << explain(*s);
+  EXPECT_EQ(s->seed, 1u) << "caught, but only after several seeds";
+}
+
 TEST(sim_world, a_cache_whose_wake_never_lands_is_caught)
 {
   // The seed's bug 2: a write queued while the replayer idles waits for

@@ -40,10 +40,18 @@ to_json(const listing& l)
 inline result<listing>
 listing_from_json(std::string_view json, const repo_path& dir)
 {
-  auto const bad = error_code(errc::protocol_error);
   boost::json::error_code jec;
   auto const value = boost::json::parse(json, jec);
-  if(jec || ! value.is_object())
+  if(jec)
+    return errc::protocol_error;
+  return listing_from_json_value(value, dir);
+}
+
+inline result<listing>
+listing_from_json_value(const boost::json::value& value, const repo_path& dir)
+{
+  auto const bad = error_code(errc::protocol_error);
+  if(! value.is_object())
     return bad;
   namespace jf = json_fields;
   auto const entries = jf::required_array(value.as_object(), "entries");

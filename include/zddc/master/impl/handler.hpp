@@ -1,5 +1,7 @@
 #pragma once
 
+#include <zddc/core/query.hpp>
+
 #include <array>
 
 namespace zddc::master {
@@ -83,6 +85,27 @@ precondition_response(core::precondition_outcome outcome, const core::representa
   }
   }
   return std::nullopt;
+}
+
+/// Whether the target's query names `tree` (`?tree`, `?tree&since=...`).
+inline bool
+asks_for_tree(const core::request& req)
+{
+  auto const q = req.target.encoded_query();
+  return q && core::query_value(*q, "tree").has_value();
+}
+
+/// The node of `dir` in the tree under `root`; null when it has none.
+inline tree_ptr
+find_node(tree_ptr root, const core::repo_path& dir)
+{
+  std::string_view rest = dir.str();
+  while(root && ! rest.empty()) {
+    auto const slash = rest.find('/');
+    root = root->subdir(rest.substr(0, slash));
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  }
+  return root;
 }
 
 inline bool
@@ -233,6 +256,8 @@ handler<E>::read(const core::request& req, const core::decoded_target& target,
       r.headers.set(http::field::location, location.str());
       return r;
     }
+    if(config_.offer_tree && detail::asks_for_tree(req))
+      return read_tree(req, target.path, who);
     return read_directory(req, target.path, who);
   }
   if(target.form == core::target_form::directory || ! core::may_read(who, target.path))
@@ -260,37 +285,51 @@ typename handler<E>::response_type
 handler<E>::read_directory(const core::request& req, const core::repo_path& dir,
                            const core::principal& who)
 {
-  namespace http = boost::beast::http;
-  auto entries = env_.fs().list(dir);
-  if(! entries)
-    return detail::read_failure<reader_type>(entries.error());
-  auto const now = env_.clock().now();
-  core::listing l{dir, {}};
-  l.entries.reserve(entries->size());
-  for(auto& e : *entries) {
-    // Reserved names are the server's; names that are not valid segments
-    // (bad UTF-8 written by hand on the server) cannot be addressed, so
-    // they are not listed either.
-    auto const child = dir.child(e.name);
-    if(! child || ! core::is_visible(who, *child))
-      continue;
-    core::listing_entry item{std::move(e.name), e.stat.kind, e.stat.size, e.stat.mtime, std::nullopt};
-    if(e.stat.kind == env::file_kind::regular) {
-      if(! core::may_read(who, *child))
-        continue;
-      auto tag = tags_.tag_at(env_.fs(), *child, e.stat, now);
-      if(! tag)
-        continue; // vanished or unreadable since the listing: not there
-      item.etag = std::move(*tag);
-    } else {
-      item.size = 0;
-    }
-    l.entries.push_back(std::move(item));
-  }
-  std::sort(l.entries.begin(), l.entries.end(),
-            [](auto const& a, auto const& b) { return a.name < b.name; });
+  auto all = list_directory(env_.fs(), tags_, dir, env_.clock().now());
+  if(! all)
+    return detail::read_failure<reader_type>(all.error());
+  std::erase_if(all->entries, [&](auto const& e) { return ! detail::shows(who, dir, e); });
+  return listing_response<reader_type>(req, *all, core::html_listing_options{.can_write = core::may_write(who, dir)});
+}
 
-  return listing_response<reader_type>(req, l, core::html_listing_options{.can_write = core::may_write(who, dir)});
+// `?tree` (master/tree.hpp): the subtree's tree tag as `who` sees it, 304
+// when the client has it; else its listings — only those changed since
+// `since` when the journal still knows that tag.
+template<env::Environment E>
+typename handler<E>::response_type
+handler<E>::read_tree(const core::request& req, const core::repo_path& dir, const core::principal& who)
+{
+  namespace http = boost::beast::http;
+  auto root = tree_->current(env_.clock().now());
+  if(! root)
+    return detail::read_failure<reader_type>(root.error());
+  auto node = detail::find_node(*root, dir);
+  if(! node)
+    return detail::not_found<reader_type>(); // made a moment ago: its parent's change is on its way
+  auto const tag = view_tag(*node, who);
+  core::representation_state const state{true, tag, std::nullopt};
+  if(auto r = detail::precondition_response<reader_type>(core::evaluate_preconditions(req.method, req.headers, state),
+                                                         state))
+    return std::move(*r);
+  std::optional<core::entity_tag> since;
+  if(auto const q = core::query_value(req.target.encoded_query().value_or(""), "since")) {
+    since = core::entity_tag::parse(*q);
+    if(! since || since->weak())
+      return detail::text<reader_type>(http::status::bad_request, "since= takes a tree tag, as an ETag gave it");
+  }
+  auto base = since ? tree_->recall(*since, dir, who) : nullptr;
+  if(! base)
+    since.reset(); // the journal no longer reaches back: the whole subtree
+  tree_->remember(tag, node, who);
+
+  response_type r;
+  r.headers.set(http::field::etag, tag.to_string());
+  r.headers.set(http::field::content_type, core::tree_media_type);
+  r.headers.set(http::field::vary, "Authorization");
+  r.headers.set(http::field::cache_control, "private, no-cache");
+  r.body = std::make_unique<tree_stream>(core::tree_head{dir, tag, std::move(since)}, std::move(node),
+                                         std::move(base), who);
+  return r;
 }
 
 template<env::Environment E>
@@ -429,6 +468,7 @@ handler<E>::commit_write(const core::request& req, const core::repo_path& path, 
   if(! st)
     return detail::write_failure<reader_type>(st.error());
   tags_.remember(path, *st, tag, env_.clock().now());
+  tree_->touched(path.parent());
 
   response_type r;
   r.status = created ? http::status::created : http::status::no_content;
@@ -490,6 +530,7 @@ handler<E>::remove(const core::request& req, const core::decoded_target& target)
   if(ec)
     return detail::write_failure<reader_type>(ec);
   tags_.forget(path);
+  tree_->touched(path.parent());
   response_type r;
   r.status = http::status::no_content;
   return r;
@@ -524,6 +565,7 @@ handler<E>::make_folder(const core::request& req, const core::decoded_target& ta
     return detail::text<reader_type>(http::status::conflict, "the folder to make it in does not exist");
   if(auto ec = env::make_dirs(fs, path))
     return detail::write_failure<reader_type>(ec);
+  tree_->touched(path);
   response_type r;
   r.status = http::status::created;
   r.headers.set(http::field::location, core::encode(path, core::target_form::directory).str());

@@ -6,6 +6,8 @@
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
 #include <exception>
@@ -60,6 +62,56 @@ private:
   std::uint64_t excess_ = 0;
 };
 
+/// Reads a file line by line (each without its newline). A line longer
+/// than `line_bytes_max` is refused; a last line without a newline is
+/// still a line.
+template<class Reader>
+class line_reader {
+public:
+  line_reader(Reader& reader, std::uint64_t line_bytes_max) : reader_(reader), line_bytes_max_(line_bytes_max) {}
+
+  /// The next line; nullopt at the end of the file.
+  result<std::optional<std::string>>
+  next()
+  {
+    for(;;) {
+      if(auto const nl = buffer_.find('\n', start_); nl != std::string::npos) {
+        std::string line = buffer_.substr(start_, nl - start_);
+        start_ = nl + 1;
+        return std::optional<std::string>(std::move(line));
+      }
+      if(buffer_.size() - start_ > line_bytes_max_)
+        return errc::too_large;
+      if(end_) {
+        if(start_ == buffer_.size())
+          return std::optional<std::string>();
+        std::string line = buffer_.substr(start_);
+        start_ = buffer_.size();
+        return std::optional<std::string>(std::move(line));
+      }
+      buffer_.erase(0, start_);
+      start_ = 0;
+      auto const had = buffer_.size();
+      buffer_.resize(had + chunk_bytes);
+      auto n = reader_.read_at(offset_, std::as_writable_bytes(std::span(buffer_.data() + had, chunk_bytes)));
+      if(! n)
+        return n.error();
+      buffer_.resize(had + *n);
+      offset_ += *n;
+      end_ = *n == 0;
+    }
+  }
+
+private:
+  static constexpr std::size_t chunk_bytes = 64 * 1024;
+  Reader& reader_;
+  std::uint64_t line_bytes_max_;
+  std::uint64_t offset_ = 0;
+  std::string buffer_;
+  std::size_t start_ = 0;
+  bool end_ = false;
+};
+
 /// A well-mixed number from a request's path, attempt and walk (FNV-1a):
 /// the jitter of its retry delay, the same in every run of a simulation.
 inline std::uint64_t
@@ -110,6 +162,9 @@ struct walker<E>::run {
   std::size_t waiting = 0; // workers waiting for a task
   bool halted = false;     // take no more tasks: the master cannot be reached, or the walker stopped
   walk_stats stats;
+  std::optional<core::entity_tag> tree_tag; // the tree this walk brings in (from its answer's head)
+  bool tree_whole = false; // every listing of that tree arrived and was carried out
+  bool vouched = true;     // nothing was found missing on the way (a listed file the master then denied)
   env::time_point started{};
   env::time_point next_progress{};
   boost::asio::experimental::channel<void(error_code)> wake;
@@ -126,8 +181,11 @@ walker<E>::walk(core::repo_path subtree)
   r->started = env_.clock().now();
   r->next_progress = r->started + config_.progress_every;
   r->stats.complete = true;
-  r->queue.push_back({r->subtree, std::nullopt});
   tell(walk_step::started, *r);
+  if(config_.tree)
+    co_await start_from_tree(*r);
+  else
+    r->queue.push_back({r->subtree, std::nullopt});
 
   using worker_op = decltype(asio::co_spawn(ex, work(r), asio::deferred));
   std::vector<worker_op> ops;
@@ -141,6 +199,7 @@ walker<E>::walk(core::repo_path subtree)
 
   if(r->halted || ! r->queue.empty())
     r->stats.complete = false;
+  finish_tree(*r);
   r->stats.duration = env_.clock().now() - r->started;
   tell(walk_step::finished, *r);
   co_return r->stats;
@@ -269,10 +328,148 @@ walker<E>::read_listing(run& r, const core::repo_path& dir)
   co_return std::nullopt; // every case returned
 }
 
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<void>
+walker<E>::start_from_tree(run& r)
+{
+  namespace http = boost::beast::http;
+  auto const& subtree = r.subtree;
+  auto stored = local_.tree_tag(subtree);
+  if(! stored) {
+    trouble(r, "stored tree tag of " + detail::shown(subtree, true) + ": " + stored.error().message());
+    co_return;
+  }
+  download_into<env::writer_sink<writer_type>> into;
+  auto const answer = co_await download(r, subtree, into, cache_settings_.download_bytes_max, [&] {
+    std::string query = "tree";
+    if(*stored)
+      query += "&since=" + boost::urls::encode((*stored)->to_string(), boost::urls::unreserved_chars);
+    env::upstream_request up;
+    up.target = core::encode(subtree, core::target_form::directory).with_query(query);
+    cache_settings_.authorize(up.headers);
+    up.headers.set(http::field::accept, std::string(core::tree_media_type) + ", application/json");
+    if(*stored)
+      up.headers.set(http::field::if_none_match, (*stored)->to_string());
+    return up;
+  });
+  if(into.spool_failed) {
+    trouble(r, "local store: " + into.spool_failed.message());
+    co_return;
+  }
+  if(! answer) {
+    no_answer(r, answer.error(), "tree " + detail::shown(subtree, true) + ": " + answer.error().message());
+    co_return;
+  }
+  auto const status = static_cast<unsigned>(answer->status);
+  auto const type = answer->headers.find(http::field::content_type);
+  bool const is_tree = type != answer->headers.end() && type->value().starts_with(core::tree_media_type);
+  // What the answer means: plan.hpp.
+  switch(classify_tree(status, is_tree, stored->has_value())) {
+  case tree_verdict::unchanged:
+    co_return; // nothing below differs from what is here
+  case tree_verdict::tree:
+    apply_tree(r, *into.file, *stored);
+    co_return;
+  case tree_verdict::listing:
+    apply_subtree_listing(r, *into.file);
+    co_return;
+  case tree_verdict::gone:
+    purge(r, subtree);
+    co_return;
+  case tree_verdict::unreachable: // an answer came: not this case
+  case tree_verdict::trouble:
+    trouble(r, "tree " + detail::shown(subtree, true) + " answered " + std::to_string(status));
+    co_return;
+  }
+}
+
+template<env::UpstreamEnvironment E>
+void
+walker<E>::apply_tree(run& r, writer_type& download, const std::optional<core::entity_tag>& sent)
+{
+  auto const fail = [&](std::string why) { trouble(r, "tree " + detail::shown(r.subtree, true) + ": " + why); };
+  auto reader = env_.fs().open_read(download.path());
+  if(! reader)
+    return fail("reading it back: " + reader.error().message());
+  detail::line_reader lines(*reader, cache::listing_bytes_max);
+  bool head_seen = false;
+  std::uint64_t listings = 0;
+  for(;;) {
+    auto line = lines.next();
+    if(! line)
+      return fail("reading it back: " + line.error().message());
+    if(! *line)
+      return fail("cut short (no end line)");
+    auto parsed = core::parse_tree_line(**line);
+    if(! parsed)
+      return fail("a line does not parse: " + parsed.error().message());
+    if(auto* head = std::get_if<core::tree_head>(&*parsed)) {
+      if(head_seen || head->dir != r.subtree || (head->base && head->base != sent))
+        return fail("not the tree asked for");
+      head_seen = true;
+      // From here on the copy changes: the old tag no longer vouches for it.
+      if(auto ec = local_.forget_tree_tag(r.subtree))
+        return fail("forgetting its tag: " + ec.message());
+      r.tree_tag = head->tree;
+      if(config_.vouch_early)
+        (void)local_.save_tree_tag(r.subtree, head->tree);
+      continue;
+    }
+    if(! head_seen)
+      return fail("no head line");
+    if(auto* end = std::get_if<core::tree_end>(&*parsed)) {
+      if(end->directories != listings)
+        return fail("its end line counts " + std::to_string(end->directories) + " listings, " +
+                    std::to_string(listings) + " came");
+      r.tree_whole = true;
+      return;
+    }
+    auto& l = std::get<core::listing>(*parsed);
+    if(! l.dir.is_within(r.subtree))
+      return fail("it lists " + detail::shown(l.dir, true) + ", outside the subtree");
+    ++listings;
+    if(auto ec = local_.save_listing(l.dir, **line)) {
+      trouble(r, "saving the listing of " + detail::shown(l.dir, true) + ": " + ec.message());
+      continue;
+    }
+    ++r.stats.dirs;
+    carry_out(r, l.dir, l, false);
+  }
+}
+
+template<env::UpstreamEnvironment E>
+void
+walker<E>::apply_subtree_listing(run& r, writer_type& download)
+{
+  auto const& dir = r.subtree;
+  auto text = env::read_all(env_.fs(), download.path(), cache::listing_bytes_max);
+  if(! text)
+    return trouble(r, "listing " + detail::shown(dir, true) + ": " + text.error().message());
+  auto l = core::listing_from_json(*text, dir);
+  if(! l)
+    return trouble(r, "listing " + detail::shown(dir, true) + " does not parse: " + l.error().message());
+  if(auto ec = local_.forget_tree_tag(dir))
+    return trouble(r, "forgetting the tree tag of " + detail::shown(dir, true) + ": " + ec.message());
+  if(auto ec = local_.save_listing(dir, *text))
+    return trouble(r, "saving the listing of " + detail::shown(dir, true) + ": " + ec.message());
+  ++r.stats.dirs;
+  carry_out(r, dir, *l);
+}
+
+template<env::UpstreamEnvironment E>
+void
+walker<E>::finish_tree(run& r)
+{
+  if(! r.tree_tag || ! r.tree_whole || ! r.vouched || ! r.stats.complete || config_.vouch_early)
+    return;
+  if(auto ec = local_.save_tree_tag(r.subtree, *r.tree_tag))
+    trouble(r, "keeping the tree tag of " + detail::shown(r.subtree, true) + ": " + ec.message());
+}
+
 // What to do with each entry of the master's listing: plan.hpp.
 template<env::UpstreamEnvironment E>
 void
-walker<E>::carry_out(run& r, const core::repo_path& dir, core::listing& master_listing)
+walker<E>::carry_out(run& r, const core::repo_path& dir, core::listing& master_listing, bool visit_subdirectories)
 {
   auto here = env_.fs().list(dir);
   if(! here && here.error() != errc::not_found) {
@@ -297,9 +494,10 @@ walker<E>::carry_out(run& r, const core::repo_path& dir, core::listing& master_l
     ZDDC_ASSERT(it != master_listing.entries.end() && it->name == name); // the plan names only listed entries
     return *it;
   };
-  for(auto const& name : plan.subdirectories)
-    if(auto child = child_of(name))
-      r.queue.push_back({std::move(*child), std::nullopt});
+  if(visit_subdirectories)
+    for(auto const& name : plan.subdirectories)
+      if(auto child = child_of(name))
+        r.queue.push_back({std::move(*child), std::nullopt});
   r.stats.files += plan.files;
   for(auto const& name : plan.verify) {
     auto child = child_of(name);
@@ -332,32 +530,20 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
     trouble(r, "local copy of " + detail::shown(path, false) + ": " + cached.error().message());
     co_return;
   }
-  // Each attempt downloads afresh: a body cut short is dropped with its temp file.
-  std::optional<writer_type> download;
-  std::optional<detail::listed_size_sink<writer_type>> sink;
-  error_code spool_failed;
-  auto const answer = co_await ask_with_retries(r, path, [&]() -> boost::asio::awaitable<result<env::upstream_response>> {
-    sink.reset();
-    download.reset();
-    auto temp = local_.begin_download();
-    if(! temp) {
-      spool_failed = temp.error();
-      co_return spool_failed;
-    }
-    download.emplace(std::move(*temp));
+  // No more than the listing declared: a master sending more (a file that
+  // grew since it was listed, or one that never ends) is cut off, and the
+  // old copy stays until a walk lists the new size.
+  download_into<detail::listed_size_sink<writer_type>> into;
+  auto const answer = co_await download(r, path, into, listed.size, [&] {
     env::upstream_request up;
     up.target = core::encode(path);
     cache_settings_.authorize(up.headers);
     if(*cached)
       up.headers.set(http::field::if_none_match, (*cached)->to_string());
-    // No more than the listing declared: a master sending more (a file
-    // that grew since it was listed, or one that never ends) is cut off, and
-    // the old copy stays until a walk lists the new size.
-    sink.emplace(*download, listed.size);
-    co_return co_await env_.transport().round_trip(std::move(up), *sink);
+    return up;
   });
-  if(spool_failed) {
-    trouble(r, "local store: " + spool_failed.message());
+  if(into.spool_failed) {
+    trouble(r, "local store: " + into.spool_failed.message());
     co_return;
   }
   auto const too_long = [&] {
@@ -378,10 +564,10 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
   auto const v = judge_fetch(static_cast<unsigned>(answer->status), etag, listed, *cached);
   switch(v.what) {
   case fetch_verdict::action::install:
-    if(sink->overflowed())
+    if(into.sink->overflowed())
       too_long();
     else
-      install(r, path, listed, v.as_listed, *download, *answer, sink->written());
+      install(r, path, listed, v.as_listed, *into.file, *answer, into.sink->written());
     co_return;
   case fetch_verdict::action::unchanged:
     ++r.stats.unchanged;
@@ -392,6 +578,7 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
     co_return;
   case fetch_verdict::action::purge:
     purge(r, path);
+    r.vouched = false; // listed, then denied: this copy is not the tree that listed it
     co_return;
   case fetch_verdict::action::unreachable: // an answer came: not this case
   case fetch_verdict::action::trouble:
@@ -460,6 +647,26 @@ walker<E>::purge(run& r, const core::repo_path& p)
     return;
   }
   r.stats.purged += *removed;
+}
+
+template<env::UpstreamEnvironment E>
+template<class Sink, class Request>
+boost::asio::awaitable<result<env::upstream_response>>
+walker<E>::download(run& r, const core::repo_path& p, download_into<Sink>& into, std::uint64_t bytes_max, Request request)
+{
+  co_return co_await ask_with_retries(r, p, [&]() -> boost::asio::awaitable<result<env::upstream_response>> {
+    // Each attempt downloads afresh: a body cut short is dropped with its temp file.
+    into.sink.reset();
+    into.file.reset();
+    auto temp = local_.begin_download();
+    if(! temp) {
+      into.spool_failed = temp.error();
+      co_return into.spool_failed;
+    }
+    into.file.emplace(std::move(*temp));
+    into.sink.emplace(*into.file, bytes_max);
+    co_return co_await env_.transport().round_trip(request(), *into.sink);
+  });
 }
 
 template<env::UpstreamEnvironment E>
