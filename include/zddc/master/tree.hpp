@@ -24,7 +24,7 @@
 /// it may see (the same listings a GET would show it). Wherever the caller
 /// may read a whole directory, its view of that subtree is the subtree, so
 /// its tag is the stored one; only the directories on the way down to its
-/// grants are hashed per request.
+/// grants are hashed, once per grant set and tree (`view_tag_of`).
 ///
 /// The journal: the index remembers the last `journal_max` tree tags it
 /// served (with the tree they described and the grants of the caller who
@@ -126,6 +126,10 @@ public:
   /// The current tree, after re-listing what changed since the last look.
   result<tree_ptr> current(env::time_point now);
 
+  /// `node`'s tree tag as `who` sees it (`view_tag`), remembered per grant
+  /// set: it depends only on the subtree, which `node.tag` names, and the grants.
+  core::entity_tag view_tag_of(const tree_node& node, const core::principal& who);
+
   /// Records that `tag` was served for `node` to a caller with `who`'s grants.
   void remember(const core::entity_tag& tag, tree_ptr node, const core::principal& who);
 
@@ -153,6 +157,8 @@ private:
   std::set<std::string> retry_;   // ... and those to re-list on the next look too
   bool everything_ = true;        // re-list every directory
   std::deque<served> journal_;
+  std::unordered_map<std::string, core::entity_tag> views_; // grants and node tag -> view tag
+  static constexpr std::size_t views_max = 4096;            // then start afresh
 };
 
 } // namespace zddc::master

@@ -266,5 +266,22 @@ TEST(tree_index, a_tag_is_the_merkle_hash_and_equals_a_fresh_build)
   EXPECT_NE((*first)->subdir("a"), (*second)->subdir("a"));
 }
 
+TEST(tree_index, a_view_tag_is_remembered_per_grant_set_and_is_the_one_computed_afresh)
+{
+  sim::memory_filesystem fs;
+  fs.write_file_direct(path("Projects/X/vendorA/a.pdf"), "a");
+  fs.write_file_direct(path("Projects/X/vendorB/b.pdf"), "b");
+  tree_index<sim::memory_filesystem> index(fs);
+  auto const root = *index.current({});
+  core::principal const a{"a", {core::grant{path("Projects/X/vendorA"), core::access::read}}};
+  core::principal const b{"b", {core::grant{path("Projects/X/vendorB"), core::access::write}}};
+  auto const everyone = core::principal::unrestricted("admin");
+  EXPECT_EQ(index.view_tag_of(*root, a), view_tag(*root, a));
+  EXPECT_EQ(index.view_tag_of(*root, a), view_tag(*root, a)); // remembered: the same answer
+  EXPECT_EQ(index.view_tag_of(*root, b), view_tag(*root, b));
+  EXPECT_NE(index.view_tag_of(*root, a), index.view_tag_of(*root, b));
+  EXPECT_EQ(index.view_tag_of(*root, everyone), root->tag);
+}
+
 } // namespace
 } // namespace zddc::master

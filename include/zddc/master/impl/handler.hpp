@@ -306,7 +306,7 @@ handler<E>::read_tree(const core::request& req, const core::repo_path& dir, cons
   auto node = detail::find_node(*root, dir);
   if(! node)
     return detail::not_found<reader_type>(); // made a moment ago: its parent's change is on its way
-  auto const tag = view_tag(*node, who);
+  auto const tag = tree_->view_tag_of(*node, who);
   core::representation_state const state{true, tag, std::nullopt};
   if(auto r = detail::precondition_response<reader_type>(core::evaluate_preconditions(req.method, req.headers, state),
                                                          state))

@@ -311,6 +311,28 @@ tree_index<F>::current(env::time_point now)
 }
 
 template<env::Filesystem F>
+core::entity_tag
+tree_index<F>::view_tag_of(const tree_node& node, const core::principal& who)
+{
+  if(core::may_read(who, node.listing.dir))
+    return node.tag;
+  std::string key;
+  for(auto const& g : who.grants) {
+    key += g.subtree.str();
+    key += '\0';
+    key += static_cast<char>('0' + static_cast<int>(g.level));
+    key += '\n';
+  }
+  key += node.tag.opaque();
+  std::lock_guard lock(mutex_);
+  if(auto const it = views_.find(key); it != views_.end())
+    return it->second;
+  if(views_.size() >= views_max)
+    views_.clear();
+  return views_.emplace(std::move(key), view_tag(node, who)).first->second;
+}
+
+template<env::Filesystem F>
 void
 tree_index<F>::remember(const core::entity_tag& tag, tree_ptr node, const core::principal& who)
 {
