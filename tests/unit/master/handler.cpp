@@ -1,38 +1,20 @@
 // The master role through the in-memory filesystem and the virtual clock.
-#include <zddc/master/handler.hpp>
+#include "master_fixture.hpp"
 
-#include "sim/memory_env.hpp"
-#include "sim/memory_filesystem.hpp"
-#include "sim/memory_request_body.hpp"
 #include "sim/virtual_clock.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
-
-#include <gtest/gtest.h>
-
-#include <optional>
-#include <string>
 
 namespace zddc::master {
 namespace {
 
-namespace http = boost::beast::http;
 using namespace std::chrono_literals;
+using testing::path;
+using testing::response;
+namespace http = boost::beast::http;
 
-using test_env = sim::memory_env;
-
-using response = handler<test_env>::response_type;
-
-core::repo_path
-path(std::string_view s)
-{
-  return *core::repo_path::parse(s);
-}
-
-class master_handler : public ::testing::Test {
+class master_handler : public testing::master_fixture {
 protected:
+  master_handler() : master_fixture(config{1024}) {}
+
   void
   SetUp() override
   {
@@ -41,62 +23,6 @@ protected:
     write("vendorA/a.pdf", "vendor A document");
     write("vendorAB/b.pdf", "vendor AB document");
   }
-
-  void
-  write(std::string_view p, std::string_view bytes)
-  {
-    env_.fs_.write_file_direct(path(p), bytes);
-  }
-
-  std::string
-  contents(std::string_view p)
-  {
-    auto r = env::read_all(env_.fs_, path(p), 1 << 20);
-    return r ? *r : "<" + r.error().message() + ">";
-  }
-
-  // Runs one request to completion.
-  response
-  send(http::verb method, std::string_view target, std::initializer_list<std::pair<http::field, std::string>> headers = {},
-       std::optional<std::string> body = std::nullopt, bool declare_length = true,
-       const core::principal* who = &admin_)
-  {
-    core::request req;
-    req.method = method;
-    auto t = core::url_target::parse(target);
-    EXPECT_TRUE(t) << target;
-    req.target = *t;
-    for(auto const& [f, v] : headers)
-      req.headers.set(f, v);
-    std::optional<sim::memory_request_body> source;
-    if(body) {
-      source.emplace(*body, declare_length, 7); // small pieces: exercise streaming
-      req.body = &*source;
-    }
-    boost::asio::io_context io;
-    auto fut = boost::asio::co_spawn(io, handler_.handle(req, who), boost::asio::use_future);
-    io.run();
-    return fut.get();
-  }
-
-  std::string
-  body_of(response& r)
-  {
-    auto body = core::read_whole_body(r);
-    EXPECT_TRUE(body);
-    return body ? std::move(*body) : std::string();
-  }
-
-  static std::string
-  header(const response& r, http::field f)
-  {
-    auto it = r.headers.find(f);
-    return it == r.headers.end() ? std::string() : std::string(it->value());
-  }
-
-  test_env env_;
-  handler<test_env> handler_{env_, config{1024}};
-  static inline core::principal admin_ = core::principal::unrestricted("admin");
 };
 
 const std::string spec = "/Project/Spec%20(IFA)%20-%20Caf%C3%A9.pdf";

@@ -1,16 +1,8 @@
 // Tree tags and `?tree` answers (master/tree.hpp), through the master role
 // over the in-memory filesystem.
-#include <zddc/master/handler.hpp>
+#include "master_fixture.hpp"
+
 #include <zddc/master/tree.hpp>
-
-#include "sim/memory_env.hpp"
-#include "sim/memory_filesystem.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
-
-#include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
@@ -18,15 +10,11 @@
 namespace zddc::master {
 namespace {
 
+using testing::header_list;
+using testing::path;
+using testing::response;
+using testing::test_env;
 namespace http = boost::beast::http;
-using test_env = sim::memory_env;
-using response = handler<test_env>::response_type;
-
-core::repo_path
-path(std::string_view s)
-{
-  return *core::repo_path::parse(s);
-}
 
 /// A `?tree` answer, read line by line.
 struct tree_answer {
@@ -46,7 +34,7 @@ struct tree_answer {
   }
 };
 
-class master_tree : public ::testing::Test {
+class master_tree : public testing::master_fixture {
 protected:
   void
   SetUp() override
@@ -57,30 +45,10 @@ protected:
     write("vendorAB/b.pdf", "vendor AB document");
   }
 
-  void write(std::string_view p, std::string_view bytes) { env_.fs_.write_file_direct(path(p), bytes); }
-
-  response
-  send(http::verb method, std::string_view target, std::vector<std::pair<http::field, std::string>> headers = {},
-       const core::principal* who = &admin_)
-  {
-    core::request req;
-    req.method = method;
-    auto t = core::url_target::parse(target);
-    EXPECT_TRUE(t) << target;
-    req.target = *t;
-    for(auto const& [f, v] : headers)
-      req.headers.set(f, v);
-    boost::asio::io_context io;
-    auto fut = boost::asio::co_spawn(io, handler_.handle(req, who), boost::asio::use_future);
-    io.run();
-    return fut.get();
-  }
-
   tree_answer
-  tree(std::string_view target, std::vector<std::pair<http::field, std::string>> headers = {},
-       const core::principal* who = &admin_)
+  tree(std::string_view target, header_list headers = {}, const core::principal& who = admin_)
   {
-    auto r = send(http::verb::get, target, std::move(headers), who);
+    auto r = send_as(who, http::verb::get, target, std::move(headers));
     tree_answer a{r.status, header(r, http::field::etag), header(r, http::field::content_type), {}};
     auto body = core::read_whole_body(r);
     EXPECT_TRUE(body);
@@ -104,13 +72,6 @@ protected:
   }
 
   static std::string
-  header(const response& r, http::field f)
-  {
-    auto it = r.headers.find(f);
-    return it == r.headers.end() ? std::string() : std::string(it->value());
-  }
-
-  static std::string
   since(const std::string& tag)
   {
     std::string out = "since=";
@@ -119,9 +80,6 @@ protected:
     return out;
   }
 
-  test_env env_;
-  handler<test_env> handler_{env_, config{}};
-  static inline core::principal admin_ = core::principal::unrestricted("admin");
   static inline core::principal vendor_{"vendor", {core::grant{path("vendorA"), core::access::write}}};
 };
 
@@ -200,26 +158,26 @@ TEST_F(master_tree, a_since_that_is_no_tag_is_refused)
 
 TEST_F(master_tree, a_vendor_sees_only_its_grant_and_its_tag_ignores_the_rest)
 {
-  auto const a = tree("/?tree", {}, &vendor_);
+  auto const a = tree("/?tree", {}, vendor_);
   EXPECT_EQ(a.listed(), (std::vector<std::string>{"/", "/vendorA"}));
   EXPECT_EQ(std::get<core::listing>(a.lines[1]).entries.size(), 1u); // only vendorA at the root
   EXPECT_NE(a.etag, tree("/?tree").etag);
   write("Project/hidden.pdf", "not for vendors");
   write("vendorAB/also-hidden.pdf", "nor this");
-  EXPECT_EQ(send(http::verb::get, "/?tree", {{http::field::if_none_match, a.etag}}, &vendor_).status,
+  EXPECT_EQ(send_as(vendor_, http::verb::get, "/?tree", {{http::field::if_none_match, a.etag}}).status,
             http::status::not_modified);
   write("vendorA/new.pdf", "for the vendor");
-  EXPECT_EQ(send(http::verb::get, "/?tree", {{http::field::if_none_match, a.etag}}, &vendor_).status,
+  EXPECT_EQ(send_as(vendor_, http::verb::get, "/?tree", {{http::field::if_none_match, a.etag}}).status,
             http::status::ok);
   // Within its grant it sees what everyone sees: the same tag.
-  EXPECT_EQ(tree("/vendorA/?tree", {}, &vendor_).etag, tree("/vendorA/?tree").etag);
-  EXPECT_EQ(send(http::verb::get, "/Project/?tree", {}, &vendor_).status, http::status::not_found);
+  EXPECT_EQ(tree("/vendorA/?tree", {}, vendor_).etag, tree("/vendorA/?tree").etag);
+  EXPECT_EQ(send_as(vendor_, http::verb::get, "/Project/?tree").status, http::status::not_found);
 }
 
 TEST_F(master_tree, a_since_served_to_other_grants_answers_the_whole_subtree)
 {
   auto const admin_tag = tree("/vendorA/?tree").etag;
-  EXPECT_FALSE(tree("/vendorA/?tree&" + since(admin_tag), {}, &vendor_).head().base);
+  EXPECT_FALSE(tree("/vendorA/?tree&" + since(admin_tag), {}, vendor_).head().base);
 }
 
 TEST_F(master_tree, writes_through_the_server_move_the_tag)
