@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev
   libssl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  libarchive-dev  # the ZIP downloads (core/zip_stream.hpp)
   prometheus  # promtool, which checks the metrics' exposition format in the tests
   chromium chromium-driver python3-selenium  # the browser tests (tests/browser/)
 )

@@ -14,12 +14,18 @@ namespace http = boost::beast::http;
 
 namespace {
 
-core::entity_tag
-tag_of(std::string_view bytes)
+core::sha256::digest
+digest_of(std::string_view bytes)
 {
   core::sha256 h;
   h.update(bytes);
-  return core::content_etag(h.finish());
+  return h.finish();
+}
+
+core::entity_tag
+tag_of(std::string_view bytes)
+{
+  return core::content_etag(digest_of(bytes));
 }
 
 std::string
@@ -333,8 +339,10 @@ master_model::judge_listing(const exchange& x, const core::repo_path& dir, const
     if(! core::is_visible(who, *child) || (e.stat.kind == env::file_kind::regular && ! core::may_read(who, *child)))
       continue; // outside the caller's grants: as if absent
     core::listing_entry le{e.name, e.stat.kind, e.stat.size, e.stat.mtime, std::nullopt};
-    if(e.stat.kind == env::file_kind::regular)
-      le.etag = tag_of(on_disk(*child).value_or(""));
+    if(e.stat.kind == env::file_kind::regular) {
+      le.sha256 = digest_of(on_disk(*child).value_or(""));
+      le.etag = core::content_etag(*le.sha256);
+    }
     expected.push_back(std::move(le));
   }
   std::ranges::sort(expected, {}, &core::listing_entry::name);

@@ -302,13 +302,15 @@ write_response(Stream& stream, daemon_response& r, unsigned version, bool keep_a
   http::response<http::buffer_body> res;
   fill_head(res, r, version, keep_alive, tls);
   if(auto* made = std::get_if<std::unique_ptr<core::body_stream>>(&r.body)) {
-    // Made as it goes (`?tree`): chunked, one chunk per piece.
+    // Made as it goes (`?tree`, `?zip`): chunked, one chunk per piece.
     res.chunked(true);
     std::string piece;
     co_return co_await write_pieces(stream, res, timeout, [&]() -> result<std::span<std::byte>> {
       piece.clear();
       while(piece.empty() && (*made)->next(piece)) {
       }
+      if(piece.empty() && (*made)->failed())
+        return errc::protocol_error; // cut off without the last chunk: the client sees it truncated
       return std::as_writable_bytes(std::span(piece.data(), piece.size()));
     });
   }

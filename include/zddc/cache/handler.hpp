@@ -43,6 +43,15 @@
 /// Outbox. `/.zddc/outbox/<id>/mine|theirs|retry|discard` let a person see
 /// and settle a refused write over HTTP (impl/outbox_routes.hpp).
 ///
+/// Documents. `?register`, `?transmittals`, `?zip` and `POST /.zddc/zip`
+/// (master/documents.hpp) are built here, from the stored listings with
+/// this cache's waiting writes laid over them, and from the local copies.
+/// First the subtree's listings are brought in with one `?tree` request
+/// (and, for a ZIP, every copy that is missing or differs from its listing
+/// is fetched); when the master cannot be asked, the answer is made from
+/// what is kept, marked `Zddc-Cache: stale`, and names the folders it could
+/// not include. A mirror answers them offline for every walked subtree.
+///
 /// Local requests are not authenticated: a cache serves one site, and
 /// reaches upstream with its own bearer, which bounds what it can see.
 
@@ -106,6 +115,18 @@ public:
 private:
   boost::asio::awaitable<response_type> read_file(const core::request& req, const core::repo_path& path);
   boost::asio::awaitable<response_type> read_directory(const core::request& req, const core::repo_path& dir);
+  boost::asio::awaitable<response_type> read_documents(const core::request& req, const core::repo_path& dir,
+                                                       master::document_view view);
+  boost::asio::awaitable<response_type> zip_selection(const core::request& req);
+  /// Brings in the stored listings of `dir`'s subtree from one `?tree`
+  /// answer: whether the master could not be asked (`stale`), or the
+  /// answer that ends the request (the master's "no", a malformed tree).
+  boost::asio::awaitable<std::variant<bool, response_type>> refresh_subtree(const core::repo_path& dir);
+  /// Fetches every copy among `files` that is missing or differs from its
+  /// listing (a waiting write aside); false once the master stops answering.
+  boost::asio::awaitable<bool> bring_copies_in(const std::vector<std::pair<core::repo_path, core::entity_tag>>& files);
+  /// The stored listings, with the waiting writes over them, and the copies.
+  result<master::document_source<reader_type>> documents_source(bool stale);
   boost::asio::awaitable<response_type> write(const core::request& req, const core::repo_path& path);
   /// MKCOL, or DELETE of a folder: sent to the master at once, never queued.
   boost::asio::awaitable<response_type> forward_folder(const core::request& req, const core::repo_path& path);

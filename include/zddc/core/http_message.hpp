@@ -64,6 +64,12 @@ public:
 
   /// Appends the next piece to `out`; false once there is nothing more.
   virtual bool next(std::string& out) = 0;
+
+  /// After `next` returned false: whether the body ended because it could
+  /// not be made whole (a file it reads vanished or failed). The server
+  /// then cuts the response off without its last chunk, so the client sees
+  /// a truncated transfer, never a complete-looking one.
+  virtual bool failed() const { return false; }
 };
 
 /// A response. For HEAD and 304 the body is empty and Content-Length, when
@@ -88,6 +94,8 @@ read_whole_body(response<Reader>& r)
     std::string out;
     while(*stream && (*stream)->next(out)) {
     }
+    if(*stream && (*stream)->failed())
+      return errc::protocol_error; // cut short
     return out;
   }
   auto& slice = std::get<file_slice<Reader>>(r.body);

@@ -12,6 +12,11 @@
 ///           "size": 1234,                       // bytes; 0 for directories
 ///           "mtime_ns": 1767225600000000000,    // ns since the Unix epoch
 ///           "etag": "\"9f86d0...\"",            // files only: strong ETag
+///           "sha256": "9f86d081...",            // files only: the whole SHA-256 of
+///                                               // the bytes (the ETag is its first half)
+///           "transmittal": {                    // directories named as a transmittal:
+///             "date": "2025-10-31", "tracking": "123456-EL-TRN-0043",
+///             "status": "IFC", "title": "Switchgear Package" },
 ///           "pending": "0001867f2a3b4c5d" },    // a cache's own write, still waiting
 ///                                               // for the master (its outbox entry)
 ///         ...
@@ -62,6 +67,9 @@ struct listing_entry {
   time_point mtime{};
   std::optional<entity_tag> etag; // files only
   std::optional<pending_write> pending = std::nullopt; // only in what a cache shows
+  // Files only: the SHA-256 of the bytes, whose first half the ETag is;
+  // absent where it is not known (a cache's own write, still waiting).
+  std::optional<core::sha256::digest> sha256 = std::nullopt;
 
   friend bool operator==(const listing_entry&, const listing_entry&) = default;
 };
@@ -88,7 +96,10 @@ to_json(const listing& l);
 
 /// Parses a listing of directory `dir`. Fails with `path_errc` when an
 /// entry's name is not a valid client-addressable segment, and with
-/// `errc::protocol_error` when the document does not follow the schema.
+/// `errc::protocol_error` when the document does not follow the schema
+/// (an entry's `sha256` that is not the one its ETag was made from
+/// included). A `transmittal` object is read from the name, not from the
+/// document: it is ignored here.
 result<listing>
 listing_from_json(std::string_view json, const repo_path& dir);
 

@@ -8,7 +8,8 @@
 /// links and work without the script; everything else needs it and is
 /// hidden without it.
 ///
-/// - Breadcrumbs from the root; one row per entry, directories first, with
+/// - Breadcrumbs from the root, then links to the folder's register,
+///   transmittals and a ZIP of it (master/documents.hpp); one row per entry, directories first, with
 ///   the ZDDC columns (tracking, revision, status, title) parsed from
 ///   document names and, for transmittal folders, the date; size and UTC
 ///   modification time (RFC 3339, the format the banners use too). Every

@@ -106,6 +106,8 @@ name_result<document_name> parse_document_name(std::string_view name);
 name_result<transmittal_name> parse_transmittal_name(std::string_view name);
 std::string format(const document_name& d);
 std::string format(const transmittal_name& t);
+/// `YYYY-MM-DD`, as transmittal names write dates.
+std::string format_date(const std::chrono::year_month_day& date);
 
 /// Set on the answer to a PUT of a document whose file name does not follow
 /// the convention: the write is kept, the person is told why the name is

@@ -12,6 +12,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <optional>
 #include <string_view>
 
 namespace zddc::core {
@@ -66,6 +67,30 @@ to_hex(const sha256::digest& d, std::size_t bytes = 32)
     s += digits[d[i] & 0xf];
   }
   return s;
+}
+
+/// The digest `hex` spells (64 lower-case hex digits, as `to_hex` writes
+/// it); nullopt for anything else.
+inline std::optional<sha256::digest>
+digest_from_hex(std::string_view hex)
+{
+  auto const value = [](char c) -> int {
+    if(c >= '0' && c <= '9')
+      return c - '0';
+    if(c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    return -1;
+  };
+  sha256::digest d{};
+  if(hex.size() != d.size() * 2)
+    return std::nullopt;
+  for(std::size_t i = 0; i < d.size(); ++i) {
+    int const hi = value(hex[2 * i]), lo = value(hex[2 * i + 1]);
+    if(hi < 0 || lo < 0)
+      return std::nullopt;
+    d[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return d;
 }
 
 } // namespace zddc::core

@@ -30,6 +30,7 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -49,38 +50,61 @@ public:
   tag_of(const core::store_path& path, reader_type& reader, env::time_point now)
   {
     auto const& st = reader.stat();
-    auto const it = cache_.find(std::string(path.str()));
-    if(it != cache_.end() && it->second.stat == st && ! it->second.racy)
-      return it->second.tag;
+    if(auto const* known = fresh(path, st))
+      return known->tag;
     auto digest = hash(reader);
     if(! digest)
       return digest.error();
-    auto tag = core::content_etag(*digest);
-    remember(path, st, tag, now);
-    return tag;
+    return keep(path, made(st, *digest, now)).tag;
   }
 
   /// The tag of the file at `path`, opening it only when needed.
   result<core::entity_tag>
   tag_at(F& fs, const core::store_path& path, const env::file_stat& st, env::time_point now)
   {
-    auto const it = cache_.find(std::string(path.str()));
-    if(it != cache_.end() && it->second.stat == st && ! it->second.racy)
-      return it->second.tag;
+    if(auto const* known = fresh(path, st))
+      return known->tag;
+    auto v = version_at(fs, path, st, now);
+    if(! v)
+      return v.error();
+    return std::move(v->tag);
+  }
+
+  /// The tag and the whole digest of the file at `path` (a listing shows
+  /// both), opening it only when needed.
+  struct version {
+    core::entity_tag tag;
+    core::sha256::digest digest;
+  };
+  result<version>
+  version_at(F& fs, const core::store_path& path, const env::file_stat& st, env::time_point now)
+  {
+    if(auto const* known = fresh(path, st); known && known->digest)
+      return version{known->tag, *known->digest};
     auto reader = fs.open_read(path);
     if(! reader)
       return reader.error();
-    return tag_of(path, *reader, now);
+    auto digest = hash(*reader);
+    if(! digest)
+      return digest.error();
+    return version{keep(path, made(reader->stat(), *digest, now)).tag, *digest};
   }
 
-  /// Records a tag learned another way (the digest of bytes just written).
+  /// Records the digest of bytes learned another way (just written).
+  void
+  remember(const core::store_path& path, const env::file_stat& st, const core::sha256::digest& digest,
+           env::time_point now)
+  {
+    keep(path, made(st, digest, now));
+  }
+
+  /// Records a tag learned another way (the master's, for bytes it sent
+  /// whole); the digest stays unknown until someone asks for it.
   void
   remember(const core::store_path& path, const env::file_stat& st, const core::entity_tag& tag,
            env::time_point now)
   {
-    if(cache_.size() >= tag_cache_entries_max)
-      cache_.clear();
-    cache_.insert_or_assign(std::string(path.str()), entry{st, tag, now - st.mtime < tag_settle_time});
+    keep(path, entry{st, tag, std::nullopt, now - st.mtime < tag_settle_time});
   }
 
   void
@@ -103,8 +127,31 @@ private:
   struct entry {
     env::file_stat stat;
     core::entity_tag tag;
-    bool racy; // hashed too soon after the last modification to trust
+    std::optional<core::sha256::digest> digest; // unknown when only the tag was learned
+    bool racy = false; // hashed too soon after the last modification to trust
   };
+
+  /// The entry for `path` when it still describes the file `st` describes.
+  const entry*
+  fresh(const core::store_path& path, const env::file_stat& st) const
+  {
+    auto const it = cache_.find(std::string(path.str()));
+    return it != cache_.end() && it->second.stat == st && ! it->second.racy ? &it->second : nullptr;
+  }
+
+  static entry
+  made(const env::file_stat& st, const core::sha256::digest& digest, env::time_point now)
+  {
+    return entry{st, core::content_etag(digest), digest, now - st.mtime < tag_settle_time};
+  }
+
+  const entry&
+  keep(const core::store_path& path, entry e)
+  {
+    if(cache_.size() >= tag_cache_entries_max)
+      cache_.clear();
+    return cache_.insert_or_assign(std::string(path.str()), std::move(e)).first->second;
+  }
 
   static result<core::sha256::digest>
   hash(reader_type& reader)

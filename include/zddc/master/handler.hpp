@@ -16,6 +16,10 @@
 ///    directory form. `<dir>/?tree` answers the tree of listings below
 ///    the directory (master/tree.hpp, core/tree_format.hpp), 304 on its
 ///    tree tag; `?tree&since=<tag>` only what changed since that tag.
+///    `?register`, `?transmittals` and `?zip` answer the directory's
+///    document register, its transmittals and a ZIP of it, and
+///    `POST /.zddc/zip` a ZIP of a selection (master/documents.hpp), all
+///    from the tree index as the principal sees it.
 /// 4. PUT: 403 outside the principal's write grants, and when a missing
 ///    ancestor directory it would create lies outside them (a grant creates
 ///    directories only at or below its own root); 413 for a body over
@@ -40,6 +44,7 @@
 #include <zddc/env/durable.hpp>
 #include <zddc/env/environment.hpp>
 #include <zddc/env/content_tags.hpp>
+#include <zddc/master/documents.hpp>
 #include <zddc/master/tree.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -111,14 +116,19 @@ private:
   response_type read_file(const core::request&, const core::repo_path&);
   response_type read_directory(const core::request&, const core::repo_path&, const core::principal&);
   response_type read_tree(const core::request&, const core::repo_path&, const core::principal&);
+  response_type read_documents(const core::request&, const core::repo_path&, const core::principal&,
+                               document_view view);
+  boost::asio::awaitable<response_type> zip_selection(const core::request&, const core::principal&);
+  /// The document answers' view of the tree `root` for `who`.
+  result<document_source<reader_type>> documents_for(const core::principal& who);
   boost::asio::awaitable<response_type> write(const core::request&, const core::decoded_target&,
                                               const core::principal&);
   std::optional<response_type> refuse_write(const core::request&, const core::decoded_target&,
                                             const core::principal&);
-  boost::asio::awaitable<std::variant<core::entity_tag, response_type>> spool_body(const core::request&,
+  boost::asio::awaitable<std::variant<core::sha256::digest, response_type>> spool_body(const core::request&,
                                                                                    writer_type& temp);
   response_type commit_write(const core::request&, const core::repo_path&, writer_type& temp,
-                             const core::entity_tag& tag);
+                             const core::sha256::digest& digest);
   response_type too_large() const;
   response_type remove(const core::request&, const core::decoded_target&);
   response_type make_folder(const core::request&, const core::decoded_target&);

@@ -784,5 +784,88 @@ TEST_F(cache_against_a_hostile_upstream, a_relayed_error_is_plain_text)
   EXPECT_EQ(a.headers[http::field::content_type], "text/plain; charset=utf-8");
 }
 
+// --- The register, the transmittals and ZIPs (master/documents.hpp) -----------
+
+TEST_F(cache_handler, the_register_brings_the_subtree_in_with_one_tree_request_and_shows_waiting_writes)
+{
+  master_.disk().write_file_direct(path("Docs/Sub/100-EL-SPC-1_A (IFA) - Spec.pdf"), "spec A");
+  master_.disk().write_file_direct(path("Docs/Sub/100-EL-SPC-1_B (IFC) - Spec.pdf"), "spec B");
+  auto const online = call(http::verb::get, "/Docs/?register", accept_json());
+  ASSERT_EQ(online.status, http::status::ok) << online.body;
+  EXPECT_TRUE(online.headers.find(cache_status_header) == online.headers.end());
+  EXPECT_NE(online.body.find("\"current\":{\"rev\":\"B\",\"status\":\"IFC\""), std::string::npos) << online.body;
+  EXPECT_NE(online.body.find("\"reason\""), std::string::npos); // the Spec (IFA) - Café #1.txt name is off
+  EXPECT_NE(online.body.find("\"missing\":[]"), std::string::npos);
+  // Both listings came in the one `?tree` answer, and are kept.
+  EXPECT_TRUE(env_.fs_.snapshot().files.contains("Docs/Sub/.zddc-listing.json"));
+
+  offline();
+  auto const put = call(http::verb::put, "/Docs/Sub/100-EL-SPC-1_C%20(IFC)%20-%20Spec.pdf", {}, "spec C");
+  ASSERT_EQ(put.status, http::status::accepted);
+  auto const stale = call(http::verb::get, "/Docs/?register", accept_json());
+  ASSERT_EQ(stale.status, http::status::ok) << stale.body;
+  EXPECT_EQ(stale.headers[cache_status_header], "stale");
+  // The person who wrote it sees it, marked as waiting, and current.
+  EXPECT_NE(stale.body.find("\"current\":{\"rev\":\"C\""), std::string::npos) << stale.body;
+  EXPECT_NE(stale.body.find("\"pending\":\"" + std::string(put.headers[outbox_entry_header]) + "\""),
+            std::string::npos);
+  EXPECT_NE(stale.headers[http::field::etag], online.headers[http::field::etag]);
+
+  auto const page = call(http::verb::get, "/Docs/?register");
+  EXPECT_NE(page.body.find("The master cannot be reached"), std::string::npos);
+  auto const csv = call(http::verb::get, "/Docs/?register&format=csv");
+  EXPECT_NE(csv.body.find("100-EL-SPC-1,C,IFC,Spec,pdf,/Docs/Sub/100-EL-SPC-1_C (IFC) - Spec.pdf,6,"),
+            std::string::npos) << csv.body;
+}
+
+TEST_F(cache_handler, offline_the_register_names_the_folders_it_does_not_hold_and_a_folder_never_seen_is_504)
+{
+  master_.disk().write_file_direct(path("Docs/Sub/100-EL-SPC-1_A (IFA) - Spec.pdf"), "spec A");
+  ASSERT_EQ(call(http::verb::get, "/Docs/", accept_json()).status, http::status::ok); // Docs alone, not Sub
+  offline();
+  auto const r = call(http::verb::get, "/Docs/?register", accept_json());
+  ASSERT_EQ(r.status, http::status::ok);
+  EXPECT_EQ(r.headers[cache_status_header], "stale");
+  EXPECT_NE(r.body.find("\"missing\":[\"/Docs/Sub/\"]"), std::string::npos) << r.body;
+  auto const never = call(http::verb::get, "/Other/?transmittals", accept_json());
+  EXPECT_EQ(never.status, http::status::gateway_timeout);
+}
+
+TEST_F(cache_handler, a_zip_fetches_the_copies_it_lacks_and_offline_archives_what_it_holds)
+{
+  master_.disk().write_file_direct(path("Docs/Sub/a.pdf"), "bytes of a");
+  master_.disk().write_file_direct(path("Docs/Sub/b.pdf"), "bytes of b");
+  auto const z = get("/Docs/Sub/?zip");
+  ASSERT_EQ(z.status, http::status::ok) << z.body;
+  EXPECT_EQ(z.headers[http::field::content_type], "application/zip");
+  // Stored, not deflated: each member's bytes appear as they are.
+  EXPECT_NE(z.body.find("bytes of a"), std::string::npos);
+  EXPECT_NE(z.body.find("Sub/b.pdf"), std::string::npos);
+  EXPECT_EQ(on_cache("Docs/Sub/a.pdf"), "bytes of a"); // fetched for the archive, and kept
+
+  master_.disk().write_file_direct(path("Docs/Sub/c.pdf"), "bytes of c");
+  ASSERT_EQ(call(http::verb::get, "/Docs/Sub/", accept_json()).status, http::status::ok); // listed, never fetched
+  offline();
+  auto const away = get("/Docs/Sub/?zip");
+  ASSERT_EQ(away.status, http::status::ok);
+  EXPECT_EQ(away.headers[cache_status_header], "stale");
+  EXPECT_NE(away.body.find("bytes of b"), std::string::npos);
+  EXPECT_EQ(away.body.find("bytes of c"), std::string::npos);
+  EXPECT_NE(away.body.find("MISSING.txt"), std::string::npos); // c.pdf is named there
+}
+
+TEST_F(cache_handler, a_selection_zip_holds_a_waiting_write_and_refuses_what_is_not_listed)
+{
+  ASSERT_EQ(call(http::verb::get, "/Docs/", accept_json()).status, http::status::ok);
+  offline();
+  ASSERT_EQ(call(http::verb::put, "/Docs/mine.pdf", {}, "my own bytes").status, http::status::accepted);
+  auto const z = call(http::verb::post, "/.zddc/zip", {}, R"(["/Docs/mine.pdf"])");
+  ASSERT_EQ(z.status, http::status::ok) << z.body;
+  EXPECT_NE(z.body.find("my own bytes"), std::string::npos);
+  EXPECT_NE(z.body.find("Docs/mine.pdf"), std::string::npos);
+  EXPECT_EQ(call(http::verb::post, "/.zddc/zip", {}, R"(["/Docs/not-there.pdf"])").status, http::status::not_found);
+  EXPECT_EQ(call(http::verb::post, "/.zddc/zip", {}, "not json").status, http::status::bad_request);
+}
+
 } // namespace
 } // namespace zddc::cache

@@ -57,6 +57,15 @@ TEST(listing_html, shows_zddc_columns_for_documents_and_transmittals)
             std::string::npos);
 }
 
+TEST(listing_html, links_to_the_folders_register_transmittals_and_zip)
+{
+  auto const html = render_listing_html(sample("A Dir"), {});
+  EXPECT_NE(html.find("<p class=\"links\"><a href=\"/A%20Dir/?register\">Register</a>"
+                      "<a href=\"/A%20Dir/?transmittals\">Transmittals</a>"
+                      "<a href=\"/A%20Dir/?zip\">Download ZIP</a></p>"),
+            std::string::npos);
+}
+
 TEST(listing_html, breadcrumbs_link_every_ancestor)
 {
   auto const html = render_listing_html(sample("Caf\xC3\xA9 & Co/Sub dir/Leaf"), {});

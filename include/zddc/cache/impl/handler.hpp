@@ -84,6 +84,8 @@ handler<E>::handle(const core::request& req)
   namespace http = boost::beast::http;
   if(auto r = co_await outbox_route(req))
     co_return std::move(*r);
+  if(req.method == http::verb::post && req.target.str() == master::zip_selection_target)
+    co_return co_await zip_selection(req);
   auto const target = core::decode(req.target);
   if(! target)
     co_return text(http::status::bad_request, "bad request target: " + target.error().message());
@@ -200,6 +202,8 @@ boost::asio::awaitable<typename handler<E>::response_type>
 handler<E>::read_directory(const core::request& req, const core::repo_path& dir)
 {
   namespace http = boost::beast::http;
+  if(auto const view = master::asked_document_view(req))
+    co_return co_await read_documents(req, dir, *view);
   auto stored = local_.listing(dir);
   if(! stored)
     co_return text(http::status::internal_server_error, "local store: " + stored.error().message());
@@ -428,6 +432,221 @@ handler<E>::forward_folder(const core::request& req, const core::repo_path& path
                                           answer->status == http::status::not_found))
     (void)local_.purge_tree(path.store());
   co_return relay(*answer, body.take());
+}
+
+namespace detail {
+
+/// The files among `members` with the tags their listings give them (a
+/// waiting write, which has no copy to fetch, has no tag here).
+template<class Reader>
+std::vector<std::pair<core::repo_path, core::entity_tag>>
+listed_tags(const master::document_source<Reader>& source, const std::vector<core::zip_member>& members)
+{
+  std::vector<std::pair<core::repo_path, core::entity_tag>> out;
+  std::optional<core::listing> parent;
+  for(auto const& m : members) {
+    if(m.path.is_root())
+      continue;
+    if(! parent || parent->dir != m.path.parent())
+      parent = source.listing(m.path.parent());
+    if(! parent)
+      continue;
+    auto const name = m.path.name();
+    for(auto const& e : parent->entries)
+      if(e.name == name && e.etag && ! e.pending)
+        out.emplace_back(m.path, *e.etag);
+  }
+  return out;
+}
+
+} // namespace detail
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<std::variant<bool, typename handler<E>::response_type>>
+handler<E>::refresh_subtree(const core::repo_path& dir)
+{
+  namespace http = boost::beast::http;
+  env::upstream_request up;
+  up.target = core::encode(dir, core::target_form::directory).with_query("tree");
+  config_.authorize(up.headers);
+  up.headers.set(http::field::accept, std::string(core::tree_media_type) + ", application/json");
+  env::string_sink body(listing_bytes_max);
+  auto answer = co_await env_.transport().round_trip(std::move(up), body);
+  auto const malformed = [] {
+    return text(http::status::bad_gateway, "the master sent a tree of listings that does not parse");
+  };
+  switch(judge(answer)) {
+  case read_verdict::fresh:
+    break;
+  case read_verdict::gone:
+    if(auto ec = local_.purge_listing(dir))
+      co_return text(http::status::internal_server_error, "local store: " + ec.message());
+    co_return text(http::status::not_found, "not found");
+  case read_verdict::redirect:
+    co_return text(http::status::bad_gateway, "the master answered with a redirect this cache does not follow");
+  case read_verdict::other:
+    ZDDC_ASSERT(answer); // judge() finds a status only in an answer
+    co_return relay(*answer, body.take());
+  case read_verdict::oversized: // too big to take in one answer: what is kept has to do
+  case read_verdict::unavailable:
+    co_return true;
+  case read_verdict::current:
+    co_return false;
+  }
+  ZDDC_ASSERT(answer); // as above
+  auto const type = answer->headers.find(http::field::content_type);
+  if(type == answer->headers.end() || ! type->value().starts_with(core::tree_media_type)) {
+    // A master from before tree tags: its listing of `dir` alone.
+    auto l = core::listing_from_json(body.bytes(), dir);
+    if(! l)
+      co_return malformed();
+    if(auto ec = local_.save_listing(dir, body.bytes()))
+      co_return text(http::status::internal_server_error, "local store: " + ec.message());
+    co_return false;
+  }
+  // Every line is checked whole before any is kept: a tree whose end line
+  // is missing was cut short, and one listing outside `dir` means the
+  // master sent something other than what was asked for.
+  std::vector<std::pair<core::repo_path, std::string_view>> listings;
+  std::string_view rest = body.bytes();
+  bool head = false, end = false;
+  while(! rest.empty() && ! end) {
+    auto const eol = rest.find('\n');
+    auto const line = rest.substr(0, eol);
+    rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
+    auto parsed = core::parse_tree_line(line);
+    if(! parsed)
+      co_return malformed();
+    if(auto const* h = std::get_if<core::tree_head>(&*parsed)) {
+      if(head || h->dir != dir)
+        co_return malformed();
+      head = true;
+    } else if(auto const* e = std::get_if<core::tree_end>(&*parsed)) {
+      if(! head || e->directories != listings.size())
+        co_return malformed();
+      end = true;
+    } else {
+      auto const& l = std::get<core::listing>(*parsed);
+      if(! head || ! l.dir.is_within(dir))
+        co_return malformed();
+      listings.emplace_back(l.dir, line);
+    }
+  }
+  if(! end)
+    co_return malformed();
+  for(auto const& [d, json] : listings)
+    if(auto ec = local_.save_listing(d, json))
+      co_return text(http::status::internal_server_error, "local store: " + ec.message());
+  co_return false;
+}
+
+template<env::UpstreamEnvironment E>
+result<master::document_source<typename handler<E>::reader_type>>
+handler<E>::documents_source(bool stale)
+{
+  std::vector<outbox_entry> pending;
+  if(box_.pending_count() > 0) {
+    auto all = box_.pending();
+    if(! all)
+      return all.error();
+    pending = std::move(*all);
+  }
+  master::document_source<reader_type> source;
+  source.listing = [this, pending](const core::repo_path& dir) -> std::optional<core::listing> {
+    auto stored = local_.listing(dir);
+    if(! stored || ! *stored)
+      return std::nullopt;
+    return overlay_pending(std::move(**stored), pending);
+  };
+  source.open = [this, pending](const core::repo_path& file) -> result<reader_type> {
+    if(auto const* mine = newest_pending_for(pending, file)) {
+      if(mine->method == boost::beast::http::verb::delete_)
+        return errc::not_found;
+      return box_.open_body(*mine);
+    }
+    return env_.fs().open_read(file);
+  };
+  auto const& state = monitor_.state();
+  if(auto since = offline_since(stale, state.reachable ? std::nullopt : state.since, env_.clock().now()))
+    source.page.offline_since = detail::rfc3339(*since);
+  return source;
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<bool>
+handler<E>::bring_copies_in(const std::vector<std::pair<core::repo_path, core::entity_tag>>& files)
+{
+  namespace http = boost::beast::http;
+  for(auto const& [path, listed] : files) {
+    auto const copy = local_.tag(path);
+    if(copy && *copy && **copy == listed)
+      continue;
+    core::request head;
+    head.method = http::verb::head;
+    head.target = core::encode(path);
+    auto const r = co_await read_file(head, path); // brings the copy in line, or finds the master away
+    if(r.headers.count(cache_status_header) || r.status == http::status::gateway_timeout)
+      co_return false;
+  }
+  co_return true;
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::read_documents(const core::request& req, const core::repo_path& dir, master::document_view view)
+{
+  namespace http = boost::beast::http;
+  auto refreshed = co_await refresh_subtree(dir);
+  if(auto* ended = std::get_if<response_type>(&refreshed))
+    co_return std::move(*ended);
+  bool stale = std::get<bool>(refreshed);
+  auto source = documents_source(stale);
+  if(! source)
+    co_return text(http::status::internal_server_error, "outbox: " + source.error().message());
+  response_type r;
+  if(view == master::document_view::zip) {
+    auto members = master::directory_members(*source, dir);
+    if(! members)
+      co_return text(stale ? http::status::gateway_timeout : http::status::not_found,
+                     stale ? "the master cannot be reached and this folder is not kept here" : "not found");
+    if(! stale && req.method != http::verb::head && ! co_await bring_copies_in(detail::listed_tags(*source, *members)))
+      stale = true;
+    r = master::zip_response(req, std::move(*members), master::zip_download_name(dir), *source);
+  } else {
+    r = master::document_response(req, dir, view, *source);
+    if(stale && r.status == http::status::not_found)
+      r = text(http::status::gateway_timeout, "the master cannot be reached and this folder is not kept here");
+  }
+  if(stale)
+    r.headers.set(cache_status_header, "stale");
+  co_return r;
+}
+
+template<env::UpstreamEnvironment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::zip_selection(const core::request& req)
+{
+  namespace http = boost::beast::http;
+  if(! req.body)
+    co_return text(http::status::bad_request, "the body names the paths to download");
+  auto const body = co_await master::read_selection(*req.body);
+  if(! body)
+    co_return body.error() == errc::too_large
+      ? text(http::status::payload_too_large,
+             "a selection is at most " + std::to_string(master::zip_selection_bytes_max) + " bytes")
+      : text(http::status::bad_request, "body: " + body.error().message());
+  auto source = documents_source(false);
+  if(! source)
+    co_return text(http::status::internal_server_error, "outbox: " + source.error().message());
+  auto members = master::selection_members(*body, *source);
+  if(auto* refused = std::get_if<response_type>(&members))
+    co_return std::move(*refused);
+  auto& chosen = std::get<std::vector<core::zip_member>>(members);
+  bool const stale = ! co_await bring_copies_in(detail::listed_tags(*source, chosen));
+  auto r = master::zip_response(req, std::move(chosen), "ZDDC selection.zip", *source);
+  if(stale)
+    r.headers.set(cache_status_header, "stale");
+  co_return r;
 }
 
 } // namespace zddc::cache

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <zddc/core/json_fields.hpp>
+#include <zddc/core/naming.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -27,6 +28,17 @@ to_json(const listing& l)
     o["mtime_ns"] = e.mtime.time_since_epoch().count();
     if(e.etag)
       o["etag"] = e.etag->to_string();
+    if(e.sha256)
+      o["sha256"] = to_hex(*e.sha256);
+    if(e.kind == file_kind::directory)
+      if(auto t = parse_transmittal_name(e.name)) {
+        boost::json::object parsed;
+        parsed["date"] = format_date(t->date);
+        parsed["tracking"] = t->tracking;
+        parsed["status"] = format(t->status);
+        parsed["title"] = t->title;
+        o["transmittal"] = std::move(parsed);
+      }
     if(e.pending)
       o["pending"] = e.pending->entry;
     entries.push_back(std::move(o));
@@ -69,7 +81,8 @@ listing_from_json_value(const boost::json::value& value, const repo_path& dir)
     auto const mtime = jf::required_integer(*o, "mtime_ns");
     auto const tag = jf::optional_string(*o, "etag");
     auto const pending = jf::optional_string(*o, "pending");
-    if(! name || ! type || ! size || ! mtime || ! tag || ! pending)
+    auto const digest = jf::optional_string(*o, "sha256");
+    if(! name || ! type || ! size || ! mtime || ! tag || ! pending || ! digest)
       return bad;
     listing_entry e;
     e.name = std::string(*name);
@@ -87,6 +100,11 @@ listing_from_json_value(const boost::json::value& value, const repo_path& dir)
       e.etag = entity_tag::parse(**tag);
       if(! e.etag)
         return bad;
+    }
+    if(*digest) {
+      e.sha256 = digest_from_hex(**digest);
+      if(! e.sha256 || ! e.etag || *e.etag != content_etag(*e.sha256))
+        return bad; // a hash that is not the one the tag was made from
     }
     if(*pending)
       e.pending = pending_write{std::string(**pending), false};

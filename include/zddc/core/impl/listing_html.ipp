@@ -131,10 +131,7 @@ zddc_columns(const listing_entry& e)
     if(auto t = parse_transmittal_name(e.name)) {
       m.tracking = t->tracking;
       m.status = format(t->status);
-      char date[16];
-      std::snprintf(date, sizeof date, "%04d-%02u-%02u", int(t->date.year()), unsigned(t->date.month()),
-                    unsigned(t->date.day()));
-      m.caption = std::string(date) + " " + t->title;
+      m.caption = format_date(t->date) + " " + t->title;
     }
   } else if(auto d = parse_document_name(e.name)) {
     m.tracking = d->tracking;
@@ -208,7 +205,9 @@ mark_rows(const listing& l)
 }
 
 // ---------------------------------------------------------------------------
-// The page's style and script.
+// The page's style and script. The style, `view_script` and the page parts
+// below (`page_head`, `breadcrumbs`, `offline_banner`, `filter_tools`) are
+// shared with the register and transmittals pages (core/register_html.hpp).
 
 inline constexpr std::string_view listing_style = R"(
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1d2329}
@@ -243,6 +242,7 @@ button.del{color:#a1260d;background:none;border:1px solid #d9b3ab;border-radius:
 .ok{color:#1e6b2f}.error{color:#a1260d}.warn{color:#7a5a00}
 tr.pending td{background:#fff8e1}tr.deleted td{color:#6b7580;text-decoration:line-through}
 .walked{margin:-.5rem 0 .8rem;color:#6b7580;font-size:.9em}
+.links{margin:-.4rem 0 1rem;display:flex;flex-wrap:wrap;gap:.2rem 1.2rem;font-size:13px}
 .banner{margin:0 0 1rem;padding:.6rem .8rem;border-radius:4px;background:#fff3cd;border:1px solid #e6c200}
 .refused{margin:0 0 1rem;padding:.6rem .8rem;border-radius:4px;background:#fdecea;border:1px solid #e0a39a}
 .refused li{margin:.3rem 0}.refused button{margin-left:.4rem}
@@ -257,6 +257,68 @@ tr.pending td{background:#fff8e1}tr.deleted td{color:#6b7580;text-decoration:lin
   td.rev,td.num{font-size:13px}td.mod{white-space:normal}
   .tools input[type=search]{min-width:0;flex-basis:100%}
 }
+)";
+
+/// What the listing and register pages' scripts share: the filter syntax,
+/// the sort order of keys, the header marks, the saved view. One global,
+/// `zddcView`, defined ahead of each page's own script.
+inline constexpr std::string_view view_script = R"(
+/* Shared by the listing and register pages. Defines one global, zddcView. */
+var zddcView = (function() {
+'use strict';
+/* The filter, with the ZDDC archive tool's syntax: words separated by
+   spaces; a row shows when it matches any plain word, every `+word` and no
+   `-word`. `*` matches any run of characters; case does not matter.
+   `column:word` looks in one column (those `columns`, a RegExp, accepts),
+   a word without one in every column. A row's columns are an object of
+   strings; a column with several values holds them one per line. */
+function parseFilter(text, columns) {
+  var q = {any: [], all: [], none: []};
+  text.split(/\s+/).forEach(function(t) {
+    var list = q.any, m, col = null;
+    if(t.length > 1 && t.charAt(0) === '+') { list = q.all; t = t.slice(1); }
+    else if(t.length > 1 && t.charAt(0) === '-') { list = q.none; t = t.slice(1); }
+    if((m = columns.exec(t))) { col = m[1].toLowerCase(); t = t.slice(m[0].length); }
+    if(!t) return;
+    var glob = t.split('*').map(function(part) { return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); });
+    list.push({re: new RegExp(glob.join('.*'), 'i'), col: col});
+  });
+  return q;
+}
+function hit(term, f) {
+  return term.col ? term.re.test(f[term.col]) : Object.keys(f).some(function(c) { return term.re.test(f[c]); });
+}
+function matches(q, f) {
+  return (!q.any.length || q.any.some(function(t) { return hit(t, f); })) &&
+         q.all.every(function(t) { return hit(t, f); }) && !q.none.some(function(t) { return hit(t, f); });
+}
+/* Two sort keys: empty keys last either way, else numbers or text
+   (numbers inside text by value, case ignored); 0 for a tie, which the
+   caller breaks in the server's order. */
+var collate = new Intl.Collator(undefined, {numeric: true, sensitivity: 'base'}).compare;
+function compare(x, y, numeric, asc) {
+  if(x === '' || y === '') return x === y ? 0 : x === '' ? 1 : -1;
+  var r = numeric ? x - y : collate(x, y);
+  return asc ? r : -r;
+}
+/* The header buttons: aria-sort and the arrow on the sorted column only. */
+function markSorted(heads, col, asc) {
+  heads.forEach(function(th, i) {
+    if(i === col) th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+    else th.removeAttribute('aria-sort');
+    th.querySelector('.arrow').textContent = i === col ? (asc ? '\u25b2' : '\u25bc') : '';
+  });
+}
+/* A page's view (sort, filter, toggle) kept for the tab's session. */
+function loadView(key) {
+  try { return JSON.parse(sessionStorage.getItem(key) || 'null'); } catch(e) { return null; }
+}
+function saveView(key, view) {
+  try { sessionStorage.setItem(key, JSON.stringify(view)); } catch(e) {}
+}
+return {parseFilter: parseFilter, matches: matches, compare: compare, markSorted: markSorted,
+        loadView: loadView, saveView: saveView};
+})();
 )";
 
 inline constexpr std::string_view listing_script = R"(
@@ -274,10 +336,11 @@ inline constexpr std::string_view listing_script = R"(
      changed since this page was loaded, anything else refused with a short
      text/plain reason. A PUT may add Zddc-Name-Warning: <advice>.
    - Rows: tr[data-kind=d|f] with data-name, data-etag, data-tracking and
-     data-latest ("Latest revision only"); td[data-sort] holds sort keys. */
+     data-latest ("Latest revision only"); td[data-sort] holds sort keys.
+   - zddcView (view_script, ahead of this): filter, sort order, saved view. */
 (function() {
 'use strict';
-var doc = document, body = doc.body, tbody = doc.querySelector('tbody'), msg = doc.getElementById('msg');
+var V = zddcView, doc = document, body = doc.body, tbody = doc.querySelector('tbody'), msg = doc.getElementById('msg');
 var dir = body.dataset.dir;
 var rows = [].slice.call(tbody.querySelectorAll('tr[data-kind]'));
 rows.forEach(function(tr, i) { tr.zddcOrder = i; });
@@ -341,7 +404,6 @@ function write(method, url, headers, what, name, onQueued) {
 
 /* --- Sorting: directories first, empty keys last, ties in server order. --- */
 var heads = [].slice.call(doc.querySelectorAll('th[data-col]'));
-var collate = new Intl.Collator(undefined, {numeric: true, sensitivity: 'base'}).compare;
 var sortCol = 0, sortAsc = true;
 function sortKey(tr, col) {
   if(col === 0) return tr.dataset.name;
@@ -351,17 +413,10 @@ function sortKey(tr, col) {
 function sortBy(col, asc) {
   sortCol = col; sortAsc = asc;
   var numeric = heads[col].hasAttribute('data-num');
-  heads.forEach(function(th, i) {
-    if(i === col) th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-    else th.removeAttribute('aria-sort');
-    th.querySelector('.arrow').textContent = i === col ? (asc ? '\u25b2' : '\u25bc') : '';
-  });
+  V.markSorted(heads, col, asc);
   rows.sort(function(a, b) {
     if(a.dataset.kind !== b.dataset.kind) return a.dataset.kind === 'd' ? -1 : 1;
-    var x = sortKey(a, col), y = sortKey(b, col);
-    if(x === '' || y === '') { if(x !== y) return x === '' ? 1 : -1; }
-    else { var r = numeric ? x - y : collate(x, y); if(r) return asc ? r : -r; }
-    return a.zddcOrder - b.zddcOrder;
+    return V.compare(sortKey(a, col), sortKey(b, col), numeric, asc) || a.zddcOrder - b.zddcOrder;
   });
   rows.forEach(function(r) { tbody.appendChild(r); });
   save();
@@ -370,33 +425,10 @@ heads.forEach(function(th, i) {
   th.querySelector('button').addEventListener('click', function() { sortBy(i, sortCol === i ? !sortAsc : true); });
 });
 
-/* --- Filter, with the ZDDC archive tool's syntax: words separated by
-   spaces; a row shows when it matches any plain word, every `+word` and no
-   `-word`. `*` matches any run of characters; case does not matter.
-   `column:word` looks in one column (name, tracking, rev, status, title,
-   ext), a word without one in every column. --- */
+/* --- Filter (zddcView's syntax); `column:word` for name, tracking, rev,
+   status, title, ext. --- */
 var filter = doc.getElementById('filter'), latest = doc.getElementById('latest'), count = doc.getElementById('count');
 var COLUMN = /^(name|tracking|rev|status|title|ext):/i;
-function parseFilter(text) {
-  var q = {any: [], all: [], none: []};
-  text.split(/\s+/).forEach(function(t) {
-    var list = q.any, m, col = null;
-    if(t.length > 1 && t.charAt(0) === '+') { list = q.all; t = t.slice(1); }
-    else if(t.length > 1 && t.charAt(0) === '-') { list = q.none; t = t.slice(1); }
-    if((m = COLUMN.exec(t))) { col = m[1].toLowerCase(); t = t.slice(m[0].length); }
-    if(!t) return;
-    var glob = t.split('*').map(function(part) { return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); });
-    list.push({re: new RegExp(glob.join('.*'), 'i'), col: col});
-  });
-  return q;
-}
-function hit(term, f) {
-  return term.col ? term.re.test(f[term.col]) : Object.keys(f).some(function(c) { return term.re.test(f[c]); });
-}
-function matches(q, f) {
-  return (!q.any.length || q.any.some(function(t) { return hit(t, f); })) &&
-         q.all.every(function(t) { return hit(t, f); }) && !q.none.some(function(t) { return hit(t, f); });
-}
 function columns(tr) {
   if(!tr.zddcColumns) {
     var name = tr.dataset.name, dot = name.lastIndexOf('.'), c = tr.cells;
@@ -406,9 +438,9 @@ function columns(tr) {
   return tr.zddcColumns;
 }
 function applyView() {
-  var tree = filter.value.trim() ? parseFilter(filter.value) : null, only = latest.checked, shown = 0;
+  var tree = filter.value.trim() ? V.parseFilter(filter.value, COLUMN) : null, only = latest.checked, shown = 0;
   rows.forEach(function(tr) {
-    var show = (!tree || matches(tree, columns(tr))) &&
+    var show = (!tree || V.matches(tree, columns(tr))) &&
                !(only && tr.hasAttribute('data-tracking') && !tr.hasAttribute('data-latest'));
     tr.hidden = !show;
     if(show) shown++;
@@ -422,13 +454,10 @@ latest.addEventListener('change', applyView);
 
 /* The view (sort, filter, toggle) survives the reload after a write. With
    none saved, Name ascending, in the same order a click on Name gives. */
-var viewKey = 'zddc-view ' + dir, restoring = true, view = null;
+var viewKey = 'zddc-view ' + dir, restoring = true, view = V.loadView(viewKey);
 function save() {
-  if(restoring) return;
-  try { sessionStorage.setItem(viewKey, JSON.stringify({c: sortCol, a: sortAsc, q: filter.value, l: latest.checked})); }
-  catch(e) {}
+  if(!restoring) V.saveView(viewKey, {c: sortCol, a: sortAsc, q: filter.value, l: latest.checked});
 }
-try { view = JSON.parse(sessionStorage.getItem(viewKey) || 'null'); } catch(e) {}
 if(view) { filter.value = view.q || ''; latest.checked = !!view.l; }
 sortBy(view && heads[view.c] ? view.c : 0, view && heads[view.c] ? !!view.a : true);
 restoring = false;
@@ -557,6 +586,7 @@ listing_page_version()
     sha256 h;
     h.update(listing_markup_version);
     h.update(listing_style);
+    h.update(view_script);
     h.update(listing_script);
     return to_hex(h.finish(), 8);
   }();
@@ -566,14 +596,24 @@ listing_page_version()
 // ---------------------------------------------------------------------------
 // The page, part by part.
 
+/// `/` or `/a/b/`: a directory as the pages name it, decoded.
+inline std::string
+dir_label(const repo_path& dir)
+{
+  return dir.is_root() ? std::string("/") : "/" + std::string(dir.str()) + "/";
+}
+
+/// The document up to the open body: `title` (text, escaped here), the
+/// shared style plus a page's own `extra_style`, the session line.
 inline void
-page_head(std::string& h, const repo_path& dir)
+page_head(std::string& h, const repo_path& dir, std::string_view title, std::string_view extra_style = {})
 {
   h += "<!DOCTYPE html>\n<html lang=\"en\" class=\"nojs\"><head><meta charset=\"utf-8\">"
        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>";
-  h += html_escape(dir.is_root() ? std::string("/") : "/" + std::string(dir.str()) + "/");
+  h += html_escape(title);
   h += " - ZDDC</title><style>";
   h += listing_style;
+  h += extra_style;
   h += "</style></head><body data-dir=\"";
   h += html_escape(encode(dir, target_form::directory).str());
   h += "\">\n<p id=\"session\" class=\"session\" hidden></p>\n";
@@ -599,6 +639,20 @@ breadcrumbs(std::string& h, const repo_path& dir)
     rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
   }
   h += "</nav>\n";
+}
+
+/// A line of links to the folder's other views (`query` empty: the
+/// listing itself), each built from the encoded folder.
+inline void
+view_links(std::string& h, const repo_path& dir,
+           std::initializer_list<std::pair<std::string_view, std::string_view>> links)
+{
+  h += "<p class=\"links\">";
+  auto const base = encode(dir, target_form::directory);
+  for(auto const& [query, text] : links)
+    h += "<a href=\"" + html_escape((query.empty() ? base : base.with_query(query)).str()) + "\">" +
+         html_escape(text) + "</a>";
+  h += "</p>\n";
 }
 
 /// The writes the master refused in this directory, each with both
@@ -631,6 +685,16 @@ refused_section(const std::vector<refused_write>& refused)
   return h + "</ul></div>\n";
 }
 
+/// A cache serving its stored copy: the master has not answered since `since`.
+inline void
+offline_banner(std::string& h, const std::optional<std::string>& since)
+{
+  if(since)
+    h += "<p class=\"banner\" role=\"status\"><strong>The master cannot be reached</strong> (since " +
+         html_escape(*since) +
+         "). This page shows the last copy kept here. Your changes are kept and sent when it is back.</p>\n";
+}
+
 /// A mirror's walk, the offline banner and the refused writes.
 inline void
 banners(std::string& h, const html_listing_options& options)
@@ -640,12 +704,33 @@ banners(std::string& h, const html_listing_options& options)
          (options.walked_at ? "last fully up to date at " + html_escape(*options.walked_at)
                             : std::string("not yet fully up to date")) +
          "</p>\n";
-  if(options.offline_since)
-    h += "<p class=\"banner\" role=\"status\"><strong>The master cannot be reached</strong> (since " +
-         html_escape(*options.offline_since) +
-         "). This page shows the last copy kept here. Your changes are kept and sent when it is back.</p>\n";
+  offline_banner(h, options.offline_since);
   if(! options.refused.empty())
     h += refused_section(options.refused);
+}
+
+/// The filter box (`#filter`, showing `example`), a toggle (`#latest`, none
+/// when `toggle` is empty), the count (`#count`, holding `count` until the
+/// script writes it) and the syntax help naming the page's filter
+/// `columns`; script only.
+inline void
+filter_tools(std::string& h, std::string_view example, std::string_view toggle, std::string_view count,
+             std::string_view columns)
+{
+  h += "<div class=\"tools js-only\"><input type=\"search\" id=\"filter\" aria-label=\"Filter\" "
+       "placeholder=\"Filter, e.g.  " + html_escape(example) + "\" aria-describedby=\"count\">";
+  if(! toggle.empty())
+    h += "<label><input type=\"checkbox\" id=\"latest\"> " + html_escape(toggle) + "</label>";
+  h += "<span id=\"count\">" + html_escape(count) + "</span>"
+       "<details><summary>Filter syntax</summary><dl>"
+       "<dt><code>spec</code></dt><dd>contains \xE2\x80\x9Cspec\xE2\x80\x9D in any column, "
+       "upper or lower case</dd>"
+       "<dt><code>ifa ifc</code></dt><dd>either word (words are alternatives)</dd>"
+       "<dt><code>+spec</code></dt><dd>must contain \xE2\x80\x9Cspec\xE2\x80\x9D</dd>"
+       "<dt><code>-~</code></dt><dd>must not contain \xE2\x80\x9C~\xE2\x80\x9D (no drafts)</dd>"
+       "<dt><code>sw*gear</code></dt><dd><code>*</code> stands for any run of characters</dd>"
+       "<dt><code>status:IFC</code></dt><dd>in one column: " +
+       html_escape(columns) + "</dd></dl></details></div>\n";
 }
 
 /// Upload and New folder for a writer, the message area, and the filter
@@ -660,18 +745,7 @@ controls(std::string& h, const html_listing_options& options)
          "<span class=\"hint\">or drop files anywhere on this page</span>"
          "<ul id=\"results\" aria-live=\"polite\"></ul></form>\n";
   h += "<div id=\"msg\" role=\"status\" aria-live=\"polite\"></div>\n";
-  h += "<div class=\"tools js-only\"><input type=\"search\" id=\"filter\" aria-label=\"Filter\" "
-       "placeholder=\"Filter, e.g.  +status:IFC -rev:~* spec*\" aria-describedby=\"count\">"
-       "<label><input type=\"checkbox\" id=\"latest\"> Latest revision only</label><span id=\"count\"></span>"
-       "<details><summary>Filter syntax</summary><dl>"
-       "<dt><code>spec</code></dt><dd>contains \xE2\x80\x9Cspec\xE2\x80\x9D in any column, "
-       "upper or lower case</dd>"
-       "<dt><code>ifa ifc</code></dt><dd>either word (words are alternatives)</dd>"
-       "<dt><code>+spec</code></dt><dd>must contain \xE2\x80\x9Cspec\xE2\x80\x9D</dd>"
-       "<dt><code>-~</code></dt><dd>must not contain \xE2\x80\x9C~\xE2\x80\x9D (no drafts)</dd>"
-       "<dt><code>sw*gear</code></dt><dd><code>*</code> stands for any run of characters</dd>"
-       "<dt><code>status:IFC</code></dt><dd>in one column: name, tracking, rev, status, title, ext</dd>"
-       "</dl></details></div>\n";
+  filter_tools(h, "+status:IFC -rev:~* spec*", "Latest revision only", "", "name, tracking, rev, status, title, ext");
 }
 
 inline void
@@ -775,8 +849,9 @@ render_listing_html(const listing& l, const html_listing_options& options)
 {
   std::string h;
   h.reserve(24576 + l.entries.size() * 768);
-  detail::page_head(h, l.dir);
+  detail::page_head(h, l.dir, detail::dir_label(l.dir));
   detail::breadcrumbs(h, l.dir);
+  detail::view_links(h, l.dir, {{"register", "Register"}, {"transmittals", "Transmittals"}, {"zip", "Download ZIP"}});
   detail::banners(h, options);
   detail::controls(h, options);
   detail::table_head(h, options.can_write);
@@ -791,6 +866,7 @@ render_listing_html(const listing& l, const html_listing_options& options)
          "\" class=\"empty\">This folder is empty.</td></tr>\n";
 
   h += "</tbody></table>\n<script>";
+  h += detail::view_script;
   h += detail::listing_script;
   h += "</script>\n</body></html>\n";
   return h;

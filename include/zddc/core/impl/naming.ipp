@@ -233,12 +233,17 @@ format(const document_name& d)
 }
 
 inline std::string
+format_date(const std::chrono::year_month_day& date)
+{
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", int(date.year()), unsigned(date.month()), unsigned(date.day()));
+  return text;
+}
+
+inline std::string
 format(const transmittal_name& t)
 {
-  char date[16];
-  std::snprintf(date, sizeof date, "%04d-%02u-%02u", int(t.date.year()), unsigned(t.date.month()),
-                unsigned(t.date.day()));
-  return std::string(date) + "_" + t.tracking + " (" + std::string(format(t.status)) + ") - " + t.title;
+  return format_date(t.date) + "_" + t.tracking + " (" + std::string(format(t.status)) + ") - " + t.title;
 }
 
 inline std::optional<std::string>

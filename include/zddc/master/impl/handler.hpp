@@ -1,6 +1,7 @@
 #pragma once
 
 #include <zddc/core/query.hpp>
+#include <zddc/master/impl/answers.hpp>
 
 #include <array>
 
@@ -11,25 +12,6 @@ namespace http = boost::beast::http;
 
 inline constexpr std::size_t body_chunk_bytes = 64 * 1024;
 inline constexpr std::string_view allowed_methods = "GET, HEAD, PUT, DELETE, MKCOL, OPTIONS";
-
-template<class Reader>
-core::response<Reader>
-text(http::status status, std::string message)
-{
-  core::response<Reader> r;
-  r.status = status;
-  r.headers.set(http::field::content_type, "text/plain; charset=utf-8");
-  r.headers.set(http::field::cache_control, "no-store");
-  r.body = std::move(message) + "\n";
-  return r;
-}
-
-template<class Reader>
-core::response<Reader>
-not_found()
-{
-  return text<Reader>(http::status::not_found, "not found");
-}
 
 // Maps a filesystem error met while reading to what the client may learn:
 // anything path-shaped is "not found"; only real storage failures are 500s.
@@ -57,34 +39,6 @@ write_failure(error_code ec)
   if(ec == errc::no_space)
     return text<Reader>(http::status::insufficient_storage, "insufficient storage: " + ec.message());
   return text<Reader>(http::status::internal_server_error, "storage error: " + ec.message());
-}
-
-template<class Reader>
-std::optional<core::response<Reader>>
-precondition_response(core::precondition_outcome outcome, const core::representation_state& state)
-{
-  switch(outcome) {
-  case core::precondition_outcome::proceed:
-    return std::nullopt;
-  case core::precondition_outcome::malformed:
-    return text<Reader>(http::status::bad_request, "malformed If-Match or If-None-Match");
-  case core::precondition_outcome::failed: {
-    auto r = text<Reader>(http::status::precondition_failed, "precondition failed");
-    if(state.etag)
-      r.headers.set(http::field::etag, state.etag->to_string());
-    return r;
-  }
-  case core::precondition_outcome::not_modified: {
-    core::response<Reader> r;
-    r.status = http::status::not_modified;
-    if(state.etag)
-      r.headers.set(http::field::etag, state.etag->to_string());
-    if(state.last_modified)
-      r.headers.set(http::field::last_modified, core::format_http_date(*state.last_modified));
-    return r;
-  }
-  }
-  return std::nullopt;
 }
 
 /// Whether the target's query names `tree` (`?tree`, `?tree&since=...`).
@@ -194,7 +148,8 @@ handler<E>::handle(const core::request& req, const core::principal* who)
 {
   namespace http = boost::beast::http;
   auto const target = core::decode(req.target);
-  if(! target)
+  bool const selection = req.method == http::verb::post && req.target.str() == zip_selection_target;
+  if(! target && ! selection)
     co_return detail::text<reader_type>(http::status::bad_request,
                                         "bad request target: " + target.error().message());
   if(! who) {
@@ -205,6 +160,8 @@ handler<E>::handle(const core::request& req, const core::principal* who)
                     : R"(Bearer realm="zddc")");
     co_return r;
   }
+  if(selection)
+    co_return co_await zip_selection(req, *who);
   switch(req.method) {
   case http::verb::get:
   case http::verb::head:
@@ -258,6 +215,8 @@ handler<E>::read(const core::request& req, const core::decoded_target& target,
     }
     if(config_.offer_tree && detail::asks_for_tree(req))
       return read_tree(req, target.path, who);
+    if(auto const view = asked_document_view(req))
+      return read_documents(req, target.path, who, *view);
     return read_directory(req, target.path, who);
   }
   if(target.form == core::target_form::directory || ! core::may_read(who, target.path))
@@ -330,6 +289,68 @@ handler<E>::read_tree(const core::request& req, const core::repo_path& dir, cons
   r.body = std::make_unique<tree_stream>(core::tree_head{dir, tag, std::move(since)}, std::move(node),
                                          std::move(base), who);
   return r;
+}
+
+template<env::Environment E>
+result<document_source<typename handler<E>::reader_type>>
+handler<E>::documents_for(const core::principal& who)
+{
+  auto root = tree_->current(env_.clock().now());
+  if(! root)
+    return root.error();
+  document_source<reader_type> source;
+  source.listing = [root = *root, who](const core::repo_path& dir) -> std::optional<core::listing> {
+    auto const node = detail::find_node(root, dir);
+    if(! node || ! core::is_visible(who, dir))
+      return std::nullopt;
+    return visible_listing(*node, who);
+  };
+  source.basis = [this, root = *root, who](const core::repo_path& dir) -> std::optional<std::string> {
+    auto const node = detail::find_node(root, dir);
+    if(! node)
+      return std::nullopt;
+    return std::string(tree_->view_tag_of(*node, who).opaque());
+  };
+  source.open = [this](const core::repo_path& file) { return env_.fs().open_read(file); };
+  return source;
+}
+
+// `?register`, `?transmittals`, `?zip` (master/documents.hpp), over the
+// tree index as `who` sees it.
+template<env::Environment E>
+typename handler<E>::response_type
+handler<E>::read_documents(const core::request& req, const core::repo_path& dir, const core::principal& who,
+                           document_view view)
+{
+  auto source = documents_for(who);
+  if(! source)
+    return detail::read_failure<reader_type>(source.error());
+  return document_response(req, dir, view, *source);
+}
+
+// `POST /.zddc/zip`: a ZIP of the paths the body names, each one `who`
+// may read (a folder: everything it may read below it).
+template<env::Environment E>
+boost::asio::awaitable<typename handler<E>::response_type>
+handler<E>::zip_selection(const core::request& req, const core::principal& who)
+{
+  namespace http = boost::beast::http;
+  if(! req.body)
+    co_return detail::text<reader_type>(http::status::bad_request, "the body names the paths to download");
+  auto const body = co_await read_selection(*req.body);
+  if(! body)
+    co_return body.error() == errc::too_large
+      ? detail::text<reader_type>(http::status::payload_too_large,
+                                  "a selection is at most " + std::to_string(zip_selection_bytes_max) + " bytes")
+      : detail::text<reader_type>(http::status::bad_request, "body: " + body.error().message());
+  auto source = documents_for(who);
+  if(! source)
+    co_return detail::read_failure<reader_type>(source.error());
+  auto members = selection_members(*body, *source);
+  if(auto* refused = std::get_if<response_type>(&members))
+    co_return std::move(*refused);
+  co_return zip_response(req, std::get<std::vector<core::zip_member>>(std::move(members)), "ZDDC selection.zip",
+                         *source);
 }
 
 template<env::Environment E>
@@ -414,7 +435,7 @@ handler<E>::too_large() const
 }
 
 template<env::Environment E>
-boost::asio::awaitable<std::variant<core::entity_tag, typename handler<E>::response_type>>
+boost::asio::awaitable<std::variant<core::sha256::digest, typename handler<E>::response_type>>
 handler<E>::spool_body(const core::request& req, writer_type& temp)
 {
   namespace http = boost::beast::http;
@@ -439,14 +460,15 @@ handler<E>::spool_body(const core::request& req, writer_type& temp)
   }
   if(auto ec = temp.sync())
     co_return detail::write_failure<reader_type>(ec);
-  co_return core::content_etag(hash.finish());
+  co_return hash.finish();
 }
 
 template<env::Environment E>
 typename handler<E>::response_type
 handler<E>::commit_write(const core::request& req, const core::repo_path& path, writer_type& temp,
-                         const core::entity_tag& tag)
+                         const core::sha256::digest& digest)
 {
+  auto const tag = core::content_etag(digest);
   namespace http = boost::beast::http;
   auto& fs = env_.fs();
   bool created = false;
@@ -467,7 +489,7 @@ handler<E>::commit_write(const core::request& req, const core::repo_path& path, 
   auto const st = fs.stat(path);
   if(! st)
     return detail::write_failure<reader_type>(st.error());
-  tags_.remember(path, *st, tag, env_.clock().now());
+  tags_.remember(path, *st, digest, env_.clock().now());
   tree_->touched(path.parent());
 
   response_type r;
@@ -501,7 +523,7 @@ handler<E>::write(const core::request& req, const core::decoded_target& target, 
   auto spooled = co_await spool_body(req, *temp);
   if(auto* failed = std::get_if<response_type>(&spooled))
     co_return std::move(*failed);
-  co_return commit_write(req, target.path, *temp, std::get<core::entity_tag>(spooled));
+  co_return commit_write(req, target.path, *temp, std::get<core::sha256::digest>(spooled));
 }
 
 template<env::Environment E>

@@ -128,10 +128,11 @@ list_directory(F& fs, env::content_tags<F>& tags, const core::repo_path& dir, en
       continue;
     core::listing_entry item{std::move(e.name), e.stat.kind, e.stat.size, e.stat.mtime, std::nullopt};
     if(e.stat.kind == env::file_kind::regular) {
-      auto tag = tags.tag_at(fs, *child, e.stat, now);
-      if(! tag)
+      auto version = tags.version_at(fs, *child, e.stat, now);
+      if(! version)
         continue; // vanished or unreadable since the listing: not there
-      item.etag = std::move(*tag);
+      item.etag = std::move(version->tag);
+      item.sha256 = version->digest;
     } else {
       item.size = 0;
     }
