@@ -2,6 +2,7 @@
 // the real daemon over the bundled fixture: JSON, CSV (read back by Python's
 // csv module), HTML, ZIP (unpacked by Python's zipfile), for a vendor's
 // token, and from a mirror whose master has gone away.
+#include "fixture_tree.hpp"
 #include "harness.hpp"
 
 #include "fixtures/generator.hpp"
@@ -127,29 +128,13 @@ expect_archive(const boost::json::value& unzipped, const std::map<std::string, s
 
 class documents : public ::testing::Test {
 protected:
-  static void
-  SetUpTestSuite()
-  {
-    pristine_ = new temp_dir;
-    auto const plan = fixtures::plan({});
-    for(auto const& d : plan.directories)
-      fs::create_directories(pristine_->path() / std::string(d.str()));
-    for(auto const& f : plan.files)
-      spit(pristine_->path() / std::string(f.path.str()), fixtures::body_of(f));
-  }
+  static void TearDownTestSuite() { fixture_tree::release(); }
 
-  static void
-  TearDownTestSuite()
-  {
-    delete pristine_;
-  }
-
-  documents() { fs::copy(pristine_->path(), root(), fs::copy_options::recursive); }
+  documents() { fixture_tree::copy_to(root()); }
 
   fs::path root() const { return dir_.path() / "master"; }
   std::string state() const { return (dir_.path() / "state").string(); }
 
-  static inline temp_dir* pristine_ = nullptr;
   temp_dir dir_;
 };
 

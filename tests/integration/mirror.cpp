@@ -1,6 +1,7 @@
 // Two real daemons on loopback, a master over the fixture and a mirror of
 // it: walks started by a request, as an operator would see them on disk and
 // in the state file.
+#include "fixture_tree.hpp"
 #include "harness.hpp"
 
 #include "fixtures/generator.hpp"
@@ -70,24 +71,9 @@ protected:
   // The tiny-bodied fixture is written once, without fsync (a burst of
   // syncs here would slow the mirror's own); each test serves its own copy,
   // which it may change.
-  static void
-  SetUpTestSuite()
-  {
-    pristine_ = new temp_dir;
-    auto const plan = fixtures::plan({});
-    for(auto const& d : plan.directories)
-      fs::create_directories(pristine_->path() / std::string(d.str()));
-    for(auto const& f : plan.files)
-      spit(pristine_->path() / std::string(f.path.str()), fixtures::body_of(f));
-  }
+  static void TearDownTestSuite() { fixture_tree::release(); }
 
-  static void
-  TearDownTestSuite()
-  {
-    delete pristine_;
-  }
-
-  mirror_daemon() { fs::copy(pristine_->path(), master_root(), fs::copy_options::recursive); }
+  mirror_daemon() { fixture_tree::copy_to(master_root()); }
 
   fs::path master_root() const { return dir_.path() / "master"; }
   fs::path mirror_root() const { return dir_.path() / "mirror"; }
@@ -155,7 +141,6 @@ protected:
     return *found;
   }
 
-  static inline temp_dir* pristine_ = nullptr;
   temp_dir dir_;
   std::optional<daemon_process> master_;
   std::optional<daemon_process> mirror_;

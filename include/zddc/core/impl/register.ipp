@@ -274,10 +274,11 @@ build_register(const repo_path& dir, std::span<const listing> listings, std::vec
 inline std::string
 to_json(const document_register& r)
 {
-  boost::json::object root;
-  root["path"] = encode(r.dir, target_form::directory).str();
-  boost::json::array docs;
-  docs.reserve(r.documents.size());
+  // Serialized one document at a time: a JSON tree of the whole register
+  // would take several times the text's size at once.
+  std::string out = "{\"path\":" + boost::json::serialize(boost::json::value(encode(r.dir, target_form::directory).str()));
+  out += ",\"documents\":[";
+  bool first = true;
   for(auto const& d : r.documents) {
     boost::json::object o;
     o["tracking"] = d.tracking;
@@ -290,18 +291,21 @@ to_json(const document_register& r)
     for(auto const& rev : d.revisions)
       revs.push_back(detail::revision_json(rev, true));
     o["revisions"] = std::move(revs);
-    docs.push_back(std::move(o));
+    out += first ? "" : ",";
+    out += boost::json::serialize(o);
+    first = false;
   }
-  root["documents"] = std::move(docs);
-  boost::json::array unclassified;
+  out += "],\"unclassified\":[";
+  first = true;
   for(auto const& u : r.unclassified) {
     auto o = detail::file_json(u.file);
     o["reason"] = u.reason;
-    unclassified.push_back(std::move(o));
+    out += first ? "" : ",";
+    out += boost::json::serialize(o);
+    first = false;
   }
-  root["unclassified"] = std::move(unclassified);
-  root["missing"] = detail::paths_json(r.missing);
-  return boost::json::serialize(root);
+  out += "],\"missing\":" + boost::json::serialize(detail::paths_json(r.missing)) + "}";
+  return out;
 }
 
 inline std::string
