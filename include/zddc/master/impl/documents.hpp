@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace zddc::master {
 namespace documents_detail {
@@ -51,7 +50,8 @@ attachment(std::string_view name)
   std::string ascii, exact;
   for(unsigned char c : name) {
     ascii += c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? static_cast<char>(c) : '_';
-    if(std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos) {
+    bool const alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); // ASCII, whatever the locale
+    if(alnum || std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos) {
       exact += static_cast<char>(c);
     } else {
       static constexpr char hex[] = "0123456789ABCDEF";
