@@ -18,13 +18,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zddc_browser as zb  # noqa: E402
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+from zddc_browser import check, failures  # noqa: E402
 
 
 SPEC = "123456-EL-SPC-2623"

@@ -17,6 +17,16 @@ import urllib.request
 
 SKIP = 77
 
+# What a test found wrong, in order; each test's main() reports it and
+# exits 1 when it is not empty.
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
 
 class Master:
     """`zddc serve --mode master` with tokens, on a free port."""
