@@ -20,7 +20,7 @@
 #include "sim/master_node.hpp"
 #include "sim/network.hpp"
 #include "sim/scheduler.hpp"
-#include "sim/upstream_env.hpp"
+#include "sim/node_env.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -37,7 +37,22 @@ namespace {
 using namespace zddc;
 using namespace std::chrono_literals;
 
-using mirror_env = sim::upstream_env<sim::clock_ref, sim::memory_filesystem, sim::network::endpoint>;
+/// A mirror's environment straight over the in-memory disk (no crashes).
+struct mirror_env {
+  using clock_type = sim::node_clock;
+  using filesystem_type = sim::memory_filesystem;
+  using transport_type = sim::network::endpoint;
+
+  sim::node_clock clock_;
+  sim::memory_filesystem fs_;
+  sim::network::endpoint transport_;
+
+  clock_type& clock() { return clock_; }
+  filesystem_type& fs() { return fs_; }
+  transport_type& transport() { return transport_; }
+  struct no_guard {};
+  no_guard commit_guard() { return {}; }
+};
 
 struct measured {
   mirror::walk_stats stats;
@@ -103,7 +118,7 @@ private:
   sim::network net_{clock_, rng_, trace_};
   sim::master_node master_{"master", clock_, trace_, {.tokens = {{"t", core::principal::unrestricted("mirror")}}}};
   sim::node mirror_node_{"mirror"};
-  mirror_env env_{sim::clock_ref(clock_), sim::memory_filesystem([this] { return clock_.now(); }),
+  mirror_env env_{sim::node_clock(clock_), sim::memory_filesystem([this] { return clock_.now(); }),
                   net_.connect(mirror_node_, master_)};
   mirror::handler<mirror_env> mirror_;
 };

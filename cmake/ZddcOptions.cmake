@@ -50,3 +50,10 @@ function(zddc_quick_build)
     set_source_files_properties(${ARGN} PROPERTIES COMPILE_OPTIONS -O0)
   endif()
 endfunction()
+# The same for every source of a target (a unity build's generated sources
+# carry the target's options, not their parts').
+function(zddc_quick_build_target target)
+  if(ZDDC_QUICK_BUILD)
+    target_compile_options(${target} PRIVATE -O0)
+  endif()
+endfunction()

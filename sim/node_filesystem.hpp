@@ -9,6 +9,16 @@
 /// `durability::lies` is a deliberately broken disk for the checkers' own
 /// tests: `sync` and `sync_dir` succeed without doing anything, as on a
 /// drive with a volatile write cache that acknowledges flushes.
+///
+/// `disk_names::url_encoded` is the seed's bug 1, at the only place it can
+/// still happen — under the Filesystem seam (`keys_disk_by_encoded_name`):
+/// each segment of every path is stored under its URL percent-encoding
+/// (Boost.URL's, as a request target spells it), but `list()` returns the
+/// names on disk as they are — the seed's walker, which keyed its disk by
+/// the encoded child URL and then compared `os.ReadDir` with the decoded
+/// listing. A segment that already is the encoding of its decoded form is
+/// its own key, so a name taken from `list()` reaches the file it names, as
+/// `os.Remove` did in the seed.
 
 #include "sim/crash_error.hpp"
 #include "sim/memory_filesystem.hpp"
@@ -21,6 +31,10 @@
 namespace zddc::sim {
 
 enum class durability { honest, lies };
+enum class disk_names { as_given, url_encoded };
+
+/// `p` with each segment URL-encoded, unless it already is (`url_encoded` above).
+result<core::store_path> url_encoded_key(const core::store_path& p);
 
 class node_filesystem {
 public:
@@ -28,7 +42,9 @@ public:
 
   class writer_type {
   public:
-    const core::store_path& path() const noexcept { return inner_.path(); }
+    /// The temp file's path as its user named it (under `url_encoded`, the
+    /// directory it gave, decoded).
+    const core::store_path& path() const noexcept { return shown_ ? *shown_ : inner_.path(); }
     error_code
     write(std::span<const std::byte> bytes)
     {
@@ -44,62 +60,95 @@ public:
 
   private:
     friend class node_filesystem;
-    writer_type(node_filesystem& owner, memory_filesystem::writer_type inner)
-      : owner_(&owner), inner_(std::move(inner))
+    writer_type(node_filesystem& owner, memory_filesystem::writer_type inner,
+                std::optional<core::store_path> shown = std::nullopt)
+      : owner_(&owner), inner_(std::move(inner)), shown_(std::move(shown))
     {
     }
     node_filesystem* owner_;
     memory_filesystem::writer_type inner_;
+    std::optional<core::store_path> shown_;
   };
 
   /// `crashed()` is called when the disk crashes under this incarnation.
   node_filesystem(memory_filesystem& disk, const node& owner, std::function<void()> crashed,
-                  durability d = durability::honest)
-    : disk_(disk), owner_(owner), incarnation_(owner.incarnation()), crashed_(std::move(crashed)), durability_(d)
+                  durability d = durability::honest, disk_names names = disk_names::as_given)
+    : disk_(disk), owner_(owner), incarnation_(owner.incarnation()), crashed_(std::move(crashed)), durability_(d),
+      names_(names)
   {
   }
   node_filesystem(node_filesystem&&) = default; // only before any writer exists
   node_filesystem& operator=(node_filesystem&&) = delete;
 
-  result<env::file_stat> stat(const core::store_path& p) { return check([&] { return disk_.stat(p); }); }
-  result<reader_type> open_read(const core::store_path& p) { return check([&] { return disk_.open_read(p); }); }
-  result<std::vector<env::dir_entry>> list(const core::store_path& d) { return check([&] { return disk_.list(d); }); }
-  error_code rename(const core::store_path& a, const core::store_path& b) { return check([&] { return disk_.rename(a, b); }); }
+  result<env::file_stat> stat(const core::store_path& p) { return at(p, [&](auto const& k) { return disk_.stat(k); }); }
+  result<reader_type>
+  open_read(const core::store_path& p)
+  {
+    return at(p, [&](auto const& k) { return disk_.open_read(k); });
+  }
+  /// The names on disk as they are (under `url_encoded`, the bug).
+  result<std::vector<env::dir_entry>>
+  list(const core::store_path& d)
+  {
+    return at(d, [&](auto const& k) { return disk_.list(k); });
+  }
+  error_code
+  rename(const core::store_path& a, const core::store_path& b)
+  {
+    if(names_ == disk_names::as_given)
+      return check([&] { return disk_.rename(a, b); });
+    auto const from = url_encoded_key(a);
+    auto const to = url_encoded_key(b);
+    if(! from || ! to)
+      return from ? to.error() : from.error();
+    return check([&] { return disk_.rename(*from, *to); });
+  }
   /// Removes `p`, and tells the removal listener what went.
   error_code
   remove(const core::store_path& p)
   {
-    std::optional<env::file_kind> kind;
-    if(removed_ && ! stale())
-      if(auto const st = disk_.stat(p))
-        kind = st->kind;
-    auto const ec = check([&] { return disk_.remove(p); });
-    if(! ec && kind)
-      removed_(p, *kind);
-    return ec;
+    return at(p, [&](auto const& k) {
+      std::optional<env::file_kind> kind;
+      if(removed_ && ! stale())
+        if(auto const st = disk_.stat(k))
+          kind = st->kind;
+      auto const ec = disk_.remove(k);
+      if(! ec && kind)
+        removed_(k, *kind);
+      return ec;
+    });
   }
 
   /// Called after each removal with the path and what it was (the
   /// checkers' view of what a node purges).
   void on_remove(std::function<void(const core::store_path&, env::file_kind)> listener) { removed_ = std::move(listener); }
-  error_code make_dir(const core::store_path& p) { return check([&] { return disk_.make_dir(p); }); }
-  error_code set_mtime(const core::store_path& p, env::time_point t) { return check([&] { return disk_.set_mtime(p, t); }); }
+  error_code make_dir(const core::store_path& p) { return at(p, [&](auto const& k) { return disk_.make_dir(k); }); }
+  error_code
+  set_mtime(const core::store_path& p, env::time_point t)
+  {
+    return at(p, [&](auto const& k) { return disk_.set_mtime(k, t); });
+  }
 
   error_code
   sync_dir(const core::store_path& d)
   {
     if(durability_ == durability::lies)
-      return check([] { return error_code(); });
-    return check([&] { return disk_.sync_dir(d); });
+      return at(d, [](auto const&) { return error_code(); });
+    return at(d, [&](auto const& k) { return disk_.sync_dir(k); });
   }
 
   result<writer_type>
   create_temp(const core::store_path& dir)
   {
-    auto w = check([&] { return disk_.create_temp(dir); });
+    auto w = at(dir, [&](auto const& k) { return disk_.create_temp(k); });
     if(! w)
       return w.error();
-    return writer_type(*this, std::move(*w));
+    if(names_ == disk_names::as_given)
+      return writer_type(*this, std::move(*w));
+    auto shown = dir.child(w->path().name()); // a temp name needs no encoding
+    if(! shown)
+      return shown.error();
+    return writer_type(*this, std::move(*w), std::move(*shown));
   }
 
   /// What changed on the disk since the previous call (env::WatchedFilesystem).
@@ -123,6 +172,19 @@ public:
 private:
   bool stale() const noexcept { return owner_.incarnation() != incarnation_; }
 
+  /// `op` applied to `p`'s key on disk, as one step that a crash may cut.
+  template<class Op>
+  auto
+  at(const core::store_path& p, Op&& op) -> decltype(op(p))
+  {
+    if(names_ == disk_names::as_given)
+      return check([&] { return op(p); });
+    auto const key = url_encoded_key(p);
+    if(! key)
+      return decltype(op(p))(key.error());
+    return check([&] { return op(*key); });
+  }
+
   template<class Op>
   auto
   check(Op&& op) -> decltype(op())
@@ -140,6 +202,7 @@ private:
   std::uint64_t incarnation_;
   std::function<void()> crashed_;
   durability durability_;
+  disk_names names_;
   std::function<void(const core::store_path&, env::file_kind)> removed_;
   bool deaf_ = false;
   bool first_look_ = true;

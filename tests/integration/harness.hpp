@@ -1,15 +1,15 @@
 #pragma once
 // Integration harness: runs the real `zddc` binary on 127.0.0.1 with a free
 // port (--listen 127.0.0.1:0, the port read back from its log), talks to it
-// with a Beast client, and stops it with SIGTERM. Waits are on conditions
-// with deadlines, never fixed sleeps.
+// with a Beast client (harness.cpp, compiled once for every suite), and stops
+// it with SIGTERM. Waits are on conditions with deadlines, never fixed sleeps.
 
 #include "../support/temp_dir.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
 
 #include <gtest/gtest.h>
 
@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <fcntl.h>
 #include <optional>
 #include <poll.h>
@@ -218,66 +219,24 @@ struct reply {
 /// A keep-alive HTTP/1.1 client on one connection.
 class client {
 public:
-  explicit client(std::uint16_t port) : port_(port), stream_(io_) { connect(); }
+  explicit client(std::uint16_t port);
+  ~client();
+  client(client&&) noexcept;
+  client& operator=(client&&) noexcept;
+
+  reply send(http::verb method, std::string target, std::vector<std::pair<http::field, std::string>> headers = {},
+             std::optional<std::string> body = std::nullopt,
+             std::vector<std::pair<std::string, std::string>> named_headers = {});
 
   reply
-  send(http::verb method, std::string target, std::vector<std::pair<http::field, std::string>> headers = {},
-       std::optional<std::string> body = std::nullopt,
-       std::vector<std::pair<std::string, std::string>> named_headers = {})
-  {
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    for(auto const& [f, v] : headers)
-      req.set(f, v);
-    for(auto const& [name, v] : named_headers) // those Beast has no field enum for
-      req.set(name, v);
-    if(body) {
-      req.body() = *body;
-      req.prepare_payload();
-    }
-    stream_.expires_after(30s);
-    http::write(stream_, req);
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1ull << 30);
-    parser.skip(method == http::verb::head);
-    http::read(stream_, buffer_, parser);
-    auto msg = parser.release();
-    if(! msg.keep_alive())
-      reconnect(); // the server said Connection: close
-    reply r;
-    r.status = msg.result();
-    r.headers = static_cast<http::fields&>(msg.base());
-    r.body = std::move(msg.body());
-    return r;
-  }
-
-  reply get(std::string target, std::vector<std::pair<http::field, std::string>> headers = {})
+  get(std::string target, std::vector<std::pair<http::field, std::string>> headers = {})
   {
     return send(http::verb::get, std::move(target), std::move(headers));
   }
 
 private:
-  void
-  connect()
-  {
-    stream_.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
-    stream_.expires_never();
-  }
-
-  void
-  reconnect()
-  {
-    boost::beast::error_code ignored;
-    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-    stream_.close();
-    buffer_.clear();
-    connect();
-  }
-
-  std::uint16_t port_;
-  boost::asio::io_context io_;
-  boost::beast::tcp_stream stream_;
-  boost::beast::flat_buffer buffer_;
+  struct connection;
+  std::unique_ptr<connection> c_;
 };
 
 } // namespace zddc::integration

@@ -6,6 +6,8 @@
 #include "harness.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <memory>
 

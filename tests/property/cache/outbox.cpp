@@ -24,7 +24,7 @@
 #include <map>
 
 namespace zddc::cache {
-namespace {
+namespace outbox_test {
 
 using test_env = sim::memory_env;
 

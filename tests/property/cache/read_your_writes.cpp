@@ -33,7 +33,7 @@
 #include <vector>
 
 namespace zddc::cache {
-namespace {
+namespace read_your_writes_test {
 
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;

@@ -4,7 +4,7 @@
 #include <rapidcheck/gtest.h>
 
 namespace zddc::core {
-namespace {
+namespace http_date_test {
 
 RC_GTEST_PROP(http_date, format_then_parse_is_identity_at_second_resolution, ())
 {

@@ -13,7 +13,7 @@ showValue(const revision& r, std::ostream& os)
   os << format(r);
 }
 
-namespace {
+namespace naming_test {
 
 rc::Gen<revision>
 any_revision()

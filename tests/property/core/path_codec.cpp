@@ -13,7 +13,7 @@
 #include <vector>
 
 namespace zddc::core {
-namespace {
+namespace path_codec_test {
 
 // Pieces people actually type into document titles, plus the bytes most
 // likely to confuse a codec.

@@ -8,7 +8,7 @@
 #include <set>
 
 namespace zddc::core {
-namespace {
+namespace register_test {
 
 // Names drawn from a small alphabet, so documents share tracking numbers
 // and revisions collide across folders and formats.

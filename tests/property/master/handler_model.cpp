@@ -36,7 +36,7 @@
 #include <vector>
 
 namespace zddc::master {
-namespace {
+namespace handler_model_test {
 
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;

@@ -7,7 +7,7 @@
 #include <string>
 
 namespace zddc::cache {
-namespace {
+namespace decide_test {
 
 namespace http = boost::beast::http;
 

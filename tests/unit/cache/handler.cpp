@@ -22,7 +22,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::cache {
-namespace {
+namespace handler_test {
 
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;

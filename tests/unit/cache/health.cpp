@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::cache {
-namespace {
+namespace health_test {
 
 using namespace std::chrono_literals;
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 namespace zddc::cache {
-namespace {
+namespace outbox_test {
 
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;

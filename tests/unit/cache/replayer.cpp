@@ -14,7 +14,7 @@
 #include <vector>
 
 namespace zddc::cache {
-namespace {
+namespace replayer_test {
 
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::cache {
-namespace {
+namespace store_test {
 
 // Found by scripts/soak-daemon.sh: a cache killed while installing a copy
 // left its download in the spool, and every crash added one.

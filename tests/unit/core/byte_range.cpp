@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::core {
-namespace {
+namespace byte_range_test {
 
 range_request
 r(std::string_view h, std::uint64_t size = 1000)

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::core {
-namespace {
+namespace credentials_test {
 
 TEST(bearer, extracts_token68_credentials)
 {

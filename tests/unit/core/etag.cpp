@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::core {
-namespace {
+namespace etag_test {
 
 TEST(etag, parses_strong_and_weak_tags_and_writes_them_back)
 {

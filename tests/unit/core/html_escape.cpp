@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::core {
-namespace {
+namespace html_escape_test {
 
 TEST(html_escape, the_five_markup_characters_become_references)
 {

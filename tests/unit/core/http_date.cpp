@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::core {
-namespace {
+namespace http_date_test {
 
 using namespace std::chrono;
 const core::time_point rfc_example = core::time_point(sys_days(1994y / November / 6) + 8h + 49min + 37s);

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::core::json_fields {
-namespace {
+namespace json_fields_test {
 
 boost::json::object
 doc(std::string_view text)

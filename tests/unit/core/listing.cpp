@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::core {
-namespace {
+namespace listing_test {
 
 using namespace std::chrono_literals;
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 namespace zddc::core {
-namespace {
+namespace listing_html_test {
 
 using namespace std::chrono_literals;
 

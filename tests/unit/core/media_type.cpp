@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::core {
-namespace {
+namespace media_type_test {
 
 namespace http = boost::beast::http;
 

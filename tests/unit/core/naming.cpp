@@ -5,7 +5,7 @@
 #include <vector>
 
 namespace zddc::core {
-namespace {
+namespace naming_test {
 
 revision
 rev(std::string_view s)

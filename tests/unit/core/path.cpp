@@ -5,7 +5,7 @@
 #include <string>
 
 namespace zddc::core {
-namespace {
+namespace path_test {
 
 error_code
 segment_error(std::string_view s)

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::core {
-namespace {
+namespace policy_test {
 
 repo_path
 p(std::string_view s)

@@ -11,7 +11,7 @@
 #include <vector>
 
 namespace zddc::core {
-namespace {
+namespace preconditions_test {
 
 namespace http = boost::beast::http;
 using outcome = precondition_outcome;

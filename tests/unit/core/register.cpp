@@ -6,7 +6,7 @@
 #include <algorithm>
 
 namespace zddc::core {
-namespace {
+namespace register_test {
 
 using namespace std::chrono_literals;
 

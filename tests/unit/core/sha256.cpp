@@ -7,7 +7,7 @@
 #include <string>
 
 namespace zddc::core {
-namespace {
+namespace sha256_test {
 
 std::string
 hash_hex(std::string_view text)

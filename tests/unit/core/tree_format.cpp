@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::core {
-namespace {
+namespace tree_format_test {
 
 repo_path
 path(std::string_view s)

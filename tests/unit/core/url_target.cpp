@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::core {
-namespace {
+namespace url_target_test {
 
 result<decoded_target>
 decode_str(std::string_view s)

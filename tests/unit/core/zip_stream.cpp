@@ -17,7 +17,7 @@
 #include <stdexcept>
 
 namespace zddc::core {
-namespace {
+namespace zip_stream_test {
 
 using namespace std::chrono_literals;
 

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::runtime {
-namespace {
+namespace asio_clock_test {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::env {
-namespace {
+namespace content_tags_test {
 
 using namespace std::chrono_literals;
 

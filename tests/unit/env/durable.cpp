@@ -12,7 +12,7 @@
 #include <functional>
 
 namespace zddc::env {
-namespace {
+namespace durable_test {
 
 using tree = sim::memory_filesystem::tree;
 

@@ -13,7 +13,7 @@
 #include <string>
 
 namespace zddc::env {
-namespace {
+namespace file_bodies_test {
 
 using fs_type = sim::memory_filesystem;
 

@@ -16,7 +16,7 @@
 #include <string>
 
 namespace zddc::env {
-namespace {
+namespace filesystem_contract_test {
 
 using core::store_path;
 

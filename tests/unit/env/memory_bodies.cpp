@@ -8,7 +8,7 @@
 #include <string>
 
 namespace zddc::env {
-namespace {
+namespace memory_bodies_test {
 
 std::span<const std::byte>
 bytes_of(std::string_view s)

@@ -10,7 +10,7 @@
 #include <string>
 
 namespace zddc::sim {
-namespace {
+namespace memory_filesystem_test {
 
 using core::store_path;
 

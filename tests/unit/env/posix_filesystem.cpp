@@ -15,7 +15,7 @@
 #include <set>
 
 namespace zddc::runtime {
-namespace {
+namespace posix_filesystem_test {
 
 namespace stdfs = std::filesystem;
 using core::store_path;

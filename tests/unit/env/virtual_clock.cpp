@@ -14,7 +14,7 @@
 #include <vector>
 
 namespace zddc::sim {
-namespace {
+namespace virtual_clock_test {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::master::testing {
-namespace {
+namespace documents_test {
 
 constexpr std::string_view json = "application/json";
 constexpr std::string_view trn = "2025-10-31_100-EL-TRN-1 (IFC) - Package";

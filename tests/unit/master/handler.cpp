@@ -4,7 +4,7 @@
 #include "sim/virtual_clock.hpp"
 
 namespace zddc::master {
-namespace {
+namespace handler_test {
 
 using namespace std::chrono_literals;
 using testing::path;

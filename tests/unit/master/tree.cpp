@@ -8,7 +8,7 @@
 #include <vector>
 
 namespace zddc::master {
-namespace {
+namespace tree_test {
 
 using testing::header_list;
 using testing::path;

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::mirror {
-namespace {
+namespace config_test {
 
 core::repo_path
 p(std::string_view s)

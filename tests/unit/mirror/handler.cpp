@@ -4,7 +4,7 @@
 #include "mirror_fixture.hpp"
 
 namespace zddc::mirror::testing {
-namespace {
+namespace handler_test {
 
 namespace http = boost::beast::http;
 

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::mirror {
-namespace {
+namespace plan_test {
 
 using namespace std::chrono_literals;
 

@@ -3,7 +3,7 @@
 #include "mirror_fixture.hpp"
 
 namespace zddc::mirror::testing {
-namespace {
+namespace scheduler_test {
 
 namespace http = boost::beast::http;
 

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::mirror {
-namespace {
+namespace state_test {
 
 mirror_state
 sample()

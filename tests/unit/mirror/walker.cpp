@@ -8,7 +8,7 @@
 #include "../cache/scripted_upstream.hpp"
 
 namespace zddc::mirror::testing {
-namespace {
+namespace walker_test {
 
 namespace http = boost::beast::http;
 

@@ -3,7 +3,7 @@
 #include "transport_harness.hpp"
 
 namespace zddc::runtime::transport_test {
-namespace {
+namespace beast_transport_test {
 
 TEST(beast_transport, get_streams_the_body_to_the_sink_in_order)
 {

@@ -4,7 +4,7 @@
 #include "transport_harness.hpp"
 
 namespace zddc::runtime::transport_test {
-namespace {
+namespace beast_transport_failures_test {
 
 TEST(beast_transport, connection_refused_is_unreachable)
 {

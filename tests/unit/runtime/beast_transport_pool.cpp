@@ -4,7 +4,7 @@
 #include "transport_harness.hpp"
 
 namespace zddc::runtime::transport_test {
-namespace {
+namespace beast_transport_pool_test {
 
 TEST(beast_transport, keep_alive_reuses_one_connection)
 {

@@ -8,7 +8,7 @@
 #include <openssl/x509v3.h>
 
 namespace zddc::runtime::transport_test {
-namespace {
+namespace beast_transport_tls_test {
 
 struct test_certificate {
   std::string cert_pem;

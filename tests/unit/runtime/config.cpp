@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 namespace zddc::runtime {
-namespace {
+namespace config_test {
 
 using namespace std::chrono_literals;
 

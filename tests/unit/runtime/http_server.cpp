@@ -9,7 +9,7 @@
 #include <vector>
 
 namespace zddc::runtime {
-namespace {
+namespace http_server_test {
 
 using tcp = boost::asio::ip::tcp;
 

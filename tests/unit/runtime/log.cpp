@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 namespace zddc::runtime {
-namespace {
+namespace log_test {
 
 /// What `log` writes to standard error while `fn` runs.
 template<class Fn>

@@ -21,7 +21,7 @@
 #include <sstream>
 
 namespace zddc::runtime {
-namespace {
+namespace outbox_cli_test {
 
 namespace http = boost::beast::http;
 namespace stdfs = std::filesystem;

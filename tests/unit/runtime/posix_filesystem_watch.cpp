@@ -21,7 +21,7 @@
 #include <string>
 
 namespace zddc::runtime {
-namespace {
+namespace posix_filesystem_watch_test {
 
 namespace stdfs = std::filesystem;
 using core::store_path;

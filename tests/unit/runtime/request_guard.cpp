@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::runtime {
-namespace {
+namespace request_guard_test {
 
 namespace http = boost::beast::http;
 

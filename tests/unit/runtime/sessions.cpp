@@ -7,7 +7,7 @@
 #include <set>
 
 namespace zddc::runtime {
-namespace {
+namespace sessions_test {
 
 using namespace std::chrono_literals;
 using clock_type = session_store::clock;

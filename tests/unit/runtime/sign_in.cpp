@@ -11,7 +11,7 @@
 #include <memory>
 
 namespace zddc::runtime {
-namespace {
+namespace sign_in_test {
 
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;

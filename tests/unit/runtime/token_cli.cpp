@@ -13,7 +13,7 @@
 #include <string>
 
 namespace zddc::runtime {
-namespace {
+namespace token_cli_test {
 
 namespace stdfs = std::filesystem;
 

@@ -11,7 +11,7 @@
 #include <filesystem>
 
 namespace zddc::runtime {
-namespace {
+namespace token_gate_test {
 
 namespace http = boost::beast::http;
 namespace stdfs = std::filesystem;

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 namespace zddc::runtime {
-namespace {
+namespace token_store_test {
 
 namespace stdfs = std::filesystem;
 

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::sim {
-namespace {
+namespace master_model_test {
 
 namespace http = boost::beast::http;
 

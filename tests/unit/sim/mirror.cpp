@@ -16,7 +16,7 @@
 #include <algorithm>
 
 namespace zddc::sim {
-namespace {
+namespace mirror_test {
 
 using test_support::explain;
 

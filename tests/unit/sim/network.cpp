@@ -13,7 +13,7 @@
 #include <optional>
 
 namespace zddc::sim {
-namespace {
+namespace network_test {
 
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace zddc::sim {
-namespace {
+namespace world_test {
 
 using test_support::explain;
 
