@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 
 namespace zddc::runtime {
 namespace {
@@ -37,7 +39,9 @@ using tcp = asio::ip::tcp;
 using asio::use_awaitable;
 
 constexpr std::size_t header_bytes_max = 16 * 1024; // request line and fields
-constexpr std::size_t file_chunk_bytes = 64 * 1024; // per write of a file body
+// A file body up to this size goes out with its head in one gathered write;
+// a larger one by sendfile(2) on plain TCP, in pieces of this size over TLS.
+constexpr std::size_t file_chunk_bytes = 64 * 1024;
 constexpr std::uint64_t drain_bytes_max = 64 * 1024; // unread body read and dropped to keep the connection
 constexpr auto shutdown_poll_interval = std::chrono::milliseconds(20);
 constexpr std::size_t first_read_bytes = 4096;                   // each read of a request header
@@ -213,18 +217,14 @@ private:
   bool expect_continue_;
 };
 
+// The head of `r` into `m`; `r`'s fields are moved, not copied.
 template<class Message>
 void
-fill_head(Message& m, const daemon_response& r, unsigned version, bool keep_alive, bool tls)
+fill_head(Message& m, daemon_response& r, unsigned version, bool keep_alive, bool tls)
 {
+  static_cast<http::fields&>(m.base()) = std::move(r.headers);
   m.result(r.status);
   m.version(version);
-  for(auto const& f : r.headers) {
-    if(f.name() != http::field::unknown)
-      m.insert(f.name(), f.value());
-    else
-      m.insert(f.name_string(), f.value());
-  }
   m.set(http::field::server, "zddc");
   m.set("X-Content-Type-Options", "nosniff"); // Beast 1.81 has no field enum for these two
   m.set("X-Frame-Options", "DENY");           // no page of ours is meant to be framed
@@ -272,6 +272,51 @@ write_pieces(Stream& stream, http::response<http::buffer_body>& res, std::chrono
   co_return std::pair{ec, sent};
 }
 
+// Writes the head of `res`, then `length` bytes of the file open as `fd`
+// from `offset`, by sendfile(2): the bytes go from the page cache to the
+// socket without passing through this process. Plain TCP only.
+asio::awaitable<std::pair<error_code, std::uint64_t>>
+send_file(beast::tcp_stream& stream, http::response<http::buffer_body>& res, int fd, std::uint64_t offset,
+          std::uint64_t length, std::chrono::milliseconds timeout)
+{
+  using namespace asio::experimental::awaitable_operators;
+  res.body().data = nullptr;
+  res.body().more = true;
+  http::response_serializer<http::buffer_body> sr{res};
+  stream.expires_after(timeout);
+  auto [hec, hn] = co_await http::async_write_header(stream, sr, asio::as_tuple(use_awaitable));
+  if(hec)
+    co_return std::pair{hec, std::uint64_t(0)};
+  auto& socket = stream.socket();
+  socket.native_non_blocking(true);
+  asio::steady_timer deadline(socket.get_executor());
+  auto at = static_cast<off_t>(offset);
+  std::uint64_t sent = 0;
+  while(sent < length) {
+    auto const want = static_cast<std::size_t>(std::min<std::uint64_t>(length - sent, 1u << 30));
+    auto const n = ::sendfile(socket.native_handle(), fd, &at, want);
+    if(n > 0) {
+      sent += static_cast<std::uint64_t>(n);
+      continue;
+    }
+    if(n == 0) // the file shrank under us: the message cannot be completed
+      co_return std::pair{error_code(errc::protocol_error), sent};
+    if(errno == EINTR)
+      continue;
+    if(errno != EAGAIN)
+      co_return std::pair{error_code(errno, boost::system::system_category()), sent};
+    // The socket's buffer is full: wait until it drains, for at most `timeout`.
+    deadline.expires_after(timeout);
+    auto const ready = co_await (socket.async_wait(tcp::socket::wait_write, asio::as_tuple(use_awaitable)) ||
+                                 deadline.async_wait(asio::as_tuple(use_awaitable)));
+    if(ready.index() == 1)
+      co_return std::pair{error_code(beast::error::timeout), sent};
+    if(auto const [ec] = std::get<0>(ready); ec)
+      co_return std::pair{ec, sent};
+  }
+  co_return std::pair{error_code(), sent};
+}
+
 // Writes `r`; returns the error, if any, and the body bytes sent.
 template<class Stream>
 asio::awaitable<std::pair<error_code, std::uint64_t>>
@@ -317,21 +362,42 @@ write_response(Stream& stream, daemon_response& r, unsigned version, bool keep_a
 
   auto& slice = std::get<core::file_slice<posix_filesystem::reader_type>>(r.body);
   res.content_length(slice.length);
-  std::vector<std::byte> chunk(file_chunk_bytes);
+  if(slice.length <= file_chunk_bytes) {
+    // Small: read whole, then the head and the body in one gathered write.
+    auto const body = std::make_unique_for_overwrite<std::byte[]>(slice.length);
+    std::size_t got = 0;
+    while(got < slice.length) {
+      auto n = slice.reader.read_at(slice.offset + got, std::span(body.get() + got, slice.length - got));
+      if(! n)
+        co_return std::pair{n.error(), std::uint64_t(0)};
+      if(*n == 0) // the file shrank under us: the message cannot be completed
+        co_return std::pair{error_code(errc::protocol_error), std::uint64_t(0)};
+      got += *n;
+    }
+    res.body().data = body.get();
+    res.body().size = got;
+    res.body().more = false;
+    lowest.expires_after(timeout);
+    auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(use_awaitable));
+    co_return std::pair{ec, std::uint64_t(ec ? 0 : got)};
+  }
+  if constexpr(std::is_same_v<Stream, beast::tcp_stream>)
+    co_return co_await send_file(stream, res, slice.reader.native_handle(), slice.offset, slice.length, timeout);
+  auto const chunk = std::make_unique_for_overwrite<std::byte[]>(file_chunk_bytes);
   std::uint64_t offset = slice.offset;
   std::uint64_t remaining = slice.length;
   co_return co_await write_pieces(stream, res, timeout, [&]() -> result<std::span<std::byte>> {
     if(remaining == 0)
       return std::span<std::byte>();
-    auto const want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size()));
-    auto n = slice.reader.read_at(offset, std::span(chunk.data(), want));
+    auto const want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, file_chunk_bytes));
+    auto n = slice.reader.read_at(offset, std::span(chunk.get(), want));
     if(! n)
       return n.error();
     if(*n == 0) // the file shrank under us: the message cannot be completed
       return errc::protocol_error;
     offset += *n;
     remaining -= *n;
-    return std::span<std::byte>(chunk.data(), *n);
+    return std::span<std::byte>(chunk.get(), *n);
   });
 }
 
@@ -546,10 +612,11 @@ serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const s
     auto const code = static_cast<unsigned>(status);
     ++shared.metrics.requests[std::min<unsigned>(code / 100, 5)];
     shared.metrics.response_bytes += sent;
-    log(log_level::info, "request",
-        {{"method", std::string(http::to_string(msg.method()))}, {"path", log_path(msg.target())},
-         {"status", code}, {"bytes", sent}, {"duration_ms", micros / 1000.0}, {"peer", peer},
-         {"principal", principal}});
+    if(log_enabled(log_level::info))
+      log(log_level::info, "request",
+          {{"method", std::string(http::to_string(msg.method()))}, {"path", log_path(msg.target())},
+           {"status", code}, {"bytes", sent}, {"duration_ms", micros / 1000.0}, {"peer", peer},
+           {"principal", principal}});
     if(wec || ! keep_alive)
       break;
   }

@@ -146,10 +146,16 @@ log_throttle::flush(clock::time_point now)
   return take(now);
 }
 
+bool
+log_enabled(log_level level) noexcept
+{
+  return level >= threshold.load(std::memory_order_relaxed);
+}
+
 void
 log(log_level level, std::string_view msg, std::initializer_list<log_field> fields)
 {
-  if(level < threshold.load(std::memory_order_relaxed))
+  if(! log_enabled(level))
     return;
   auto const line = format_log_line(now_rfc3339(), level, msg, fields);
   // One write(2) per line keeps lines whole when several loops log at once.

@@ -42,6 +42,10 @@ bool parse_log_level(std::string_view text, log_level& out);
 /// Lines below this level are dropped.
 void set_log_level(log_level level);
 
+/// Whether a line at `level` is written: test it before formatting fields
+/// on a hot path (the fields are formatted before `log` can drop them).
+bool log_enabled(log_level level) noexcept;
+
 void log(log_level level, std::string_view msg, std::initializer_list<log_field> fields = {});
 
 /// A request target as logged: its decoded path (`/Docs/Spec (IFA) - Café.pdf`,

@@ -7,8 +7,11 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <random>
 
@@ -367,6 +370,67 @@ posix_filesystem::set_mtime(const core::store_path& p, env::time_point t)
   if(::utimensat(dir->get(), std::string(p.name()).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
     return last_error();
   return {};
+}
+
+// --- kept digests ---------------------------------------------------------------
+
+namespace {
+
+// user.zddc.sha256: a version byte, the digest, then the file id, size and
+// mtime (ns) it was computed for, little-endian.
+constexpr char digest_attribute[] = "user.zddc.sha256";
+constexpr unsigned char digest_format = 1;
+constexpr std::size_t digest_record_bytes = 1 + 32 + 3 * 8;
+
+void
+put_u64(unsigned char* at, std::uint64_t v)
+{
+  for(int i = 0; i < 8; ++i)
+    at[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+
+std::uint64_t
+get_u64(const unsigned char* at)
+{
+  std::uint64_t v = 0;
+  for(int i = 0; i < 8; ++i)
+    v |= std::uint64_t(at[i]) << (8 * i);
+  return v;
+}
+
+} // namespace
+
+std::optional<env::kept_digest>
+posix_filesystem::kept_digest_of(const core::store_path& p) const
+{
+  auto fd = open_beneath(p.str(), O_RDONLY | O_NOCTTY | O_NONBLOCK);
+  if(! fd)
+    return std::nullopt;
+  std::array<unsigned char, digest_record_bytes> record{};
+  auto const n = ::fgetxattr(fd->get(), digest_attribute, record.data(), record.size());
+  if(n != static_cast<ssize_t>(record.size()) || record[0] != digest_format)
+    return std::nullopt;
+  env::kept_digest d;
+  std::copy_n(record.begin() + 1, 32, d.sha256.begin());
+  d.of.file_id = get_u64(record.data() + 33);
+  d.of.size = get_u64(record.data() + 41);
+  d.of.mtime = env::time_point(env::duration(static_cast<std::int64_t>(get_u64(record.data() + 49))));
+  return d;
+}
+
+void
+posix_filesystem::keep_digest(const core::store_path& p, const env::kept_digest& d)
+{
+  auto fd = open_beneath(p.str(), O_RDONLY | O_NOCTTY | O_NONBLOCK);
+  if(! fd)
+    return;
+  std::array<unsigned char, digest_record_bytes> record{};
+  record[0] = digest_format;
+  std::copy_n(d.sha256.begin(), 32, record.begin() + 1);
+  put_u64(record.data() + 33, d.of.file_id);
+  put_u64(record.data() + 41, d.of.size);
+  put_u64(record.data() + 49, static_cast<std::uint64_t>(d.of.mtime.time_since_epoch().count()));
+  (void)::fsetxattr(fd->get(), digest_attribute, record.data(), record.size(), 0); // best effort
 }
 
 // --- watching ------------------------------------------------------------------

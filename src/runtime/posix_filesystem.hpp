@@ -29,6 +29,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace zddc::runtime {
@@ -56,6 +57,8 @@ public:
   public:
     const env::file_stat& stat() const noexcept { return stat_; }
     result<std::size_t> read_at(std::uint64_t offset, std::span<std::byte> buffer) const;
+    /// The open file, for the daemon's `sendfile`.
+    int native_handle() const noexcept { return fd_.get(); }
 
   private:
     friend class posix_filesystem;
@@ -104,6 +107,13 @@ public:
   error_code sync_dir(const core::store_path& dir);
   error_code set_mtime(const core::store_path& p, env::time_point t);
 
+  /// The digest kept with the file at `p` (the extended attribute
+  /// `user.zddc.sha256`), if any (env/filesystem.hpp, Kept digests).
+  std::optional<env::kept_digest> kept_digest_of(const core::store_path& p) const;
+  /// Keeps `d` with the file at `p`; nothing when the file cannot take it
+  /// (no write permission, a filesystem without user attributes).
+  void keep_digest(const core::store_path& p, const env::kept_digest& d);
+
   /// The directories changed under the root since the previous call, or
   /// `everything` (env/filesystem.hpp, Watching); the first call starts the watch.
   env::disk_changes take_changes();
@@ -121,5 +131,6 @@ private:
 };
 
 static_assert(env::WatchedFilesystem<posix_filesystem>);
+static_assert(env::DigestKeepingFilesystem<posix_filesystem>);
 
 } // namespace zddc::runtime

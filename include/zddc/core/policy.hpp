@@ -73,4 +73,19 @@ is_visible(const principal& who, const repo_path& p) noexcept
   return false;
 }
 
+/// A string naming `who`'s grants: two principals with equal keys are
+/// shown the same things (the key of a view kept for reuse).
+inline std::string
+grants_key(const principal& who)
+{
+  std::string key;
+  for(auto const& g : who.grants) {
+    key += g.subtree.str();
+    key += '\0';
+    key += static_cast<char>('0' + static_cast<int>(g.level));
+    key += '\n';
+  }
+  return key;
+}
+
 } // namespace zddc::core

@@ -18,6 +18,12 @@
 /// keeps the size and then deliberately sets the mtime back (`touch -d`)
 /// goes unnoticed until the file changes again.
 ///
+/// Where the filesystem can keep a digest with its file
+/// (env::DigestKeepingFilesystem), a digest computed once the file had
+/// settled is kept there too, and a fresh instance (a restarted process)
+/// takes it back instead of hashing the file again, for as long as the
+/// file's id, size and mtime are those it was computed for.
+///
 /// Used by every role (the master's answers, a cache's and a mirror's
 /// copies), so it sits below them, beside the other compositions over the
 /// Filesystem seam (env/durable.hpp). One instance per event loop; not
@@ -31,7 +37,9 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace zddc::env {
@@ -45,17 +53,19 @@ class content_tags {
 public:
   using reader_type = typename F::reader_type;
 
-  /// The tag of the file open in `reader`, which was opened at `path`.
+  /// The tag of the file open in `reader`, which was opened at `path` in `fs`.
   result<core::entity_tag>
-  tag_of(const core::store_path& path, reader_type& reader, env::time_point now)
+  tag_of(F& fs, const core::store_path& path, reader_type& reader, env::time_point now)
   {
     auto const& st = reader.stat();
     if(auto const* known = fresh(path, st))
       return known->tag;
+    if(auto const* recalled = recall(fs, path, st))
+      return recalled->tag;
     auto digest = hash(reader);
     if(! digest)
       return digest.error();
-    return keep(path, made(st, *digest, now)).tag;
+    return learned(fs, path, made(st, *digest, now)).tag;
   }
 
   /// The tag of the file at `path`, opening it only when needed.
@@ -81,13 +91,15 @@ public:
   {
     if(auto const* known = fresh(path, st); known && known->digest)
       return version{known->tag, *known->digest};
+    if(auto const* recalled = recall(fs, path, st))
+      return version{recalled->tag, *recalled->digest};
     auto reader = fs.open_read(path);
     if(! reader)
       return reader.error();
     auto digest = hash(*reader);
     if(! digest)
       return digest.error();
-    return version{keep(path, made(reader->stat(), *digest, now)).tag, *digest};
+    return version{learned(fs, path, made(reader->stat(), *digest, now)).tag, *digest};
   }
 
   /// Records the digest of bytes learned another way (just written).
@@ -110,7 +122,8 @@ public:
   void
   forget(const core::store_path& path)
   {
-    cache_.erase(std::string(path.str()));
+    if(auto const it = cache_.find(path.str()); it != cache_.end())
+      cache_.erase(it);
   }
 
   /// Forgets `dir` and everything below it.
@@ -135,8 +148,33 @@ private:
   const entry*
   fresh(const core::store_path& path, const env::file_stat& st) const
   {
-    auto const it = cache_.find(std::string(path.str()));
+    auto const it = cache_.find(path.str());
     return it != cache_.end() && it->second.stat == st && ! it->second.racy ? &it->second : nullptr;
+  }
+
+  /// The entry made from a digest kept with the file, when it still
+  /// describes the file `st` describes; null otherwise.
+  const entry*
+  recall(F& fs, const core::store_path& path, const env::file_stat& st)
+  {
+    if constexpr(DigestKeepingFilesystem<F>) {
+      auto const kept = fs.kept_digest_of(path);
+      if(kept && kept->describes(st))
+        return &keep(path, entry{st, core::content_etag(kept->sha256), kept->sha256, false});
+    }
+    return nullptr;
+  }
+
+  /// Keeps `e`, a digest just computed, here and, once it can be trusted
+  /// (not racy), with the file.
+  const entry&
+  learned(F& fs, const core::store_path& path, entry e)
+  {
+    if constexpr(DigestKeepingFilesystem<F>) {
+      if(! e.racy && e.digest)
+        fs.keep_digest(path, kept_digest{*e.digest, e.stat});
+    }
+    return keep(path, std::move(e));
   }
 
   static entry
@@ -171,7 +209,12 @@ private:
     return h.finish();
   }
 
-  std::unordered_map<std::string, entry> cache_;
+  /// Looked up by a path's string view, without copying it.
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, entry, key_hash, std::equal_to<>> cache_;
 };
 
 } // namespace zddc::env

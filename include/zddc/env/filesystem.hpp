@@ -46,13 +46,23 @@
 /// directly. The first call, and any call after the watch lost track (an
 /// event queue overflow, a directory it could not watch), reports
 /// `everything`. Exactly one consumer calls it.
+///
+/// Kept digests (`DigestKeepingFilesystem`, optional): a file's SHA-256 can
+/// be kept with the file itself (an extended attribute in the daemon), with
+/// the file id, size and mtime it was computed for, so that a restarted
+/// process need not hash the file again (env/content_tags.hpp). Best effort:
+/// `keep_digest` may keep nothing, and `kept_digest_of` answers nothing for
+/// a file it cannot read one from; a caller trusts a kept digest only while
+/// the file's stat still matches it.
 
 #include <zddc/core/error.hpp>
 #include <zddc/core/file_kind.hpp>
 #include <zddc/core/path.hpp>
 #include <zddc/env/clock.hpp>
 
+#include <array>
 #include <concepts>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -134,6 +144,25 @@ concept Filesystem =
 template<class F>
 concept WatchedFilesystem = Filesystem<F> && requires(F& fs) {
   { fs.take_changes() } -> std::same_as<disk_changes>;
+};
+
+/// A file's SHA-256 as kept with it, and the file it was computed for.
+struct kept_digest {
+  std::array<unsigned char, 32> sha256{};
+  file_stat of; // kind is ignored
+
+  /// Whether this describes the file `st` describes.
+  bool
+  describes(const file_stat& st) const noexcept
+  {
+    return of.size == st.size && of.mtime == st.mtime && of.file_id == st.file_id;
+  }
+};
+
+template<class F>
+concept DigestKeepingFilesystem = Filesystem<F> && requires(F& fs, const core::store_path& p, const kept_digest& d) {
+  { fs.kept_digest_of(p) } -> std::same_as<std::optional<kept_digest>>;
+  { fs.keep_digest(p, d) } -> std::same_as<void>;
 };
 
 } // namespace zddc::env

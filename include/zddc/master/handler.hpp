@@ -74,6 +74,14 @@ template<class Reader>
 core::response<Reader> listing_response(const core::request& req, const core::listing& l,
                                         const core::html_listing_options& html);
 
+/// `l` rendered as JSON (`json`) or as the HTML page `html` describes, with its tag.
+rendered render_listing(const core::listing& l, bool json, const core::html_listing_options& html);
+
+/// Answers `req` with a rendered listing (`json`: the JSON form), after the
+/// request's preconditions.
+template<class Reader>
+core::response<Reader> listing_response(const core::request& req, const rendered& page, bool json);
+
 /// One version of a file as served: its strong tag, modification time and size.
 struct file_version {
   core::entity_tag tag;
@@ -113,7 +121,8 @@ public:
 
 private:
   response_type read(const core::request&, const core::decoded_target&, const core::principal&);
-  response_type read_file(const core::request&, const core::repo_path&);
+  /// Answers with the file open in `reader` (opened at `path`).
+  response_type read_file(const core::request&, const core::repo_path& path, reader_type reader);
   response_type read_directory(const core::request&, const core::repo_path&, const core::principal&);
   response_type read_tree(const core::request&, const core::repo_path&, const core::principal&);
   response_type read_documents(const core::request&, const core::repo_path&, const core::principal&,

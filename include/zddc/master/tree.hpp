@@ -39,6 +39,7 @@
 #include <zddc/core/tree_format.hpp>
 #include <zddc/env/content_tags.hpp>
 #include <zddc/env/filesystem.hpp>
+#include <zddc/master/rendered_cache.hpp>
 
 #include <cstddef>
 #include <deque>
@@ -137,6 +138,10 @@ public:
   /// `who`'s grants; null when the journal no longer holds it.
   tree_ptr recall(const core::entity_tag& tag, const core::repo_path& dir, const core::principal& who) const;
 
+  /// Answers rendered from this index's nodes (listings, registers), kept
+  /// by node tag, view and format: shared as the index is.
+  rendered_cache& rendered() noexcept { return rendered_; }
+
 private:
   struct served {
     core::entity_tag tag;
@@ -159,6 +164,7 @@ private:
   std::deque<served> journal_;
   std::unordered_map<std::string, core::entity_tag> views_; // grants and node tag -> view tag
   static constexpr std::size_t views_max = 4096;            // then start afresh
+  rendered_cache rendered_;
 };
 
 } // namespace zddc::master

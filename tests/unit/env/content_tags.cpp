@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace zddc::env {
 namespace content_tags_test {
 
@@ -70,6 +72,74 @@ TEST_F(content_tags_test, a_settled_tag_is_reused_until_the_file_changes)
   EXPECT_EQ(tag("f.txt"), test_support::content_tag_of("abcdefghij"));
   tags_.forget(p("f.txt"));
   EXPECT_EQ(tag("f.txt"), test_support::content_tag_of("abcdefghij"));
+}
+
+/// The in-memory disk with digests kept beside its files, as the daemon's
+/// keeps them in extended attributes; it counts the files opened.
+class keeping_filesystem : public sim::memory_filesystem {
+public:
+  using memory_filesystem::memory_filesystem;
+
+  result<reader_type>
+  open_read(const core::store_path& path)
+  {
+    ++opened;
+    return memory_filesystem::open_read(path);
+  }
+  std::optional<kept_digest>
+  kept_digest_of(const core::store_path& path) const
+  {
+    auto const it = kept.find(std::string(path.str()));
+    return it == kept.end() ? std::nullopt : std::optional(it->second);
+  }
+  void keep_digest(const core::store_path& path, const kept_digest& d) { kept[std::string(path.str())] = d; }
+
+  std::map<std::string, kept_digest> kept;
+  int opened = 0;
+};
+static_assert(DigestKeepingFilesystem<keeping_filesystem>);
+
+TEST(content_tags_kept, a_restart_takes_settled_digests_back_instead_of_hashing)
+{
+  time_point now = time_point(std::chrono::seconds(1767225600));
+  keeping_filesystem fs([&] { return now; });
+  fs.write_file_direct(p("old.pdf"), "settled bytes");
+  fs.write_file_direct(p("new.pdf"), "fresh bytes");
+  auto tag_in = [&](content_tags<keeping_filesystem>& tags, std::string_view path) {
+    auto const st = fs.stat(p(path));
+    EXPECT_TRUE(st);
+    auto t = tags.tag_at(fs, p(path), *st, now);
+    EXPECT_TRUE(t);
+    return t ? t->to_string() : std::string();
+  };
+
+  now += tag_settle_time + 1s;
+  fs.write_file_direct(p("new.pdf"), "fresh bytes"); // just written: racy
+  {
+    content_tags<keeping_filesystem> first_run;
+    EXPECT_EQ(tag_in(first_run, "old.pdf"), test_support::content_tag_of("settled bytes").to_string());
+    EXPECT_EQ(tag_in(first_run, "new.pdf"), test_support::content_tag_of("fresh bytes").to_string());
+  }
+  EXPECT_EQ(fs.opened, 2);
+  EXPECT_EQ(fs.kept.count("old.pdf"), 1u);
+  EXPECT_EQ(fs.kept.count("new.pdf"), 0u); // hashed too soon after its write to be kept
+
+  content_tags<keeping_filesystem> second_run; // a restart: nothing in memory
+  EXPECT_EQ(tag_in(second_run, "old.pdf"), test_support::content_tag_of("settled bytes").to_string());
+  EXPECT_EQ(fs.opened, 2); // taken back, not hashed
+  auto reader = fs.open_read(p("old.pdf"));
+  ASSERT_TRUE(reader);
+  auto const taken = second_run.tag_of(fs, p("old.pdf"), *reader, now);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(*taken, test_support::content_tag_of("settled bytes"));
+  EXPECT_EQ(fs.opened, 3); // only the open above
+
+  // A kept digest describes one version of one file: once the file changes
+  // (or is replaced), it is hashed again.
+  fs.write_file_direct(p("old.pdf"), "changed bytes");
+  content_tags<keeping_filesystem> third_run;
+  EXPECT_EQ(tag_in(third_run, "old.pdf"), test_support::content_tag_of("changed bytes").to_string());
+  EXPECT_EQ(fs.opened, 4);
 }
 
 } // namespace

@@ -150,5 +150,38 @@ TEST_F(posix_confinement, awkward_bytes_round_trip_through_list)
   EXPECT_TRUE(stdfs::exists(base_ / "root" / "inside" / name));
 }
 
+TEST_F(posix_confinement, a_kept_digest_lives_with_its_file)
+{
+  auto const doc = p("inside/doc.txt");
+  EXPECT_FALSE(fs_->kept_digest_of(doc)); // nothing kept yet
+  auto const st = fs_->stat(doc);
+  ASSERT_TRUE(st);
+  env::kept_digest d;
+  d.sha256.fill(0xab);
+  d.of = *st;
+  fs_->keep_digest(doc, d);
+  auto const kept = fs_->kept_digest_of(doc);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->sha256, d.sha256);
+  EXPECT_TRUE(kept->describes(*st));
+
+  // Through a symlink the same file answers; an edit in place keeps the
+  // attribute but it no longer describes the file; a replaced file has none.
+  ASSERT_TRUE(fs_->kept_digest_of(p("alias.txt")));
+  std::ofstream(base_ / "root" / "inside" / "doc.txt", std::ios::app) << " and more";
+  auto const edited = fs_->stat(doc);
+  ASSERT_TRUE(fs_->kept_digest_of(doc));
+  EXPECT_FALSE(fs_->kept_digest_of(doc)->describes(*edited));
+  std::ofstream(base_ / "root" / "inside" / "new.txt") << "replacement";
+  ASSERT_FALSE(fs_->rename(p("inside/new.txt"), doc));
+  EXPECT_FALSE(fs_->kept_digest_of(doc));
+
+  // Never outside the root, and never an error for what cannot take one.
+  EXPECT_FALSE(fs_->kept_digest_of(p("escape/secret.txt")));
+  fs_->keep_digest(p("escape/secret.txt"), d);
+  fs_->keep_digest(p("inside/missing.txt"), d);
+  EXPECT_FALSE(fs_->kept_digest_of(p("inside/missing.txt")));
+}
+
 } // namespace
 } // namespace zddc::runtime

@@ -228,6 +228,74 @@ TEST_F(master_handler, authentication_comes_first)
   EXPECT_NE(header(bad, http::field::www_authenticate).find("invalid_token"), std::string::npos);
 }
 
+TEST_F(master_handler, a_repeat_listing_is_served_as_rendered_and_never_stale)
+{
+  testing::header_list const json{{http::field::accept, "application/json"}};
+  auto first = send(http::verb::get, "/Project/", json);
+  ASSERT_EQ(first.status, http::status::ok);
+  auto const hits = tree_->rendered().hits();
+  auto again = send(http::verb::get, "/Project/", json);
+  EXPECT_EQ(tree_->rendered().hits(), hits + 1);
+  EXPECT_EQ(header(again, http::field::etag), header(first, http::field::etag));
+  EXPECT_EQ(body_of(again), body_of(first));
+
+  // The HTML page is kept apart from the JSON.
+  auto html = send(http::verb::get, "/Project/");
+  EXPECT_EQ(header(html, http::field::content_type), "text/html; charset=utf-8");
+  EXPECT_NE(body_of(html).find("<html"), std::string::npos);
+
+  // A write through the server, then a same-size edit on the disk itself:
+  // each is in the next listing.
+  ASSERT_EQ(send(http::verb::put, "/Project/new.txt", {}, "n").status, http::status::created);
+  auto after_put = send(http::verb::get, "/Project/", json);
+  EXPECT_NE(header(after_put, http::field::etag), header(first, http::field::etag));
+  auto const listed = core::listing_from_json(body_of(after_put), path("Project"));
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->entries.size(), 3u);
+  write("Project/notes.txt", "9876543210");
+  auto after_edit = send(http::verb::get, "/Project/", json);
+  EXPECT_NE(header(after_edit, http::field::etag), header(after_put, http::field::etag));
+  auto const edited = core::listing_from_json(body_of(after_edit), path("Project"));
+  ASSERT_TRUE(edited);
+  ASSERT_EQ(edited->entries.size(), 3u);
+  EXPECT_EQ(edited->entries[2].name, "notes.txt");
+  core::sha256 h;
+  h.update(std::string_view("9876543210"));
+  EXPECT_EQ(edited->entries[2].etag, core::content_etag(h.finish()));
+}
+
+TEST_F(master_handler, a_kept_listing_is_shown_only_to_callers_with_the_same_view)
+{
+  core::principal const vendor_a{"vendorA", {{path("vendorA"), core::access::write}}};
+  core::principal const vendor_ab{"vendorAB", {{path("vendorAB"), core::access::read}}};
+  auto names = [&](const core::principal& who) {
+    auto r = send(http::verb::get, "/", {{http::field::accept, "application/json"}}, std::nullopt, true, &who);
+    EXPECT_EQ(r.status, http::status::ok);
+    auto l = core::listing_from_json(body_of(r), core::repo_path());
+    std::vector<std::string> out;
+    for(auto const& e : l ? l->entries : std::vector<core::listing_entry>())
+      out.push_back(e.name);
+    return out;
+  };
+  for(int round = 0; round < 2; ++round) { // the second round is served from what was kept
+    EXPECT_EQ(names(admin_), (std::vector<std::string>{"Project", "vendorA", "vendorAB"}));
+    EXPECT_EQ(names(vendor_a), (std::vector<std::string>{"vendorA"}));
+    EXPECT_EQ(names(vendor_ab), (std::vector<std::string>{"vendorAB"}));
+  }
+
+  // A reader's page has no upload form; a writer's has.
+  core::principal const reader{"reader", {{core::repo_path(), core::access::read}}};
+  for(int round = 0; round < 2; ++round) {
+    auto as_writer = send(http::verb::get, "/Project/");
+    auto as_reader = send(http::verb::get, "/Project/", {}, std::nullopt, true, &reader);
+    auto const writer_page = body_of(as_writer);
+    auto const reader_page = body_of(as_reader);
+    EXPECT_NE(writer_page, reader_page);
+    EXPECT_EQ(reader_page.find("type=\"file\""), std::string::npos);
+    EXPECT_NE(writer_page.find("type=\"file\""), std::string::npos);
+  }
+}
+
 TEST_F(master_handler, reads_outside_grants_look_exactly_like_missing_paths)
 {
   core::principal const vendor{"vendorA", {{path("vendorA"), core::access::write}}};

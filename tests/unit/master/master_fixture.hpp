@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -35,7 +36,7 @@ path(std::string_view s)
 
 class master_fixture : public ::testing::Test {
 protected:
-  explicit master_fixture(config cfg = {}) : handler_(env_, cfg) {}
+  explicit master_fixture(config cfg = {}) : tree_(std::make_shared<tree_index<sim::memory_filesystem>>(env_.fs_)), handler_(env_, cfg, tree_) {}
 
   void write(std::string_view p, std::string_view bytes) { env_.fs_.write_file_direct(path(p), bytes); }
 
@@ -92,6 +93,7 @@ protected:
   }
 
   test_env env_;
+  std::shared_ptr<tree_index<sim::memory_filesystem>> tree_;
   handler<test_env> handler_;
   static inline core::principal admin_ = core::principal::unrestricted("admin");
 };

@@ -71,33 +71,40 @@ wants_json(const http::fields& headers)
 
 } // namespace detail
 
+inline rendered
+render_listing(const core::listing& l, bool json, const core::html_listing_options& html)
+{
+  if(json)
+    return {core::listing_tag(l, core::listing_format::json), core::to_json(l)};
+  return {core::html_listing_tag(l, html), core::render_listing_html(l, html)};
+}
+
 template<class Reader>
 core::response<Reader>
-listing_response(const core::request& req, const core::listing& l, const core::html_listing_options& html)
+listing_response(const core::request& req, const rendered& page, bool json)
 {
   namespace http = boost::beast::http;
-  bool const json = detail::wants_json(req.headers);
-  auto const tag = json ? core::listing_tag(l, core::listing_format::json) : core::html_listing_tag(l, html);
-  core::representation_state const state{true, tag, std::nullopt};
+  core::representation_state const state{true, page.tag, std::nullopt};
   if(auto r = detail::precondition_response<Reader>(core::evaluate_preconditions(req.method, req.headers, state),
                                                     state))
     return std::move(*r);
 
   core::response<Reader> r;
-  r.headers.set(http::field::etag, tag.to_string());
+  r.headers.set(http::field::etag, page.tag.to_string());
   r.headers.set(http::field::vary, "Accept, Authorization");
   r.headers.set(http::field::cache_control, "private, no-cache");
-  std::string body;
-  if(json) {
-    r.headers.set(http::field::content_type, "application/json");
-    body = core::to_json(l);
-  } else {
-    r.headers.set(http::field::content_type, "text/html; charset=utf-8");
-    body = core::render_listing_html(l, html);
-  }
-  r.headers.set(http::field::content_length, std::to_string(body.size()));
-  r.body = req.method == http::verb::head ? std::string() : std::move(body);
+  r.headers.set(http::field::content_type, json ? "application/json" : "text/html; charset=utf-8");
+  r.headers.set(http::field::content_length, std::to_string(page.body.size()));
+  r.body = req.method == http::verb::head ? std::string() : page.body;
   return r;
+}
+
+template<class Reader>
+core::response<Reader>
+listing_response(const core::request& req, const core::listing& l, const core::html_listing_options& html)
+{
+  bool const json = detail::wants_json(req.headers);
+  return listing_response<Reader>(req, render_listing(l, json, html), json);
 }
 
 template<class Reader>
@@ -200,6 +207,9 @@ handler<E>::read(const core::request& req, const core::decoded_target& target,
   namespace http = boost::beast::http;
   if(! core::is_visible(who, target.path))
     return detail::not_found<reader_type>();
+  if(target.form == core::target_form::file && core::may_read(who, target.path))
+    if(auto reader = env_.fs().open_read(target.path); reader && reader->stat().kind == env::file_kind::regular)
+      return read_file(req, target.path, std::move(*reader)); // the common case: one open, no separate stat
   auto const st = env_.fs().stat(target.path);
   if(! st)
     return detail::read_failure<reader_type>(st.error());
@@ -221,22 +231,22 @@ handler<E>::read(const core::request& req, const core::decoded_target& target,
   }
   if(target.form == core::target_form::directory || ! core::may_read(who, target.path))
     return detail::not_found<reader_type>();
-  return read_file(req, target.path);
+  auto reader = env_.fs().open_read(target.path);
+  if(! reader)
+    return detail::read_failure<reader_type>(reader.error());
+  return read_file(req, target.path, std::move(*reader));
 }
 
 template<env::Environment E>
 typename handler<E>::response_type
-handler<E>::read_file(const core::request& req, const core::repo_path& path)
+handler<E>::read_file(const core::request& req, const core::repo_path& path, reader_type reader)
 {
-  auto reader = env_.fs().open_read(path);
-  if(! reader)
-    return detail::read_failure<reader_type>(reader.error());
-  auto const tag = tags_.tag_of(path, *reader, env_.clock().now());
+  auto const tag = tags_.tag_of(env_.fs(), path, reader, env_.clock().now());
   if(! tag)
     return detail::read_failure<reader_type>(tag.error());
-  auto const file = reader->stat();
-  return file_response(req, std::move(*reader), {*tag, file.mtime, file.size},
-                       core::media_type_for(path.name()), path.name());
+  auto const file = reader.stat();
+  return file_response(req, std::move(reader), {*tag, file.mtime, file.size}, core::media_type_for(path.name()),
+                       path.name());
 }
 
 template<env::Environment E>
@@ -244,11 +254,31 @@ typename handler<E>::response_type
 handler<E>::read_directory(const core::request& req, const core::repo_path& dir,
                            const core::principal& who)
 {
+  bool const json = detail::wants_json(req.headers);
+  core::html_listing_options const page{.can_write = core::may_write(who, dir)};
+  if(auto root = tree_->current(env_.clock().now()))
+    if(auto node = detail::find_node(*root, dir)) {
+      // Kept by the node's listing tag, which names its content, and by
+      // what decides the page: a repeat GET of an unchanged directory
+      // renders nothing.
+      std::string key{json ? "listing json " : page.can_write ? "listing html w " : "listing html r "};
+      key += node->listing_tag.opaque();
+      key += '\0';
+      key += dir.str();
+      key += '\0';
+      if(! core::may_read(who, dir))
+        key += core::grants_key(who);
+      auto const answer =
+        tree_->rendered().get(key, [&] { return render_listing(visible_listing(*node, who), json, page); });
+      return listing_response<reader_type>(req, *answer, json);
+    }
+  // Not in the index (made a moment ago, not yet seen) or the index
+  // failed: list it as it is now.
   auto all = list_directory(env_.fs(), tags_, dir, env_.clock().now());
   if(! all)
     return detail::read_failure<reader_type>(all.error());
   std::erase_if(all->entries, [&](auto const& e) { return ! detail::shows(who, dir, e); });
-  return listing_response<reader_type>(req, *all, core::html_listing_options{.can_write = core::may_write(who, dir)});
+  return listing_response<reader_type>(req, render_listing(*all, json, page), json);
 }
 
 // `?tree` (master/tree.hpp): the subtree's tree tag as `who` sees it, 304

@@ -317,13 +317,7 @@ tree_index<F>::view_tag_of(const tree_node& node, const core::principal& who)
 {
   if(core::may_read(who, node.listing.dir))
     return node.tag;
-  std::string key;
-  for(auto const& g : who.grants) {
-    key += g.subtree.str();
-    key += '\0';
-    key += static_cast<char>('0' + static_cast<int>(g.level));
-    key += '\n';
-  }
+  std::string key = core::grants_key(who);
   key += node.tag.opaque();
   std::lock_guard lock(mutex_);
   if(auto const it = views_.find(key); it != views_.end())
