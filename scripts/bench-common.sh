@@ -141,3 +141,66 @@ bench_zddc() {
   wait_for zddc_listening || { cat "$log" >&2; echo "bench: zddc did not start" >&2; exit 1; }
   zddc_port=$(sed -nE 's/.*url=http:\/\/127\.0\.0\.1:([0-9]+)\/.*/\1/p' "$log" | head -1)
 }
+
+# Whether nothing listens on loopback PORT now: `bench_port_free PORT`.
+bench_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Like bench_zddc, for a daemon that does not log its port (--log-level warn):
+# picks a free loopback port, passes --listen 127.0.0.1:PORT and waits for
+# /.zddc/health: `bench_zddc_port LOG CMD...`. Sets $zddc_pid and $zddc_port.
+bench_zddc_port() {
+  local log=$1 port
+  shift
+  zddc_healthy() { curl -s -o /dev/null "http://127.0.0.1:$port/.zddc/health" || ! kill -0 "$zddc_pid" 2>/dev/null; }
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    port=$((20000 + RANDOM % 40000))
+    bench_port_free "$port" || continue
+    "$@" --listen "127.0.0.1:$port" 2>"$log" &
+    zddc_pid=$!
+    wait_for zddc_healthy || true
+    if kill -0 "$zddc_pid" 2>/dev/null; then
+      pids+=("$zddc_pid")
+      zddc_port=$port
+      return 0
+    fi
+    wait "$zddc_pid" 2>/dev/null || true # lost the port to someone else: another one
+  done
+  cat "$log" >&2
+  echo "bench: zddc did not start" >&2
+  exit 1
+}
+
+# Stops a daemon started here (SIGTERM, then waits for it): `bench_stop PID`.
+bench_stop() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# The median of the numbers on stdin, one a line.
+bench_median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# The figures of a mirror's last recorded walk of `/`, from ROOT's
+# .zddc-mirror-state.json: "start_ns duration_ns fetched unchanged requests
+# complete". The walk's start is "last_attempt_ns" (before it,
+# "last_walk_ns"). `bench_walk_figures ROOT`.
+bench_walk_figures() {
+  local state=$1/.zddc-mirror-state.json
+  [[ -f $state ]] || return 1
+  sed -nE 's/.*"last_(attempt|walk)_ns":([0-9]+),.*"last":\{"complete":(true|false),.*"fetched":([0-9]+),"unchanged":([0-9]+),.*"requests":([0-9]+),.*"duration_ns":([0-9]+)\}.*/\2 \7 \4 \5 \6 \3/p' "$state"
+}
+
+# Starts a walk of the mirror on PORT keeping ROOT with one request and
+# waits (up to 300 s) for its record; prints "duration_ns fetched unchanged
+# requests complete". `bench_walk_once ROOT PORT`.
+bench_walk_once() {
+  local mirror_root=$1 port=$2 asked
+  asked=$(date +%s%N)
+  curl -s -o /dev/null -H 'Accept: application/json' "http://127.0.0.1:$port/"
+  walk_recorded() {
+    local f
+    f=$(bench_walk_figures "$mirror_root") || return 1
+    [[ -n $f ]] && ((${f%% *} >= asked))
+  }
+  LIMIT=300 wait_for walk_recorded || { echo "bench: no walk recorded in $mirror_root" >&2; exit 1; }
+  bench_walk_figures "$mirror_root" | cut -d' ' -f2-
+}

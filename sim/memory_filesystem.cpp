@@ -68,6 +68,7 @@ memory_filesystem::writer_type::sync()
   if(auto ec = fs_->mutate())
     return ec;
   node_->durable_bytes = node_->bytes;
+  ++fs_->syncs_.files;
   return {};
 }
 
@@ -293,6 +294,23 @@ memory_filesystem::sync_dir(const core::store_path& dir)
   if(auto ec = mutate())
     return ec;
   (*d)->durable_entries = (*d)->entries;
+  ++syncs_.dirs;
+  return {};
+}
+
+error_code
+memory_filesystem::sync_all()
+{
+  if(auto ec = mutate())
+    return ec;
+  auto durable = [](auto& self, node& n) -> void {
+    n.durable_bytes = n.bytes;
+    n.durable_entries = n.entries;
+    for(auto const& [name, child] : n.entries)
+      self(self, *child);
+  };
+  durable(durable, *root_);
+  ++syncs_.all;
   return {};
 }
 

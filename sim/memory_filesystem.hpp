@@ -7,6 +7,8 @@
 ///   writer makes the current bytes durable;
 /// - every directory has its current entries and its durable entries;
 ///   `sync_dir()` makes the current entries durable;
+/// - `sync_all()` makes every file's bytes and every directory's entries
+///   durable at once;
 /// - `crash()` reverts every directory to its durable entries and every
 ///   file to its durable bytes, so an unsynced rename is undone, a file whose
 ///   directory entry was never synced is gone, and a file whose bytes were
@@ -95,6 +97,7 @@ public:
   error_code remove(const core::store_path& p);
   error_code make_dir(const core::store_path& p);
   error_code sync_dir(const core::store_path& dir);
+  error_code sync_all();
   error_code set_mtime(const core::store_path& p, env::time_point t);
 
   /// What changed since the previous call, by anyone (the seam's Watching
@@ -121,6 +124,11 @@ public:
   }
   /// Mutating operations performed so far.
   std::uint64_t mutations() const noexcept { return mutations_; }
+  /// The syncs asked for so far: of files, of directories, of everything.
+  struct sync_counts {
+    std::uint64_t files = 0, dirs = 0, all = 0;
+  };
+  const sync_counts& syncs() const noexcept { return syncs_; }
 
   // --- outside the seam: the world's view -----------------------------------
 
@@ -168,6 +176,7 @@ private:
   bool crashed_ = false;
   std::set<std::string> changed_; // directories, for drain_changes
   bool changed_everything_ = true;
+  sync_counts syncs_;
 };
 
 static_assert(env::Filesystem<memory_filesystem>);

@@ -7,7 +7,7 @@
 /// effect exactly there and nothing later in the same step reaches the disk.
 ///
 /// `durability::lies` is a deliberately broken disk for the checkers' own
-/// tests: `sync` and `sync_dir` succeed without doing anything, as on a
+/// tests: `sync`, `sync_dir` and `sync_all` succeed without doing anything, as on a
 /// drive with a volatile write cache that acknowledges flushes.
 ///
 /// `disk_names::url_encoded` is the seed's bug 1, at the only place it can
@@ -135,6 +135,14 @@ public:
     if(durability_ == durability::lies)
       return at(d, [](auto const&) { return error_code(); });
     return at(d, [&](auto const& k) { return disk_.sync_dir(k); });
+  }
+
+  error_code
+  sync_all()
+  {
+    if(durability_ == durability::lies)
+      return check([] { return error_code(); });
+    return check([&] { return disk_.sync_all(); });
   }
 
   result<writer_type>

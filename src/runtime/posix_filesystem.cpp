@@ -358,6 +358,14 @@ posix_filesystem::sync_dir(const core::store_path& dir)
 }
 
 error_code
+posix_filesystem::sync_all()
+{
+  if(::syncfs(root_.get()) != 0)
+    return last_error();
+  return {};
+}
+
+error_code
 posix_filesystem::set_mtime(const core::store_path& p, env::time_point t)
 {
   auto dir = open_parent(p);

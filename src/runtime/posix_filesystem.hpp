@@ -105,6 +105,8 @@ public:
   error_code remove(const core::store_path& p);
   error_code make_dir(const core::store_path& p);
   error_code sync_dir(const core::store_path& dir);
+  /// syncfs(2) on the filesystem that holds the root.
+  error_code sync_all();
   error_code set_mtime(const core::store_path& p, env::time_point t);
 
   /// The digest kept with the file at `p` (the extended attribute

@@ -71,20 +71,30 @@ public:
   /// A temp file to download into.
   result<writer_type> begin_download() { return env_.fs().create_temp(spool()); }
 
+  /// Who makes an installed download durable.
+  enum class durability {
+    here,      // its bytes before the rename, and the rename
+    by_caller, // a caller that syncs many at once (`sync_all`) before and after
+  };
+
   /// Moves a complete download into place, stamped with the master's time.
   /// `tag`, when given, is the content tag of the bytes downloaded (the
   /// master's, for a body it sent whole): remembered, so the copy is not
-  /// read again to learn it.
+  /// read again to learn it. `durability::by_caller`: the caller has made
+  /// the bytes durable already (a mirror's walk, a batch at a time), and
+  /// makes the rename durable later; a crash leaves the old copy or none,
+  /// never a torn one.
   error_code
   install(writer_type& download, const core::repo_path& p, std::optional<env::time_point> mtime,
-          std::optional<core::entity_tag> tag = std::nullopt)
+          std::optional<core::entity_tag> tag = std::nullopt, durability d = durability::here)
   {
     auto& fs = env_.fs();
-    if(auto ec = download.sync())
-      return ec;
+    if(d == durability::here)
+      if(auto ec = download.sync())
+        return ec;
     if(auto ec = env::make_dirs(fs, p.parent()))
       return ec;
-    if(auto ec = env::rename_durably(fs, download.path(), p))
+    if(auto ec = d == durability::here ? env::rename_durably(fs, download.path(), p) : fs.rename(download.path(), p))
       return ec;
     tags_.forget(p);
     if(mtime)

@@ -37,6 +37,9 @@
 /// - a file's contents are durable after `writer.sync()`;
 /// - a directory's entries (creations, renames into or out of it, removals)
 ///   are durable after `sync_dir` on that directory;
+/// - everything (every file's contents, every directory's entries) is
+///   durable after `sync_all()`: one call (syncfs) where a batch of files
+///   would need two each;
 /// - nothing else is promised: after a crash an unsynced file may be empty or
 ///   lost, and an unsynced rename may be undone.
 ///
@@ -137,6 +140,7 @@ concept Filesystem =
     { fs.remove(p) } -> std::same_as<error_code>;
     { fs.make_dir(p) } -> std::same_as<error_code>;
     { fs.sync_dir(p) } -> std::same_as<error_code>;
+    { fs.sync_all() } -> std::same_as<error_code>;
     { fs.set_mtime(p, t) } -> std::same_as<error_code>;
   };
 

@@ -133,13 +133,33 @@ private:
   /// a tree answer brings their listings) its subdirectories.
   void carry_out(run& r, const core::repo_path& dir, core::listing& master_listing, bool visit_subdirectories = true);
   boost::asio::awaitable<void> fetch_file(run& r, const core::repo_path& path, const core::listing_entry& listed);
-  /// Moves a fetched file into place, stamped with the listed mtime and tag
-  /// when it holds exactly the listed bytes (`as_listed`, judge_fetch).
+  /// Stages a fetched file to be moved into place with its batch, stamped
+  /// with the listed mtime and tag when it holds exactly the listed bytes
+  /// (`as_listed`, judge_fetch).
   void install(run& r, const core::repo_path& path, const core::listing_entry& listed, bool as_listed,
-               writer_type& download, const env::upstream_response& answer, std::uint64_t bytes);
+               writer_type&& download, const env::upstream_response& answer, std::uint64_t bytes);
+  /// Moves the staged batch into place after one `sync_all` has made all
+  /// their bytes durable: no file is ever torn under its final name, at one
+  /// sync per batch rather than two per file. The renames become durable
+  /// at the next `settle`.
+  void place_staged(run& r);
+  /// Places what is staged and makes everything placed durable: before the
+  /// walk ends, and so before it vouches for the copy (`finish_tree`).
+  void settle(run& r);
   /// Purges the local entry `name` of `dir` (a file or a whole directory).
   void purge_local(run& r, const core::repo_path& dir, const std::string& name);
   void purge(run& r, const core::repo_path& p);
+
+  /// A fetched file waiting in its temp file for its batch (`place_staged`).
+  struct staged {
+    writer_type download;
+    core::repo_path path;
+    std::optional<env::time_point> mtime;
+    std::optional<core::entity_tag> tag;
+    std::uint64_t bytes = 0;
+  };
+  static constexpr std::size_t staged_files_max = 32;
+  static constexpr std::uint64_t staged_bytes_max = 64ull << 20;
 
   /// Where a download goes: a temp file in the store, written through `Sink`.
   template<class Sink>

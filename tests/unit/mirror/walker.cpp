@@ -313,6 +313,56 @@ TEST_F(tree_walker, a_walk_cut_short_vouches_for_nothing_and_the_next_one_finish
   EXPECT_TRUE(has_tree_tag());
 }
 
+TEST_F(tree_walker, a_cold_walk_syncs_once_per_batch_not_twice_per_file)
+{
+  for(int i = 0; i < 70; ++i)
+    master_.disk().write_file_direct(path("Bulk/f" + std::to_string(i) + ".txt"), "bulk " + std::to_string(i));
+  auto const before = disk_.syncs();
+  auto const s = walk();
+  EXPECT_TRUE(s.complete);
+  EXPECT_EQ(s.fetched, 74u);
+  EXPECT_EQ(mirror_tree(), master_tree());
+  auto const after = disk_.syncs();
+  // No fetched file is synced on its own: only the walk's own records are
+  // (five listings, the tree tag and the walk state, each replaced atomically).
+  EXPECT_EQ(after.files - before.files, 7u);
+  // Three batches of at most 32 (each synced before its renames), the
+  // renames once at the end; directories are synced as they are made and
+  // for the walk's own records (listings, the tree tag), not per file.
+  EXPECT_EQ(after.all - before.all, 4u);
+  EXPECT_LT(after.dirs - before.dirs, 74u);
+}
+
+TEST_F(tree_walker, a_crash_at_any_step_of_a_cold_walk_tears_no_file_and_the_next_walk_finishes)
+{
+  for(int i = 0; i < 40; ++i)
+    master_.disk().write_file_direct(path("Bulk/f" + std::to_string(i) + ".txt"), std::string(10 + i, 'a'));
+  auto const want = master_tree();
+  std::uint64_t step = 1;
+  for(;; ++step) {
+    // A new mirror over an empty disk, which crashes at the step-th change.
+    mirror_.reset();
+    env_.reset();
+    disk_ = sim::memory_filesystem([this] { return clock_.now(); });
+    make_mirror();
+    disk_.crash_after(step);
+    walk();
+    if(! disk_.crashed()) {
+      EXPECT_EQ(mirror_tree(), want); // the walk got through: every step was tried
+      break;
+    }
+    disk_.restart(); // what was durable at the crash
+    for(auto const& [name, bytes] : mirror_tree().files)
+      EXPECT_EQ(bytes, want.files.at(name)) << "torn after a crash at step " << step << ": " << name;
+    make_mirror();
+    auto const again = walk();
+    EXPECT_TRUE(again.complete) << "step " << step;
+    EXPECT_EQ(mirror_tree(), want) << "after a crash at step " << step;
+    EXPECT_TRUE(has_tree_tag()) << "step " << step;
+  }
+  EXPECT_GT(step, 44u); // at least one step per file fetched
+}
+
 class tree_walker_vouching_early : public tree_walker {
 protected:
   tree_walker_vouching_early() : tree_walker(config{.vouch_early = true}) {}

@@ -165,6 +165,9 @@ struct walker<E>::run {
   std::optional<core::entity_tag> tree_tag; // the tree this walk brings in (from its answer's head)
   bool tree_whole = false; // every listing of that tree arrived and was carried out
   bool vouched = true;     // nothing was found missing on the way (a listed file the master then denied)
+  std::vector<staged> staged_files; // fetched, waiting for their batch's sync
+  std::uint64_t staged_bytes = 0;
+  bool unsettled = false; // files were placed since the last sync_all
   env::time_point started{};
   env::time_point next_progress{};
   boost::asio::experimental::channel<void(error_code)> wake;
@@ -199,6 +202,7 @@ walker<E>::walk(core::repo_path subtree)
 
   if(r->halted || ! r->queue.empty())
     r->stats.complete = false;
+  settle(*r);
   finish_tree(*r);
   r->stats.duration = env_.clock().now() - r->started;
   tell(walk_step::finished, *r);
@@ -567,7 +571,7 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
     if(into.sink->overflowed())
       too_long();
     else
-      install(r, path, listed, v.as_listed, *into.file, *answer, into.sink->written());
+      install(r, path, listed, v.as_listed, std::move(*into.file), *answer, into.sink->written());
     co_return;
   case fetch_verdict::action::unchanged:
     ++r.stats.unchanged;
@@ -591,7 +595,7 @@ walker<E>::fetch_file(run& r, const core::repo_path& path, const core::listing_e
 template<env::UpstreamEnvironment E>
 void
 walker<E>::install(run& r, const core::repo_path& path, const core::listing_entry& listed, bool as_listed,
-                   writer_type& download, const env::upstream_response& answer, std::uint64_t bytes)
+                   writer_type&& download, const env::upstream_response& answer, std::uint64_t bytes)
 {
   namespace http = boost::beast::http;
   std::optional<env::time_point> mtime;
@@ -601,12 +605,43 @@ walker<E>::install(run& r, const core::repo_path& path, const core::listing_entr
     mtime = core::parse_http_date(lm->value());
   if(auto st = local_.stat(path); st && st->kind == env::file_kind::directory)
     purge(r, path); // was a directory here; the master now has a file
-  if(auto ec = local_.install(download, path, mtime, as_listed ? listed.etag : std::nullopt)) {
-    trouble(r, "storing " + detail::shown(path, false) + ": " + ec.message());
+  r.staged_files.push_back(staged{std::move(download), path, mtime, as_listed ? listed.etag : std::nullopt, bytes});
+  r.staged_bytes += bytes;
+  if(r.staged_files.size() >= staged_files_max || r.staged_bytes >= staged_bytes_max)
+    place_staged(r);
+}
+
+template<env::UpstreamEnvironment E>
+void
+walker<E>::place_staged(run& r)
+{
+  if(r.staged_files.empty())
     return;
+  auto batch = std::exchange(r.staged_files, {});
+  r.staged_bytes = 0;
+  if(auto ec = env_.fs().sync_all()) {
+    trouble(r, "making " + std::to_string(batch.size()) + " fetched files durable: " + ec.message());
+    return; // their temp files go with them: the next walk fetches them again
   }
-  ++r.stats.fetched;
-  r.stats.bytes += bytes;
+  for(auto& s : batch) {
+    if(auto ec = local_.install(s.download, s.path, s.mtime, s.tag, cache::store<E>::durability::by_caller)) {
+      trouble(r, "storing " + detail::shown(s.path, false) + ": " + ec.message());
+      continue;
+    }
+    r.unsettled = true;
+    ++r.stats.fetched;
+    r.stats.bytes += s.bytes;
+  }
+}
+
+template<env::UpstreamEnvironment E>
+void
+walker<E>::settle(run& r)
+{
+  place_staged(r);
+  if(std::exchange(r.unsettled, false))
+    if(auto ec = env_.fs().sync_all())
+      trouble(r, "making the fetched files durable: " + ec.message());
 }
 
 template<env::UpstreamEnvironment E>
