@@ -100,7 +100,7 @@ memory_filesystem::mutate()
   }
   if(crash_countdown_ && --*crash_countdown_ == 0) {
     crash_countdown_.reset();
-    crash();
+    crash(crash_entries_);
     return sim_errc::crashed;
   }
   return {};
@@ -328,13 +328,16 @@ memory_filesystem::set_mtime(const core::store_path& p, env::time_point t)
 }
 
 void
-memory_filesystem::crash()
+memory_filesystem::crash(unsynced_entries entries)
 {
   // Revert from the root down through what stays reachable; nodes that are
   // no longer referenced by any durable entry simply drop away.
   std::function<void(node&)> revert = [&](node& n) {
     if(n.kind == env::file_kind::directory) {
-      n.entries = n.durable_entries;
+      if(entries == unsynced_entries::kept)
+        n.durable_entries = n.entries;
+      else
+        n.entries = n.durable_entries;
       for(auto& [name, child] : n.entries)
         revert(*child);
     } else {

@@ -15,6 +15,12 @@
 ///   never synced is empty;
 /// - metadata-only changes (`set_mtime`) are treated as durable at once.
 ///
+/// A real filesystem may also keep an unsynced rename (its journal
+/// committed it) while the renamed file's unsynced bytes are lost.
+/// `unsynced_entries::kept` crashes that way: every directory keeps its
+/// current entries, every file only its durable bytes — the worst case for
+/// a file renamed before its bytes were synced, which it shows torn.
+///
 /// Faults on demand, for fail_count-style tests (Beast's `test::fail_count`):
 /// `fail_after(n)` makes the n-th next mutating operation fail with an I/O
 /// error; `crash_after(n)` makes it crash the filesystem instead, after which
@@ -107,15 +113,23 @@ public:
 
   // --- faults -------------------------------------------------------------
 
+  /// What a crash does to directory entries that were never synced.
+  enum class unsynced_entries { undone, kept };
+
   /// Discards everything that was not durable (see the file comment).
-  void crash();
+  void crash(unsynced_entries entries = unsynced_entries::undone);
   /// Ends the crashed state (the node restarts on what was durable).
   void restart();
   bool crashed() const noexcept { return crashed_; }
   /// The n-th next mutating operation fails with an I/O error (n >= 1).
   void fail_after(std::uint64_t n) { fail_countdown_ = n; }
   /// The n-th next mutating operation crashes the filesystem (n >= 1).
-  void crash_after(std::uint64_t n) { crash_countdown_ = n; }
+  void
+  crash_after(std::uint64_t n, unsynced_entries entries = unsynced_entries::undone)
+  {
+    crash_countdown_ = n;
+    crash_entries_ = entries;
+  }
   /// Cancels a fault armed by `fail_after` or `crash_after` that has not struck.
   void disarm() noexcept
   {
@@ -173,6 +187,7 @@ private:
   std::uint64_t next_temp_ = 1;
   std::uint64_t mutations_ = 0;
   std::optional<std::uint64_t> fail_countdown_, crash_countdown_;
+  unsynced_entries crash_entries_ = unsynced_entries::undone;
   bool crashed_ = false;
   std::set<std::string> changed_; // directories, for drain_changes
   bool changed_everything_ = true;
