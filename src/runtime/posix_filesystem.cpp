@@ -228,7 +228,10 @@ posix_filesystem::stat(const core::store_path& p) const
 result<posix_filesystem::reader_type>
 posix_filesystem::open_read(const core::store_path& p) const
 {
-  auto fd = open_beneath(p.str(), O_RDONLY | O_NOCTTY);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+  // writer; it opens at once and fstat then refuses it (not a document).
+  // Reads of a regular file ignore the flag.
+  auto fd = open_beneath(p.str(), O_RDONLY | O_NOCTTY | O_NONBLOCK);
   if(! fd)
     return fd.error();
   struct stat st {};

@@ -146,6 +146,18 @@ TEST_F(hostile_paths, a_put_creates_no_directory_above_the_writers_grant)
 
 // Finding 14: a name with a right-to-left override displays `exe.gnp` as
 // `png.exe`; it is refused like any other control character.
+TEST_F(hostile_paths, a_fifo_in_the_tree_answers_404_and_stalls_nothing)
+{
+  spit(root() / "Docs" / "real.pdf", "a document");
+  ASSERT_EQ(::mkfifo((root() / "Docs" / "pipe.pdf").c_str(), 0600), 0); // made by someone at the machine
+  daemon_process master({"--root", root().string(), "--no-auth"});
+  client c(master.port());
+  EXPECT_EQ(c.get("/Docs/pipe.pdf").status, http::status::not_found); // opened without waiting for a writer
+  EXPECT_EQ(c.get("/Docs/real.pdf").body, "a document");              // and the loop goes on
+  auto const listing = c.get("/Docs/", {{http::field::accept, "application/json"}});
+  EXPECT_EQ(listing.body.find("pipe.pdf"), std::string::npos);
+}
+
 TEST_F(hostile_paths, bidi_controls_in_names_are_refused)
 {
   stdfs::create_directories(root());

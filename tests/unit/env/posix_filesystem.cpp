@@ -14,6 +14,8 @@
 #include <fstream>
 #include <set>
 
+#include <sys/stat.h>
+
 namespace zddc::runtime {
 namespace posix_filesystem_test {
 
@@ -148,6 +150,16 @@ TEST_F(posix_confinement, awkward_bytes_round_trip_through_list)
     found |= e.name == name;
   EXPECT_TRUE(found);
   EXPECT_TRUE(stdfs::exists(base_ / "root" / "inside" / name));
+}
+
+TEST_F(posix_confinement, a_fifo_is_not_a_document_and_opening_it_does_not_wait)
+{
+  ASSERT_EQ(::mkfifo((base_ / "root" / "inside" / "pipe.pdf").c_str(), 0600), 0);
+  // Without a writer, a plain open for reading would block here for ever.
+  auto const r = fs_->open_read(p("inside/pipe.pdf"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::not_found);
+  EXPECT_EQ(fs_->stat(p("inside/pipe.pdf")).error(), errc::not_found);
 }
 
 TEST_F(posix_confinement, a_kept_digest_lives_with_its_file)
