@@ -1,14 +1,16 @@
 #include "runtime/http_server.hpp"
 
+#include "runtime/io_deadline.hpp"
 #include "runtime/log.hpp"
 #include "runtime/request_guard.hpp"
+#include "runtime/response_head.hpp"
 #include "runtime/sign_in.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -20,6 +22,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <array>
+#include <charconv>
 #include <atomic>
 #include <chrono>
 #include <set>
@@ -124,7 +127,7 @@ public:
 struct loop_state {
   loop_context ioc{1};
   role_function role;
-  std::set<beast::tcp_stream*> idle; // connections waiting for a request; loop-local
+  std::set<io_deadline*> connections; // those being served on this loop; loop-local
 
   // A role may own I/O objects of this loop (a cache's channels, its
   // transport's sockets). They must outlive the coroutines suspended on
@@ -141,10 +144,10 @@ struct loop_state {
 template<class Stream>
 class socket_request_body final : public core::request_body {
 public:
-  socket_request_body(Stream& stream, beast::flat_buffer& buffer,
-                      http::request_parser<http::buffer_body>& parser,
-                      std::chrono::milliseconds timeout, bool expect_continue)
-    : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout),
+  socket_request_body(Stream& stream, io_deadline& deadline, beast::flat_buffer& buffer,
+                      http::request_parser<http::buffer_body>& parser, std::chrono::milliseconds timeout,
+                      bool expect_continue)
+    : stream_(stream), deadline_(deadline), buffer_(buffer), parser_(parser), timeout_(timeout),
       expect_continue_(expect_continue)
   {
   }
@@ -162,9 +165,9 @@ public:
     if(expect_continue_) {
       // The role wants the body: now invite the client to send it.
       expect_continue_ = false;
-      http::response<http::empty_body> cont{http::status::continue_, 11};
-      beast::get_lowest_layer(stream_).expires_after(timeout_);
-      auto [ec, n] = co_await http::async_write(stream_, cont, asio::as_tuple(use_awaitable));
+      static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto const scope = deadline_.within(timeout_);
+      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(go_on), asio::as_tuple(use_awaitable));
       if(ec)
         co_return error_code(errc::unreachable);
     }
@@ -173,10 +176,11 @@ public:
     while(! parser_.is_done()) {
       parser_.get().body().data = out.data();
       parser_.get().body().size = out.size();
-      beast::get_lowest_layer(stream_).expires_after(timeout_);
+      auto const scope = deadline_.within(timeout_);
       auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser_, asio::as_tuple(use_awaitable));
       if(ec == http::error::need_buffer)
         ec = {};
+      ec = deadline_.failure(ec);
       if(ec)
         co_return ec == beast::error::timeout ? error_code(errc::timed_out) : ec;
       auto const got = out.size() - parser_.get().body().size;
@@ -211,44 +215,45 @@ public:
 
 private:
   Stream& stream_;
+  io_deadline& deadline_;
   beast::flat_buffer& buffer_;
   http::request_parser<http::buffer_body>& parser_;
   std::chrono::milliseconds timeout_;
   bool expect_continue_;
 };
 
-// The head of `r` into `m`; `r`'s fields are moved, not copied.
-template<class Message>
-void
-fill_head(Message& m, daemon_response& r, unsigned version, bool keep_alive, bool tls)
-{
-  static_cast<http::fields&>(m.base()) = std::move(r.headers);
-  m.result(r.status);
-  m.version(version);
-  m.set(http::field::server, "zddc");
-  m.set("X-Content-Type-Options", "nosniff"); // Beast 1.81 has no field enum for these two
-  m.set("X-Frame-Options", "DENY");           // no page of ours is meant to be framed
-  if(tls)
-    m.set(http::field::strict_transport_security, "max-age=31536000");
-  m.keep_alive(keep_alive);
-}
+// A connection's means of answering: its stream, the deadline of its
+// waits, and the buffer its heads are formatted into (kept from one request
+// to the next).
+template<class Stream>
+struct responder {
+  Stream& stream;
+  io_deadline& deadline;
+  std::chrono::milliseconds timeout;
+  bool tls;
+  std::string head;
 
-// Writes the head of `res`, then every piece `next()` gives (a span of
+  // Writes `buffers` whole within the timeout.
+  template<class Buffers>
+  asio::awaitable<error_code>
+  write(const Buffers& buffers)
+  {
+    auto const scope = deadline.within(timeout);
+    auto [ec, n] = co_await asio::async_write(stream, buffers, asio::as_tuple(use_awaitable));
+    co_return deadline.failure(ec);
+  }
+};
+
+// Writes the head in `out.head`, then every piece `next()` gives (a span of
 // bytes; empty when the body is complete, an error when it cannot be), as
-// one chunk each when `res` is chunked. Returns the error, if any, and the
-// body bytes sent.
+// one chunk each when `chunked`. Returns the error, if any, and the body
+// bytes sent.
 template<class Stream, class Next>
 asio::awaitable<std::pair<error_code, std::uint64_t>>
-write_pieces(Stream& stream, http::response<http::buffer_body>& res, std::chrono::milliseconds timeout, Next next)
+write_pieces(responder<Stream>& out, bool chunked, Next next)
 {
-  auto& lowest = beast::get_lowest_layer(stream);
-  res.body().data = nullptr;
-  res.body().more = true;
-  http::response_serializer<http::buffer_body> sr{res};
-  lowest.expires_after(timeout);
-  auto [hec, hn] = co_await http::async_write_header(stream, sr, asio::as_tuple(use_awaitable));
-  if(hec)
-    co_return std::pair{hec, std::uint64_t(0)};
+  if(auto ec = co_await out.write(asio::buffer(out.head)))
+    co_return std::pair{ec, std::uint64_t(0)};
   std::uint64_t sent = 0;
   for(;;) {
     result<std::span<std::byte>> piece = next();
@@ -256,40 +261,36 @@ write_pieces(Stream& stream, http::response<http::buffer_body>& res, std::chrono
       co_return std::pair{piece.error(), sent};
     if(piece->empty())
       break;
-    res.body().data = piece->data();
-    res.body().size = piece->size();
-    res.body().more = true;
-    lowest.expires_after(timeout);
-    auto [ec, w] = co_await http::async_write(stream, sr, asio::as_tuple(use_awaitable));
-    if(ec && ec != http::error::need_buffer)
+    error_code ec;
+    if(chunked) {
+      char size[20];
+      auto const end = std::to_chars(size, size + sizeof size, piece->size(), 16).ptr;
+      std::array<asio::const_buffer, 4> const buffers{asio::buffer(size, static_cast<std::size_t>(end - size)),
+                                                      asio::buffer("\r\n", 2), asio::buffer(piece->data(), piece->size()),
+                                                      asio::buffer("\r\n", 2)};
+      ec = co_await out.write(buffers);
+    } else {
+      ec = co_await out.write(asio::buffer(piece->data(), piece->size()));
+    }
+    if(ec)
       co_return std::pair{ec, sent};
     sent += piece->size();
   }
-  res.body().data = nullptr;
-  res.body().size = 0;
-  res.body().more = false;
-  auto [ec, w] = co_await http::async_write(stream, sr, asio::as_tuple(use_awaitable));
-  co_return std::pair{ec, sent};
+  if(! chunked)
+    co_return std::pair{error_code(), sent};
+  co_return std::pair{co_await out.write(asio::buffer("0\r\n\r\n", 5)), sent};
 }
 
-// Writes the head of `res`, then `length` bytes of the file open as `fd`
-// from `offset`, by sendfile(2): the bytes go from the page cache to the
-// socket without passing through this process. Plain TCP only.
+// Writes the head in `out.head`, then `length` bytes of the file open as
+// `fd` from `offset`, by sendfile(2): the bytes go from the page cache to
+// the socket without passing through this process. Plain TCP only.
 asio::awaitable<std::pair<error_code, std::uint64_t>>
-send_file(beast::tcp_stream& stream, http::response<http::buffer_body>& res, int fd, std::uint64_t offset,
-          std::uint64_t length, std::chrono::milliseconds timeout)
+send_file(responder<tcp::socket>& out, int fd, std::uint64_t offset, std::uint64_t length)
 {
-  using namespace asio::experimental::awaitable_operators;
-  res.body().data = nullptr;
-  res.body().more = true;
-  http::response_serializer<http::buffer_body> sr{res};
-  stream.expires_after(timeout);
-  auto [hec, hn] = co_await http::async_write_header(stream, sr, asio::as_tuple(use_awaitable));
-  if(hec)
-    co_return std::pair{hec, std::uint64_t(0)};
-  auto& socket = stream.socket();
+  if(auto ec = co_await out.write(asio::buffer(out.head)))
+    co_return std::pair{ec, std::uint64_t(0)};
+  auto& socket = out.stream;
   socket.native_non_blocking(true);
-  asio::steady_timer deadline(socket.get_executor());
   auto at = static_cast<off_t>(offset);
   std::uint64_t sent = 0;
   while(sent < length) {
@@ -305,52 +306,59 @@ send_file(beast::tcp_stream& stream, http::response<http::buffer_body>& res, int
       continue;
     if(errno != EAGAIN)
       co_return std::pair{error_code(errno, boost::system::system_category()), sent};
-    // The socket's buffer is full: wait until it drains, for at most `timeout`.
-    deadline.expires_after(timeout);
-    auto const ready = co_await (socket.async_wait(tcp::socket::wait_write, asio::as_tuple(use_awaitable)) ||
-                                 deadline.async_wait(asio::as_tuple(use_awaitable)));
-    if(ready.index() == 1)
-      co_return std::pair{error_code(beast::error::timeout), sent};
-    if(auto const [ec] = std::get<0>(ready); ec)
-      co_return std::pair{ec, sent};
+    // The socket's buffer is full: wait until it drains, within the timeout.
+    auto const scope = out.deadline.within(out.timeout);
+    auto [ec] = co_await socket.async_wait(tcp::socket::wait_write, asio::as_tuple(use_awaitable));
+    if(ec)
+      co_return std::pair{out.deadline.failure(ec), sent};
   }
   co_return std::pair{error_code(), sent};
+}
+
+// Reads `length` bytes of `slice` from `offset` into `to`; fails when the
+// file ends first.
+inline result<std::size_t>
+read_exactly(const posix_filesystem::reader_type& reader, std::uint64_t offset, std::span<std::byte> to)
+{
+  std::size_t got = 0;
+  while(got < to.size()) {
+    auto n = reader.read_at(offset + got, to.subspan(got));
+    if(! n)
+      return n.error();
+    if(*n == 0) // the file shrank under us: the message cannot be completed
+      return errc::protocol_error;
+    got += *n;
+  }
+  return got;
 }
 
 // Writes `r`; returns the error, if any, and the body bytes sent.
 template<class Stream>
 asio::awaitable<std::pair<error_code, std::uint64_t>>
-write_response(Stream& stream, daemon_response& r, unsigned version, bool keep_alive, bool head,
-               bool tls, std::chrono::milliseconds timeout)
+write_response(responder<Stream>& out, daemon_response& r, unsigned version, bool keep_alive, bool head)
 {
-  auto& lowest = beast::get_lowest_layer(stream);
+  edge_fields const edge{version, keep_alive, out.tls};
   bool const no_body = head || r.status == http::status::not_modified ||
                        r.status == http::status::no_content || r.status == http::status::continue_;
-  if(auto* text = std::get_if<std::string>(&r.body); text || no_body) {
-    if(no_body) {
-      http::response<http::empty_body> res;
-      fill_head(res, r, version, keep_alive, tls);
-      lowest.expires_after(timeout);
-      auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(use_awaitable));
-      co_return std::pair{ec, std::uint64_t(0)};
-    }
-    http::response<http::string_body> res;
-    fill_head(res, r, version, keep_alive, tls);
-    res.body() = std::move(*text);
-    res.prepare_payload();
-    auto const bytes = res.body().size();
-    lowest.expires_after(timeout);
-    auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(use_awaitable));
-    co_return std::pair{ec, std::uint64_t(ec ? 0 : bytes)};
+  if(no_body) {
+    format_response_head(out.head, r.status, r.headers, body_framing::none(), edge);
+    co_return std::pair{co_await out.write(asio::buffer(out.head)), std::uint64_t(0)};
+  }
+  if(auto* text = std::get_if<std::string>(&r.body)) {
+    format_response_head(out.head, r.status, r.headers, body_framing::bytes(text->size()), edge);
+    std::array<asio::const_buffer, 2> const buffers{asio::buffer(out.head), asio::buffer(*text)};
+    auto const ec = co_await out.write(buffers);
+    co_return std::pair{ec, std::uint64_t(ec ? 0 : text->size())};
   }
 
-  http::response<http::buffer_body> res;
-  fill_head(res, r, version, keep_alive, tls);
   if(auto* made = std::get_if<std::unique_ptr<core::body_stream>>(&r.body)) {
-    // Made as it goes (`?tree`, `?zip`): chunked, one chunk per piece.
-    res.chunked(true);
+    // Made as it goes (`?tree`, `?zip`): chunked, one chunk per piece. An
+    // HTTP/1.0 client knows no chunks: its body ends where the connection does.
+    bool const chunked = version >= 11;
+    format_response_head(out.head, r.status, r.headers, chunked ? body_framing::chunks() : body_framing::none(),
+                         {version, keep_alive && chunked, out.tls});
     std::string piece;
-    co_return co_await write_pieces(stream, res, timeout, [&]() -> result<std::span<std::byte>> {
+    co_return co_await write_pieces(out, chunked, [&]() -> result<std::span<std::byte>> {
       piece.clear();
       while(piece.empty() && (*made)->next(piece)) {
       }
@@ -361,32 +369,23 @@ write_response(Stream& stream, daemon_response& r, unsigned version, bool keep_a
   }
 
   auto& slice = std::get<core::file_slice<posix_filesystem::reader_type>>(r.body);
-  res.content_length(slice.length);
+  format_response_head(out.head, r.status, r.headers, body_framing::bytes(slice.length), edge);
   if(slice.length <= file_chunk_bytes) {
     // Small: read whole, then the head and the body in one gathered write.
     auto const body = std::make_unique_for_overwrite<std::byte[]>(slice.length);
-    std::size_t got = 0;
-    while(got < slice.length) {
-      auto n = slice.reader.read_at(slice.offset + got, std::span(body.get() + got, slice.length - got));
-      if(! n)
-        co_return std::pair{n.error(), std::uint64_t(0)};
-      if(*n == 0) // the file shrank under us: the message cannot be completed
-        co_return std::pair{error_code(errc::protocol_error), std::uint64_t(0)};
-      got += *n;
-    }
-    res.body().data = body.get();
-    res.body().size = got;
-    res.body().more = false;
-    lowest.expires_after(timeout);
-    auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(use_awaitable));
-    co_return std::pair{ec, std::uint64_t(ec ? 0 : got)};
+    auto const got = read_exactly(slice.reader, slice.offset, std::span(body.get(), slice.length));
+    if(! got)
+      co_return std::pair{got.error(), std::uint64_t(0)};
+    std::array<asio::const_buffer, 2> const buffers{asio::buffer(out.head), asio::buffer(body.get(), *got)};
+    auto const ec = co_await out.write(buffers);
+    co_return std::pair{ec, std::uint64_t(ec ? 0 : *got)};
   }
-  if constexpr(std::is_same_v<Stream, beast::tcp_stream>)
-    co_return co_await send_file(stream, res, slice.reader.native_handle(), slice.offset, slice.length, timeout);
+  if constexpr(std::is_same_v<Stream, tcp::socket>)
+    co_return co_await send_file(out, slice.reader.native_handle(), slice.offset, slice.length);
   auto const chunk = std::make_unique_for_overwrite<std::byte[]>(file_chunk_bytes);
   std::uint64_t offset = slice.offset;
   std::uint64_t remaining = slice.length;
-  co_return co_await write_pieces(stream, res, timeout, [&]() -> result<std::span<std::byte>> {
+  co_return co_await write_pieces(out, false, [&]() -> result<std::span<std::byte>> {
     if(remaining == 0)
       return std::span<std::byte>();
     auto const want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, file_chunk_bytes));
@@ -410,14 +409,14 @@ write_response(Stream& stream, daemon_response& r, unsigned version, bool keep_a
 // completing, so a header sent in pieces could grow without end.
 template<class Stream>
 asio::awaitable<error_code>
-read_request_head(Stream& stream, beast::flat_buffer& buffer, http::request_parser<http::buffer_body>& parser,
-                  const serve_config& config, loop_state& loop)
+read_request_head(Stream& stream, io_deadline& deadline, beast::flat_buffer& buffer,
+                  http::request_parser<http::buffer_body>& parser, const serve_config& config)
 {
-  auto& lowest = beast::get_lowest_layer(stream);
   parser.eager(false); // stop at the end of the header
   bool idle = buffer.size() == 0; // else a pipelined request has begun already
   if(! idle)
-    lowest.expires_after(config.read_timeout);
+    deadline.expires_after(config.read_timeout);
+  io_deadline::scope const until_done(deadline);
   std::size_t parsed = 0;
   for(;;) {
     if(buffer.size() > 0) {
@@ -433,18 +432,18 @@ read_request_head(Stream& stream, beast::flat_buffer& buffer, http::request_pars
     if(parsed + buffer.size() >= header_bytes_max)
       co_return http::error::header_limit;
     if(idle) {
-      loop.idle.insert(&lowest);
-      lowest.expires_after(config.idle_timeout);
+      deadline.idle = true;
+      deadline.expires_after(config.idle_timeout);
     }
     auto const room = std::min(header_bytes_max - parsed - buffer.size(), first_read_bytes);
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(room), asio::as_tuple(use_awaitable));
     if(idle) {
-      loop.idle.erase(&lowest);
-      lowest.expires_after(config.read_timeout);
+      deadline.idle = false;
+      deadline.expires_after(config.read_timeout);
       idle = false;
     }
     if(ec)
-      co_return ec; // end of stream, timeout, reset: closed without an answer
+      co_return deadline.failure(ec); // end of stream, timeout, reset: closed without an answer
     buffer.commit(n);
   }
 }
@@ -531,14 +530,14 @@ answer(http::request_parser<http::buffer_body>& parser, socket_request_body<Stre
        loop_state& loop, bool& close, std::string& principal)
 {
   auto& msg = parser.get();
-  auto const raw_target = std::string(msg.target());
+  std::string_view const raw_target = msg.target(); // msg outlives this answer
   if(auto const refusal = check_request_head(msg, shared.hosts, shared.tls != nullptr)) {
     close = refusal->close;
     co_return text_response(refusal->status, std::string(refusal->reason) + "\n");
   }
   if(auto local = answer_locally(msg, raw_target, shared))
     co_return std::move(*local);
-  if(is_sign_in_path(std::string_view(raw_target).substr(0, raw_target.find('?'))))
+  if(is_sign_in_path(raw_target.substr(0, raw_target.find('?'))))
     co_return co_await answer_sign_in_request(parser, body, shared, principal);
   auto target = core::url_target::parse(raw_target);
   if(! target)
@@ -569,7 +568,7 @@ answer(http::request_parser<http::buffer_body>& parser, socket_request_body<Stre
 
 template<class Stream>
 asio::awaitable<void>
-serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const std::string& peer)
+serve_connection(responder<Stream>& out, shared_state& shared, loop_state& loop, const std::string& peer)
 {
   auto const& config = shared.config;
   beast::flat_buffer buffer;
@@ -580,14 +579,14 @@ serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const s
 
     if(shared.stopping)
       break;
-    if(auto ec = co_await read_request_head(stream, buffer, parser, config, loop)) {
+    if(auto ec = co_await read_request_head(out.stream, out.deadline, buffer, parser, config)) {
       if(ec.category() == make_error_code(http::error::end_of_stream).category() &&
          ec != http::error::end_of_stream && ec != http::error::partial_message) {
         // Malformed request: say so, then close.
         auto bad = ec == http::error::header_limit
                      ? text_response(http::status::request_header_fields_too_large, "request header too large\n")
                      : text_response(http::status::bad_request, "bad request: " + ec.message() + "\n");
-        co_await write_response(stream, bad, 11, false, false, shared.tls, config.read_timeout);
+        co_await write_response(out, bad, 11, false, false);
       }
       break;
     }
@@ -595,7 +594,7 @@ serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const s
     auto& msg = parser.get();
     bool const head = msg.method() == http::verb::head;
     bool keep_alive = msg.keep_alive();
-    socket_request_body<Stream> body(stream, buffer, parser, config.read_timeout,
+    socket_request_body<Stream> body(out.stream, out.deadline, buffer, parser, config.read_timeout,
                                      beast::iequals(msg[http::field::expect], "100-continue"));
     bool close = false;
     std::string principal = "-";
@@ -605,8 +604,7 @@ serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const s
     if(shared.stopping)
       keep_alive = false;
     auto const status = response.status;
-    auto [wec, sent] = co_await write_response(stream, response, msg.version(), keep_alive, head,
-                                               shared.tls != nullptr, config.read_timeout);
+    auto [wec, sent] = co_await write_response(out, response, msg.version(), keep_alive, head);
     auto const micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - started).count();
     auto const code = static_cast<unsigned>(status);
@@ -625,11 +623,11 @@ serve_connection(Stream& stream, shared_state& shared, loop_state& loop, const s
 // A connection over the limit: answered without reading its request.
 template<class Stream>
 asio::awaitable<void>
-refuse_connection(Stream& stream, shared_state& shared)
+refuse_connection(responder<Stream>& out)
 {
   auto r = text_response(http::status::service_unavailable, "too many connections; try again shortly\n");
   r.headers.set(http::field::retry_after, "1");
-  co_await write_response(stream, r, 11, false, false, shared.tls != nullptr, shared.config.read_timeout);
+  co_await write_response(out, r, 11, false, false);
 }
 
 // After our half-close, reads and drops what the client still sends, until
@@ -637,16 +635,56 @@ refuse_connection(Stream& stream, shared_state& shared)
 // sends a reset, and a reset can destroy our last answer in the client's
 // buffer before it was read.
 asio::awaitable<void>
-linger_before_close(beast::tcp_stream& stream)
+linger_before_close(tcp::socket& socket, io_deadline& deadline)
 {
-  stream.expires_after(close_linger);
+  auto const scope = deadline.within(close_linger);
   std::array<char, 4096> scratch;
   std::uint64_t dropped = 0;
   while(dropped < drain_bytes_max) {
-    auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), asio::as_tuple(use_awaitable));
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(scratch), asio::as_tuple(use_awaitable));
     if(ec)
       break;
     dropped += n;
+  }
+}
+
+// Serves (or refuses) one connection on `stream`, whose lowest layer is
+// `socket`: the deadline is registered with the loop while it lives, so
+// that shutdown can wake the connection if it is idle.
+template<class Stream>
+asio::awaitable<void>
+run_stream(Stream& stream, tcp::socket& socket, shared_state& shared, loop_state& loop, bool refuse,
+           const std::string& peer)
+{
+  io_deadline deadline(socket);
+  loop.connections.insert(&deadline);
+  struct unregister {
+    loop_state& loop;
+    io_deadline* deadline;
+    ~unregister() { loop.connections.erase(deadline); }
+  } const registered{loop, &deadline};
+  responder<Stream> out{stream, deadline, shared.config.read_timeout, shared.tls != nullptr, {}};
+  error_code ignored;
+  if constexpr(std::is_same_v<Stream, tcp::socket>) {
+    if(refuse)
+      co_await refuse_connection(out);
+    else
+      co_await serve_connection(out, shared, loop, peer);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    co_await linger_before_close(socket, deadline);
+  } else {
+    {
+      auto const scope = deadline.within(shared.config.read_timeout);
+      auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(use_awaitable));
+      if(ec)
+        co_return;
+    }
+    if(refuse)
+      co_await refuse_connection(out);
+    else
+      co_await serve_connection(out, shared, loop, peer);
+    auto const scope = deadline.within(shared.config.read_timeout);
+    co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
   }
 }
 
@@ -660,26 +698,11 @@ run_connection(tcp::socket socket, shared_state& shared, loop_state& loop, bool 
   error_code ignored;
   auto const endpoint = socket.remote_endpoint(ignored);
   std::string const peer = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-  beast::tcp_stream tcp_stream(std::move(socket));
   if(shared.tls) {
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *shared.tls);
-    beast::get_lowest_layer(stream).expires_after(shared.config.read_timeout);
-    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(use_awaitable));
-    if(! ec) {
-      if(refuse)
-        co_await refuse_connection(stream, shared);
-      else
-        co_await serve_connection(stream, shared, loop, peer);
-      beast::get_lowest_layer(stream).expires_after(shared.config.read_timeout);
-      co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
-    }
+    beast::ssl_stream<tcp::socket> stream(std::move(socket), *shared.tls);
+    co_await run_stream(stream, beast::get_lowest_layer(stream), shared, loop, refuse, peer);
   } else {
-    if(refuse)
-      co_await refuse_connection(tcp_stream, shared);
-    else
-      co_await serve_connection(tcp_stream, shared, loop, peer);
-    tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    co_await linger_before_close(tcp_stream);
+    co_await run_stream(socket, socket, shared, loop, refuse, peer);
   }
   if(! refuse)
     --shared.metrics.connections_open;
@@ -825,8 +848,9 @@ shut_down_on_signal(asio::signal_set& signals, asio::steady_timer& timer, tcp::a
     acceptor.close(ignored);
     for(auto& l : loops)
       asio::post(l->ioc, [&loop = *l] {
-        for(auto* s : loop.idle)
-          s->cancel();
+        for(auto* c : loop.connections)
+          if(c->idle)
+            c->wake();
       });
     auto const deadline = std::chrono::steady_clock::now() + shared.config.shutdown_timeout;
     asio::co_spawn(

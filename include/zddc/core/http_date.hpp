@@ -122,12 +122,24 @@ format_http_date(time_point t)
   year_month_day const ymd(day);
   hh_mm_ss const hms(secs - day);
   weekday const wd(day);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02d:%02d:%02d GMT",
-                detail::short_days[wd.c_encoding()].data(), unsigned(ymd.day()),
-                detail::months[unsigned(ymd.month()) - 1].data(), int(ymd.year()),
-                int(hms.hours().count()), int(hms.minutes().count()), int(hms.seconds().count()));
-  return buf;
+  // IMF-fixdate is fixed-width: written digit by digit (snprintf was a
+  // visible share of answering a conditional GET). A 64-bit nanosecond
+  // time point lies within the years 1677-2262: always four digits.
+  std::string out = "Ddd, 00 Mmm 0000 00:00:00 GMT";
+  auto const two = [&](std::size_t at, unsigned v) {
+    out[at] = static_cast<char>('0' + v / 10);
+    out[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  out.replace(0, 3, detail::short_days[wd.c_encoding()]);
+  two(5, unsigned(ymd.day()));
+  out.replace(8, 3, detail::months[unsigned(ymd.month()) - 1]);
+  auto const year = static_cast<unsigned>(int(ymd.year()));
+  two(12, year / 100);
+  two(14, year % 100);
+  two(17, static_cast<unsigned>(hms.hours().count()));
+  two(20, static_cast<unsigned>(hms.minutes().count()));
+  two(23, static_cast<unsigned>(hms.seconds().count()));
+  return out;
 }
 
 inline std::optional<time_point>
