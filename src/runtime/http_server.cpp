@@ -545,7 +545,9 @@ answer(http::request_parser<http::buffer_body>& parser, socket_request_body<Stre
   core::request req;
   req.method = msg.method();
   req.target = std::move(*target);
-  req.headers = static_cast<const http::fields&>(msg);
+  // Moved, not copied: nothing reads the parser's fields after this (the
+  // parser itself only appends a chunked body's trailers to them).
+  req.headers = std::move(static_cast<http::fields&>(msg));
   req.body = parser.is_done() ? nullptr : &body;
   auto const who = shared.authenticate(req.headers);
   if(who) {
@@ -558,11 +560,11 @@ answer(http::request_parser<http::buffer_body>& parser, socket_request_body<Stre
   try {
     response = co_await loop.role(req, who ? &who->who : nullptr);
   } catch(const std::exception& e) {
-    log(log_level::error, "request failed", {{"path", raw_target}, {"error", e.what()}});
+    log(log_level::error, "request failed", {{"path", req.target.str()}, {"error", e.what()}});
     response = text_response(http::status::internal_server_error, "internal error\n");
   }
   --shared.metrics.requests_in_flight;
-  offer_credentials(response, req.method, req.headers, raw_target, shared.sign_in);
+  offer_credentials(response, req.method, req.headers, req.target.str(), shared.sign_in);
   co_return response;
 }
 
@@ -590,10 +592,16 @@ serve_connection(responder<Stream>& out, shared_state& shared, loop_state& loop,
       }
       break;
     }
-    auto const started = std::chrono::steady_clock::now();
     auto& msg = parser.get();
     bool const head = msg.method() == http::verb::head;
     bool keep_alive = msg.keep_alive();
+    auto const method = msg.method();
+    auto const version = msg.version();
+    // The access line's fields, taken before the role has the request's
+    // fields (and so its target), and only when the line will be written.
+    bool const logged = log_enabled(log_level::info);
+    auto const started = logged ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    std::string const logged_path = logged ? log_path(msg.target()) : std::string();
     socket_request_body<Stream> body(out.stream, out.deadline, buffer, parser, config.read_timeout,
                                      beast::iequals(msg[http::field::expect], "100-continue"));
     bool close = false;
@@ -603,18 +611,21 @@ serve_connection(responder<Stream>& out, shared_state& shared, loop_state& loop,
       keep_alive = false; // unread body bytes would be taken for the next request
     if(shared.stopping)
       keep_alive = false;
+    if(version < 11 && ! head && std::holds_alternative<std::unique_ptr<core::body_stream>>(response.body))
+      keep_alive = false; // an HTTP/1.0 client gets it unchunked, ended by our close (write_response)
     auto const status = response.status;
-    auto [wec, sent] = co_await write_response(out, response, msg.version(), keep_alive, head);
-    auto const micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - started).count();
+    auto [wec, sent] = co_await write_response(out, response, version, keep_alive, head);
     auto const code = static_cast<unsigned>(status);
     ++shared.metrics.requests[std::min<unsigned>(code / 100, 5)];
     shared.metrics.response_bytes += sent;
-    if(log_enabled(log_level::info))
+    if(logged) {
+      auto const micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - started).count();
       log(log_level::info, "request",
-          {{"method", std::string(http::to_string(msg.method()))}, {"path", log_path(msg.target())},
+          {{"method", std::string(http::to_string(method))}, {"path", logged_path},
            {"status", code}, {"bytes", sent}, {"duration_ms", micros / 1000.0}, {"peer", peer},
            {"principal", principal}});
+    }
     if(wec || ! keep_alive)
       break;
   }

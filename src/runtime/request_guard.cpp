@@ -29,10 +29,35 @@ lower(std::string_view s)
   return out;
 }
 
+// Whether `host` is an IPv4 address written as its canonical form is:
+// four decimal parts of 0-255, without leading zeros.
+bool
+is_canonical_ipv4(std::string_view host)
+{
+  int parts = 0;
+  while(parts < 4) {
+    unsigned value = 0;
+    auto const [end, ec] = std::from_chars(host.data(), host.data() + host.size(), value);
+    auto const digits = static_cast<std::size_t>(end - host.data());
+    if(ec != std::errc() || value > 255 || digits == 0 || (digits > 1 && host.front() == '0') ||
+       ! std::all_of(host.data(), end, [](char c) { return c >= '0' && c <= '9'; }))
+      return false;
+    host.remove_prefix(digits);
+    if(++parts < 4) {
+      if(! host.starts_with('.'))
+        return false;
+      host.remove_prefix(1);
+    }
+  }
+  return host.empty();
+}
+
 // An IP literal in canonical form (IPv6 in brackets), or nullopt.
 std::optional<std::string>
 canonical_ip(std::string_view host)
 {
+  if(is_canonical_ipv4(host))
+    return std::string(host); // the common Host: 127.0.0.1:8080; no round trip through inet_ntop
   boost::system::error_code ec;
   if(host.size() > 2 && host.front() == '[' && host.back() == ']') {
     auto const a = boost::asio::ip::make_address_v6(std::string(host.substr(1, host.size() - 2)), ec);

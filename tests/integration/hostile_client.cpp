@@ -261,6 +261,29 @@ TEST_F(hostile_client, a_chunked_body_still_writes_and_keeps_the_connection)
   EXPECT_EQ(responses[1].body, "hello world");
 }
 
+TEST_F(hostile_client, a_body_made_as_it_goes_reaches_an_http_1_0_client_unchunked_and_ends_with_the_connection)
+{
+  // HTTP/1.0 knows no chunked coding: such a body ends where the connection does.
+  auto d = start();
+  auto const [bytes, closed] = [&] {
+    raw_socket s(d.port());
+    s.send("GET /?tree HTTP/1.0\r\n" + host_line(d.port()) + "Connection: keep-alive\r\n\r\n");
+    return s.read_until_close(5s);
+  }();
+  EXPECT_TRUE(closed);
+  auto const end_of_head = bytes.find("\r\n\r\n");
+  ASSERT_NE(end_of_head, std::string::npos) << bytes;
+  auto const head = bytes.substr(0, end_of_head);
+  auto const body = bytes.substr(end_of_head + 4);
+  EXPECT_TRUE(head.starts_with("HTTP/1.0 200 OK\r\n")) << head;
+  EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_EQ(head.find("keep-alive"), std::string::npos) << head;
+  EXPECT_TRUE(body.starts_with("{\"path\":\"/\",\"tree\":")) << body;
+  EXPECT_NE(body.find("\"path\":\"/Docs/\""), std::string::npos) << body;
+  EXPECT_EQ(body.find("\r\n0\r\n"), std::string::npos) << body; // no chunk framing in the bytes
+}
+
 TEST_F(hostile_client, a_header_over_16_kib_in_all_answers_431_and_closes)
 {
   auto d = start();

@@ -65,6 +65,13 @@ TEST(request_guard, authorities_parse_lower_cased_with_optional_port)
   EXPECT_EQ(at("127.0.0.1:0"), (authority{"127.0.0.1", 0}));
   EXPECT_EQ(at("[::1]:8080"), (authority{"[::1]", 8080}));
   EXPECT_EQ(at("[0:0::1]"), (authority{"[::1]", std::nullopt})); // canonical IPv6
+  EXPECT_EQ(at("255.255.255.255:1"), (authority{"255.255.255.255", 1}));
+  EXPECT_EQ(at("10.0.0.5"), (authority{"10.0.0.5", std::nullopt}));
+  // Not IPv4 addresses, so names (which no allowlist entry for an address matches).
+  EXPECT_EQ(at("127.000.0.1"), (authority{"127.000.0.1", std::nullopt}));
+  EXPECT_EQ(at("256.0.0.1"), (authority{"256.0.0.1", std::nullopt}));
+  EXPECT_EQ(at("1.2.3"), (authority{"1.2.3", std::nullopt}));
+  EXPECT_EQ(at("1.2.3.4.5"), (authority{"1.2.3.4.5", std::nullopt}));
   EXPECT_EQ(at("host:"), (authority{"host", std::nullopt}));     // RFC 3986: an empty port is none
   for(auto bad : {"", ":80", "a b", "evil.com/x", "user@host", "host:port", "host:99999", "::1", "[::1", "[::1]x",
                   "[nonsense]", "host:80:80", "h\xC3\xA9"})
