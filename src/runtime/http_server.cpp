@@ -315,9 +315,8 @@ send_file(responder<tcp::socket>& out, int fd, std::uint64_t offset, std::uint64
   co_return std::pair{error_code(), sent};
 }
 
-// Reads `length` bytes of `slice` from `offset` into `to`; fails when the
-// file ends first.
-inline result<std::size_t>
+// Fills `to` from the file at `offset`; fails when the file ends first.
+result<std::size_t>
 read_exactly(const posix_filesystem::reader_type& reader, std::uint64_t offset, std::span<std::byte> to)
 {
   std::size_t got = 0;
