@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string>
+#include <string_view>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -102,10 +103,12 @@ public:
     }
     ::close(fd);
     auto const line = wait_for_log("msg=listening", 20s);
-    auto const at = line.find("url=http://127.0.0.1:");
+    constexpr std::string_view host = "://127.0.0.1:"; // after url=http or url=https
+    auto const url = line.find("url=http");
+    auto const at = url == std::string::npos ? url : line.find(host, url);
     if(at == std::string::npos)
       throw std::runtime_error("daemon did not start: " + log());
-    port_ = static_cast<std::uint16_t>(std::stoi(line.substr(at + 21)));
+    port_ = static_cast<std::uint16_t>(std::stoi(line.substr(at + host.size())));
   }
 
   ~daemon_process()

@@ -5,7 +5,12 @@
 // daemon and stays well under 10 s.
 #include "harness.hpp"
 
+#include "../support/test_certificate.hpp"
+
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -282,6 +287,61 @@ TEST_F(hostile_client, a_body_made_as_it_goes_reaches_an_http_1_0_client_unchunk
   EXPECT_TRUE(body.starts_with("{\"path\":\"/\",\"tree\":")) << body;
   EXPECT_NE(body.find("\"path\":\"/Docs/\""), std::string::npos) << body;
   EXPECT_EQ(body.find("\r\n0\r\n"), std::string::npos) << body; // no chunk framing in the bytes
+}
+
+TEST_F(hostile_client, over_tls_a_file_a_304_and_a_chunked_tree_share_one_connection_each_with_hsts)
+{
+  namespace asio = boost::asio;
+  auto const cert = test_support::make_self_signed("IP:127.0.0.1");
+  spit(dir_.path() / "cert.pem", cert.cert_pem);
+  spit(dir_.path() / "key.pem", cert.key_pem);
+  std::string big(200 * 1024, '\0'); // over 64 KiB: sent in pieces, as TLS cannot sendfile
+  for(std::size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>('a' + i % 26);
+  spit(root() / "big.txt", big);
+  auto d = start({"--tls-cert", (dir_.path() / "cert.pem").string(), "--tls-key", (dir_.path() / "key.pem").string()});
+
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tls.add_certificate_authority(asio::buffer(cert.cert_pem));
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  asio::ssl::stream<asio::ip::tcp::socket> stream(io, tls);
+  stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), d.port()});
+  stream.handshake(asio::ssl::stream_base::client);
+  beast::flat_buffer buffer;
+  auto const ask = [&](std::string_view target, std::string_view extra = {}) {
+    auto const request = "GET " + std::string(target) + " HTTP/1.1\r\n" + host_line(d.port()) + std::string(extra) + "\r\n";
+    asio::write(stream, asio::buffer(request));
+    http::response<http::string_body> r;
+    http::read(stream, buffer, r);
+    EXPECT_EQ(r[http::field::strict_transport_security], "max-age=31536000") << target;
+    EXPECT_EQ(r["X-Content-Type-Options"], "nosniff") << target;
+    return r;
+  };
+
+  auto const file = ask("/victim.txt");
+  EXPECT_EQ(file.result(), http::status::ok);
+  EXPECT_EQ(file.body(), "precious");
+  auto const etag = std::string(file[http::field::etag]);
+  ASSERT_FALSE(etag.empty());
+
+  auto const again = ask("/victim.txt", "If-None-Match: " + etag + "\r\n");
+  EXPECT_EQ(again.result(), http::status::not_modified);
+  EXPECT_TRUE(again.body().empty());
+
+  auto const tree = ask("/?tree");
+  EXPECT_EQ(tree.result(), http::status::ok);
+  EXPECT_TRUE(tree.chunked());
+  EXPECT_TRUE(tree.body().starts_with("{\"path\":\"/\",\"tree\":")) << tree.body();
+  EXPECT_NE(tree.body().find("\"path\":\"/Docs/\""), std::string::npos) << tree.body();
+  EXPECT_TRUE(tree.keep_alive());
+
+  auto const large = ask("/big.txt");
+  EXPECT_EQ(large.result(), http::status::ok);
+  EXPECT_TRUE(large.body() == big) << large.body().size() << " bytes";
+
+  auto const last = ask("/Docs/spec.txt"); // still the same connection
+  EXPECT_EQ(last.body(), "spec");
 }
 
 TEST_F(hostile_client, a_header_over_16_kib_in_all_answers_431_and_closes)
