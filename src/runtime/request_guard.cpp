@@ -39,8 +39,8 @@ is_canonical_ipv4(std::string_view host)
     unsigned value = 0;
     auto const [end, ec] = std::from_chars(host.data(), host.data() + host.size(), value);
     auto const digits = static_cast<std::size_t>(end - host.data());
-    if(ec != std::errc() || value > 255 || digits == 0 || (digits > 1 && host.front() == '0') ||
-       ! std::all_of(host.data(), end, [](char c) { return c >= '0' && c <= '9'; }))
+    // from_chars reads decimal digits only (no sign, no spaces).
+    if(ec != std::errc() || value > 255 || (digits > 1 && host.front() == '0'))
       return false;
     host.remove_prefix(digits);
     if(++parts < 4) {

@@ -95,8 +95,7 @@ TEST(response_head, what_is_written_parses_back_to_what_was_meant)
   f.set(http::field::etag, "\"0823f6a2\"");
   f.set(http::field::cache_control, "no-cache");
   auto const h = head_of(http::status::partial_content, f, body_framing::bytes(7), {11, false, false});
-  http::response_parser<http::empty_body> p;
-  p.skip(true);
+  http::response_parser<http::empty_body> p; // not eager: it stops at the end of the head
   boost::system::error_code ec;
   p.put(boost::asio::buffer(h), ec);
   ASSERT_FALSE(ec) << ec.message();
