@@ -2,7 +2,8 @@
 # compare against, a temporary directory and everything started in it
 # stopped on exit, pinning servers and clients apart, waiting on a
 # condition, and nginx serving a tree. Sets, for the caller: $work, $pids,
-# $nginx_bin, $server_pin, $client_pin, $pinning and (bench_nginx) $nginx_port.
+# $nginx_bin, $server_pin, $client_pin, $pinning and (bench_nginx) $nginx_port
+# and $nginx_pid.
 
 # Installs the Debian packages named (apt-get, as root) when any command
 # before `--` is missing: `bench_install cmd... -- package...`.
@@ -73,7 +74,7 @@ wait_for() {
 
 # Starts nginx (foreground, pinned like a server, logs and pid in $work)
 # over ROOT on a free loopback port: `bench_nginx ROOT WORKERS [SERVER DIRECTIVES]`.
-# Sets $nginx_port.
+# Sets $nginx_port and $nginx_pid (the master; its workers are its children).
 bench_nginx() {
   local root=$1 workers=$2 directives=${3:-} nginx_user="" port pid
   nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
@@ -118,7 +119,7 @@ EOF
     wait_for nginx_up || true
     if kill -0 "$pid" 2>/dev/null; then
       pids+=("$pid")
-      nginx_port=$port
+      nginx_port=$port nginx_pid=$pid
       return 0
     fi
     wait "$pid" 2>/dev/null || true # lost the port to someone else: another one
@@ -174,6 +175,18 @@ bench_zddc_port() {
 bench_stop() {
   kill -TERM "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
+}
+
+# The user and system CPU, in clock ticks, the processes PID... and their
+# children have used so far: "user system". `bench_cpu_ticks PID...`.
+bench_cpu_ticks() {
+  local p all=()
+  for p in "$@"; do
+    all+=("$p")
+    mapfile -t -O "${#all[@]}" all < <(pgrep -P "$p" || true)
+  done
+  for p in "${all[@]}"; do cat "/proc/$p/stat" 2>/dev/null || true; done |
+    sed -E 's/^.*\) //' | awk '{ u += $12; s += $13 } END { print u + 0, s + 0 }'
 }
 
 # The median of the numbers on stdin, one a line.

@@ -3,7 +3,10 @@
 # peer's, their ratio and the goal it is held to.
 #   - nginx, over the same files: GET of a 4 KiB file, the same GET answered
 #     304 (If-None-Match: its ETag), a JSON listing of a 50-entry directory
-#     (nginx: autoindex_format json), all in req/s from wrk; GET of a 1 GiB
+#     (nginx: autoindex_format json), all in req/s from wrk, and the server's
+#     user and system CPU per request over each wrk run (its processes'
+#     utime and stime over the requests wrk counted: the rate moves with
+#     whatever else the host runs, the user CPU much less); GET of a 1 GiB
 #     file and a 256 MiB range from its middle, in MiB/s from curl.
 #   - rclone sync (and wget --mirror) from nginx's autoindex, beside a zddc
 #     mirror daemon walking a zddc master: the bundled fixture mirrored cold
@@ -120,27 +123,48 @@ for side in nginx zddc; do
   etag_of[$side]=$tag
 done
 
-# req/s of one wrk run of DURATION (a later -dN wins); notes errors: `wrk_rate URL [WRK ARGS]`.
+# One wrk run of DURATION (a later -dN wins) against the server PID, noting
+# errors; prints "req/s user-µs/request system-µs/request": `wrk_rate PID URL [WRK ARGS]`.
+clock_hz=$(getconf CLK_TCK)
 wrk_rate() {
-  local url=$1 out
-  shift
+  local pid=$1 url=$2 out before after
+  shift 2
+  before=$(bench_cpu_ticks "$pid")
   out=$("${client_pin[@]}" wrk -t1 -c"$connections" -d"${duration}s" "$@" "$url" || true)
+  after=$(bench_cpu_ticks "$pid")
   if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
     problem "wrk $* $url: $(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | paste -sd';')"
   fi
-  awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out"
+  awk -v before="$before" -v after="$after" -v hz="$clock_hz" '
+    / requests in / { n = $1 }
+    /^Requests\/sec:/ { rate = $2 }
+    END {
+      split(before, b, " "); split(after, a, " ")
+      us = n > 0 ? 1e6 / hz / n : 0
+      printf "%.0f %.3f %.3f\n", rate, (a[1] - b[1]) * us, (a[2] - b[2]) * us
+    }' <<<"$out"
 }
 small_run() { # small_run SIDE: one run of the three figures
-  local side=$1 base
-  base=url_$side
-  add "get $side" "$(wrk_rate "${!base}/files/4KiB.pdf" "${@:2}")"
-  add "304 $side" "$(wrk_rate "${!base}/files/4KiB.pdf" -H "If-None-Match: ${etag_of[$side]}" "${@:2}")"
-  add "json $side" "$(wrk_rate "${!base}/dir/" -H 'Accept: application/json' "${@:2}")"
+  local side=$1 base pid figure rate user sys
+  base=url_$side pid=${side}_pid
+  for figure in get 304 json; do
+    case $figure in
+      get) set -- "${!base}/files/4KiB.pdf" ;;
+      304) set -- "${!base}/files/4KiB.pdf" -H "If-None-Match: ${etag_of[$side]}" ;;
+      json) set -- "${!base}/dir/" -H 'Accept: application/json' ;;
+    esac
+    read -r rate user sys < <(wrk_rate "${!pid}" "$@" "${wrk_extra[@]}")
+    add "$figure $side" "$rate"
+    add "$figure-user $side" "$user"
+    add "$figure-sys $side" "$sys"
+  done
 }
+wrk_extra=(-d1s)
 for side in nginx zddc; do # warm-up, untimed
-  small_run "$side" -d1s
-  unset "vals[get $side]" "vals[304 $side]" "vals[json $side]"
+  small_run "$side"
 done
+vals=()
+wrk_extra=()
 for ((run = 1; run <= runs; run++)); do
   for side in nginx zddc; do
     echo "bench-peers: wrk run $run/$runs, $side" >&2
@@ -157,7 +181,8 @@ curl_mibs() {
   [[ $code == "$want" && $size == "$bytes" ]] || problem "GET $url ${*:4}: $code, $size bytes (wanted $want, $bytes)"
   awk -v s="$speed" 'BEGIN { printf "%.0f", s / 1048576 }'
 }
-slice=$((256 << 20))
+slice=$((256 << 20)) # or a quarter of a smaller file
+((slice <= big_bytes / 4)) || slice=$((big_bytes / 4))
 from=$(((big_bytes - slice) / 2))
 range=$from-$((from + slice - 1))
 for ((run = 0; run <= runs; run++)); do # run 0: warm-up, untimed
@@ -279,7 +304,7 @@ mirror_runs ext4 "$www/fixture" /fixture/ "$work/dest"
 mirror_runs tmpfs "$shm/fixture" /shm/ "$shm/dest"
 
 # --- the table ------------------------------------------------------------------------------------------------
-# row FIGURE PEER-LABEL KEY UNIT RATIO GOAL: UNIT rps|mibs|ns|kib; RATIO
+# row FIGURE PEER-LABEL KEY UNIT RATIO GOAL: UNIT rps|mibs|ns|kib|us; RATIO
 # z/p (zddc over the peer), p/z (the peer over zddc) or -.
 row() {
   local figure=$1 peer=$2 key=$3 unit=$4 ratio=$5 goal=$6 p="" z
@@ -291,6 +316,7 @@ row() {
       if (u == "ns") return v < 1e8 ? sprintf("%.1f ms", v / 1e6) : sprintf("%.3f s", v / 1e9)
       if (u == "kib") return sprintf("%.1f MiB", v / 1024)
       if (u == "mibs") return sprintf("%d MiB/s", v)
+      if (u == "us") return sprintf("%.2f µs", v)
       return sprintf("%d req/s", v)
     }
     BEGIN {
@@ -307,6 +333,10 @@ echo "|---|---|---|---|---|"
 row "GET 4 KiB file" nginx get rps z/p ">= 1.0"
 row "GET 4 KiB file, 304 (If-None-Match)" nginx 304 rps z/p ">= 1.0"
 row "JSON listing, $dir_entries entries" nginx json rps z/p ">= 3.0"
+for figure in "get:GET 4 KiB file" "304:GET 4 KiB file, 304" "json:JSON listing"; do
+  row "${figure#*:}: user CPU per request" nginx "${figure%%:*}-user" us p/z "-"
+  row "${figure#*:}: system CPU per request" nginx "${figure%%:*}-sys" us p/z "-"
+done
 for fs in ext4 tmpfs; do
   for phase in cold warm; do
     row "$phase mirror of the fixture, $fs" rclone "$phase-$fs" ns p/z ">= 2"
@@ -314,7 +344,7 @@ for fs in ext4 tmpfs; do
   done
 done
 row "GET $big_mib MiB file" nginx big mibs z/p "-"
-row "GET 256 MiB range from its middle" nginx range mibs z/p "-"
+row "GET $((slice >> 20)) MiB range from its middle" nginx range mibs z/p "-"
 row "PUT $big_mib MiB file" - put mibs - "-"
 row "daemon VmHWM after GET of $big_mib MiB" - hwm-get kib - "<= 32 MiB"
 row "daemon VmHWM after PUT of $big_mib MiB" - hwm-put kib - "<= 32 MiB"
@@ -325,7 +355,7 @@ echo "Run: $cores cores ($(lscpu 2>/dev/null | sed -nE 's/^Model name: +//p')), 
   "zddc $("$zddc" --version | cut -d' ' -f2) ($build, --threads 1 --no-auth --log-level warn, --mirror-parallel $parallel; a warm walk: $warm_requests request(s));" \
   "$("$nginx_bin" -v 2>&1 | sed 's/.*: //') (1 worker, sendfile on, access_log off); $(rclone version 2>/dev/null | head -1)" \
   "(--transfers/--checkers $parallel); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $(wget --version | head -1 | cut -d' ' -f1-3);" \
-  "ext4: $(df --output=fstype "$work" | tail -1) $work, tmpfs: $shm. Ratios: req/s and MiB/s zddc/nginx, mirror seconds peer/zddc."
+  "ext4: $(df --output=fstype "$work" | tail -1) $work, tmpfs: $shm. Ratios: req/s and MiB/s zddc/nginx, CPU and mirror seconds peer/zddc."
 if [[ -s $work/problems ]]; then
   echo
   echo "Problems seen:"
