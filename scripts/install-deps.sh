@@ -9,6 +9,7 @@ packages=(
   libboost-program-options1.81-dev
   libssl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libarchive-dev  # the ZIP downloads (core/zip_stream.hpp)
+  libgoogle-perftools-dev  # tcmalloc, the daemon's allocator outside sanitizer builds
   prometheus  # promtool, which checks the metrics' exposition format in the tests
   chromium chromium-driver python3-selenium  # the browser tests (tests/browser/)
 )
