@@ -17,10 +17,11 @@
 # that started it to its last file); wget and rclone by the wall time of
 # their process. Everything started here is stopped on exit.
 #
-# Durability is not free: the mirror syncs its filesystem twice per batch
-# of up to 32 files (on the event loop's thread), wget and rclone sync nothing. On a busy or
-# slow disk that decides the cold walk; TMPDIR=/dev/shm (every tree on
-# tmpfs, where fsync costs nothing) shows the rest.
+# The mirror syncs its filesystem once per batch of up to 32 files (on the
+# event loop's thread); wget and rclone sync nothing. On a slow disk that
+# can decide the cold walk (on the 2-core VM of README's Benchmarks it does
+# not: file creation does); TMPDIR=/dev/shm (every tree on tmpfs, where
+# fsync costs nothing) shows the rest.
 #
 #   scripts/bench-mirror.sh      (RUNS=3 PARALLEL=4 BUILD=build/release TMPDIR=/tmp)
 set -euo pipefail
