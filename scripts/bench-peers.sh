@@ -144,8 +144,8 @@ wrk_rate() {
       printf "%.0f %.3f %.3f\n", rate, (a[1] - b[1]) * us, (a[2] - b[2]) * us
     }' <<<"$out"
 }
-small_run() { # small_run SIDE: one run of the three figures
-  local side=$1 base pid figure rate user sys
+small_run() { # small_run SIDE [WRK ARGS]: one run of the three figures
+  local side=$1 base pid figure rate user sys extra=("${@:2}")
   base=url_$side pid=${side}_pid
   for figure in get 304 json; do
     case $figure in
@@ -153,18 +153,16 @@ small_run() { # small_run SIDE: one run of the three figures
       304) set -- "${!base}/files/4KiB.pdf" -H "If-None-Match: ${etag_of[$side]}" ;;
       json) set -- "${!base}/dir/" -H 'Accept: application/json' ;;
     esac
-    read -r rate user sys < <(wrk_rate "${!pid}" "$@" "${wrk_extra[@]}")
+    read -r rate user sys < <(wrk_rate "${!pid}" "$@" "${extra[@]}")
     add "$figure $side" "$rate"
     add "$figure-user $side" "$user"
     add "$figure-sys $side" "$sys"
   done
 }
-wrk_extra=(-d1s)
 for side in nginx zddc; do # warm-up, untimed
-  small_run "$side"
+  small_run "$side" -d1s
 done
 vals=()
-wrk_extra=()
 for ((run = 1; run <= runs; run++)); do
   for side in nginx zddc; do
     echo "bench-peers: wrk run $run/$runs, $side" >&2
