@@ -6,6 +6,8 @@
 #include "runtime/response_head.hpp"
 #include "runtime/sign_in.hpp"
 
+#include <zddc/core/field_lookup.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -139,6 +141,14 @@ struct loop_state {
     role = nullptr;
   }
 };
+
+// Whether the client waits for `100 Continue` before sending the body.
+bool
+is_expect_continue(const http::fields& head)
+{
+  auto const expect = core::find_field(head, http::field::expect);
+  return expect != head.end() && beast::iequals(expect->value(), "100-continue");
+}
 
 // A request body pulled from the connection through the parser.
 template<class Stream>
@@ -470,7 +480,7 @@ answer_locally(const request_head& msg, std::string_view target, shared_state& s
                          "application/json");
   if(! shared.config.metrics_public && ! shared.authenticate(msg)) {
     auto r = text_response(http::status::unauthorized, "authentication required\n");
-    r.headers.set(http::field::www_authenticate, msg.count(http::field::authorization)
+    r.headers.set(http::field::www_authenticate, core::count_field(msg, http::field::authorization)
                                                    ? R"(Bearer realm="zddc", error="invalid_token")"
                                                    : R"(Bearer realm="zddc")");
     offer_credentials(r, msg.method(), msg, target, shared.sign_in);
@@ -602,7 +612,7 @@ serve_connection(responder<Stream>& out, shared_state& shared, loop_state& loop,
     auto const started = logged ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     std::string const logged_path = logged ? log_path(msg.target()) : std::string();
     socket_request_body<Stream> body(out.stream, out.deadline, buffer, parser, config.read_timeout,
-                                     beast::iequals(msg[http::field::expect], "100-continue"));
+                                     is_expect_continue(msg));
     bool close = false;
     std::string principal = "-";
     auto response = co_await answer(parser, body, shared, loop, close, principal);

@@ -1,5 +1,7 @@
 #include "runtime/request_guard.hpp"
 
+#include <zddc/core/field_lookup.hpp>
+
 #include <openssl/crypto.h>
 
 #include <boost/asio/ip/address.hpp>
@@ -72,10 +74,10 @@ canonical_ip(std::string_view host)
 std::optional<std::string_view>
 single_field(const request_head& head, http::field f, std::size_t& count)
 {
-  count = head.count(f);
+  count = core::count_field(head, f);
   if(count != 1)
     return std::nullopt;
-  return std::string_view(head.find(f)->value());
+  return std::string_view(core::find_field(head, f)->value());
 }
 
 constexpr edge_refusal bad_framing{http::status::bad_request,
@@ -161,7 +163,7 @@ check_framing(const request_head& head)
   if(count == 0)
     return std::nullopt;
   if(! te || ! boost::beast::iequals(*te, "chunked") || head.version() < 11 ||
-     head.count(http::field::content_length) != 0)
+     core::count_field(head, http::field::content_length) != 0)
     return bad_framing;
   return std::nullopt;
 }
@@ -185,12 +187,12 @@ check_host(const request_head& head, const host_allowlist& hosts)
 std::optional<edge_refusal>
 check_origin(const request_head& head, bool tls)
 {
-  if(is_safe_method(head.method()) || head.count(http::field::origin) == 0)
+  if(is_safe_method(head.method()) || core::count_field(head, http::field::origin) == 0)
     return std::nullopt;
   constexpr edge_refusal cross_origin{http::status::forbidden, "forbidden: a write from another origin", false};
   std::size_t count = 0;
   auto const origin = single_field(head, http::field::origin, count);
-  auto const host_value = head.find(http::field::host);
+  auto const host_value = core::find_field(head, http::field::host);
   if(! origin || host_value == head.end())
     return cross_origin;
   auto const sep = origin->find("://");
@@ -232,7 +234,7 @@ check_csrf(http::verb method, const boost::beast::http::fields& headers, const a
                                  "forbidden: a signed-in browser's change must come from this server's own page "
                                  "(its Origin and X-Zddc-Csrf header); reload the page and try again",
                                  false};
-  if(headers.count(http::field::origin) == 0) // step 3 matched it against Host when present
+  if(core::count_field(headers, http::field::origin) == 0) // step 3 matched it against Host when present
     return refused;
   auto const sent = headers.find(csrf_header);
   if(sent == headers.end() || who.csrf.empty() || sent->value().size() != who.csrf.size() ||

@@ -2,6 +2,7 @@
 
 #include "runtime/request_guard.hpp"
 
+#include <zddc/core/field_lookup.hpp>
 #include <zddc/core/html_escape.hpp>
 #include <zddc/core/query.hpp>
 #include <zddc/core/url_target.hpp>
@@ -220,9 +221,9 @@ offer_credentials(daemon_response& r, http::verb method, const http::fields& req
 {
   if(r.status != http::status::unauthorized)
     return;
-  auto const accept = request[http::field::accept];
-  bool const browser = (method == http::verb::get || method == http::verb::head) &&
-                       accept.find("text/html") != boost::beast::string_view::npos;
+  auto const accept = core::find_field(request, http::field::accept);
+  bool const browser = (method == http::verb::get || method == http::verb::head) && accept != request.end() &&
+                       accept->value().find("text/html") != boost::beast::string_view::npos;
   if(browser && service) {
     auto page = login_page(http::status::unauthorized, safe_return_target(target), "", false, service->session_ttl());
     // keep the role's own challenge (it says whether the token was invalid)

@@ -1,6 +1,7 @@
 #include "runtime/token_gate.hpp"
 
 #include <zddc/core/credentials.hpp>
+#include <zddc/core/field_lookup.hpp>
 
 namespace zddc::runtime {
 
@@ -15,7 +16,7 @@ std::optional<authentication>
 token_gate::authenticate(const http::fields& headers, clock::time_point now)
 {
   std::lock_guard lock(mutex_);
-  if(auto const it = headers.find(http::field::authorization); it != headers.end()) {
+  if(auto const it = core::find_field(headers, http::field::authorization); it != headers.end()) {
     if(auto const token = core::bearer_from_authorization(it->value()))
       if(auto who = watcher_.authenticate(*token, now))
         return authentication{std::move(*who), credential_kind::bearer, {}, {}};

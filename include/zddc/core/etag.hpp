@@ -56,6 +56,23 @@ struct etag_condition {
 /// malformed.
 std::optional<etag_condition> parse_etag_condition(std::string_view text);
 
+/// One tag of such a list, viewed where it stands.
+struct etag_view {
+  std::string_view opaque; // between the quotes
+  bool weak = false;
+};
+
+/// What `scan_etag_condition` found.
+enum class etag_list { any, tags, malformed };
+
+/// Reads the value `parse_etag_condition` parses, without copying a tag:
+/// calls `visit(etag_view)` for each tag of a list, in order. For `*` and
+/// for a malformed value (some tags may have been visited before the fault
+/// was seen), the answer says which. Every request with If-None-Match pays
+/// for this; parse_etag_condition is built on it.
+template<class Visit>
+etag_list scan_etag_condition(std::string_view text, Visit&& visit);
+
 } // namespace zddc::core
 
 #include <zddc/core/impl/etag.ipp>

@@ -13,6 +13,7 @@
 /// RFC lets If-Match take precedence).
 
 #include <zddc/core/etag.hpp>
+#include <zddc/core/field_lookup.hpp>
 #include <zddc/core/http_date.hpp>
 #include <zddc/core/time.hpp>
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace zddc::core {
 namespace etag_test {
 
@@ -28,6 +30,18 @@ TEST(etag, refuses_what_is_not_a_tag)
   EXPECT_FALSE(entity_tag::strong("has\"quote"));
   EXPECT_FALSE(entity_tag::strong("has space"));
   EXPECT_TRUE(entity_tag::strong("0123abcdef-json"));
+}
+
+TEST(etag, takes_exactly_the_etagc_bytes_of_the_rfc)
+{
+  // etagc = %x21 / %x23-7E / obs-text (%x80-FF), each byte alone and
+  // between valid ones.
+  for(int b = 0; b < 256; ++b) {
+    bool const etagc = b == 0x21 || (b >= 0x23 && b <= 0x7e) || b >= 0x80;
+    std::string const alone(1, static_cast<char>(b));
+    EXPECT_EQ(entity_tag::strong(alone).has_value(), etagc) << "byte " << b;
+    EXPECT_EQ(entity_tag::strong("0123456789abcdef" + alone + "0123456789abcdef").has_value(), etagc) << "byte " << b;
+  }
 }
 
 TEST(etag, strong_comparison_needs_two_strong_tags_weak_comparison_does_not)

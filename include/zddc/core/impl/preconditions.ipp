@@ -12,40 +12,43 @@ is_get_or_head(boost::beast::http::verb m) noexcept
 inline std::optional<time_point>
 header_date(const boost::beast::http::fields& f, boost::beast::http::field name)
 {
-  auto const it = f.find(name);
+  auto const it = find_field(f, name);
   if(it == f.end())
     return std::nullopt;
   return parse_http_date(it->value());
 }
 
 // §13.1.1 If-Match: `*` holds when the target exists; a list holds when one
-// tag strongly matches the current ETag.
-inline bool
-if_match_holds(const etag_condition& c, const representation_state& cur)
+// tag strongly matches the current ETag. Nullopt: the value is malformed.
+inline std::optional<bool>
+if_match_holds(std::string_view value, const representation_state& cur)
 {
-  if(c.any)
+  bool matched = false;
+  auto const found = scan_etag_condition(value, [&](const etag_view& t) {
+    matched |= cur.etag && ! t.weak && ! cur.etag->weak() && t.opaque == cur.etag->opaque(); // strong comparison
+  });
+  if(found == etag_list::malformed)
+    return std::nullopt;
+  if(found == etag_list::any)
     return cur.exists;
-  if(! cur.exists || ! cur.etag)
-    return false;
-  for(auto const& t : c.tags)
-    if(strong_match(t, *cur.etag))
-      return true;
-  return false;
+  return cur.exists && matched;
 }
 
 // §13.1.2 If-None-Match: `*` holds when the target does not exist; a list
-// holds when no tag weakly matches the current ETag.
-inline bool
-if_none_match_holds(const etag_condition& c, const representation_state& cur)
+// holds when no tag weakly matches the current ETag. Nullopt: the value is
+// malformed.
+inline std::optional<bool>
+if_none_match_holds(std::string_view value, const representation_state& cur)
 {
-  if(c.any)
+  bool matched = false;
+  auto const found = scan_etag_condition(value, [&](const etag_view& t) {
+    matched |= cur.etag && t.opaque == cur.etag->opaque(); // weak comparison
+  });
+  if(found == etag_list::malformed)
+    return std::nullopt;
+  if(found == etag_list::any)
     return ! cur.exists;
-  if(! cur.exists || ! cur.etag)
-    return true;
-  for(auto const& t : c.tags)
-    if(weak_match(t, *cur.etag))
-      return false;
-  return true;
+  return ! cur.exists || ! matched;
 }
 
 } // namespace detail
@@ -56,15 +59,15 @@ evaluate_preconditions(boost::beast::http::verb method,
                        const representation_state& current)
 {
   using boost::beast::http::field;
-  auto const if_match = request.find(field::if_match);
-  auto const if_none_match = request.find(field::if_none_match);
+  auto const if_match = find_field(request, field::if_match);
+  auto const if_none_match = find_field(request, field::if_none_match);
 
   // Step 1: If-Match, else Step 2: If-Unmodified-Since.
   if(if_match != request.end()) {
-    auto const cond = parse_etag_condition(if_match->value());
-    if(! cond)
+    auto const holds = detail::if_match_holds(if_match->value(), current);
+    if(! holds)
       return precondition_outcome::malformed;
-    if(! detail::if_match_holds(*cond, current))
+    if(! *holds)
       return precondition_outcome::failed;
   } else if(auto const ius = detail::header_date(request, field::if_unmodified_since)) {
     // A target without a modification date ignores the header (§13.1.4).
@@ -75,10 +78,10 @@ evaluate_preconditions(boost::beast::http::verb method,
 
   // Step 3: If-None-Match, else Step 4: If-Modified-Since (GET/HEAD only).
   if(if_none_match != request.end()) {
-    auto const cond = parse_etag_condition(if_none_match->value());
-    if(! cond)
+    auto const holds = detail::if_none_match_holds(if_none_match->value(), current);
+    if(! holds)
       return precondition_outcome::malformed;
-    if(! detail::if_none_match_holds(*cond, current))
+    if(! *holds)
       return detail::is_get_or_head(method) ? precondition_outcome::not_modified
                                             : precondition_outcome::failed;
   } else if(detail::is_get_or_head(method)) {
@@ -94,7 +97,7 @@ evaluate_preconditions(boost::beast::http::verb method,
 inline bool
 if_range_holds(const boost::beast::http::fields& request, const representation_state& current)
 {
-  auto const it = request.find(boost::beast::http::field::if_range);
+  auto const it = find_field(request, boost::beast::http::field::if_range);
   if(it == request.end())
     return true;
   if(! current.exists)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <zddc/core/field_lookup.hpp>
 #include <zddc/core/query.hpp>
 #include <zddc/master/impl/answers.hpp>
 
@@ -65,7 +66,7 @@ find_node(tree_ptr root, const core::repo_path& dir)
 inline bool
 wants_json(const http::fields& headers)
 {
-  auto const it = headers.find(http::field::accept);
+  auto const it = core::find_field(headers, http::field::accept);
   return it != headers.end() && it->value().find("application/json") != std::string_view::npos;
 }
 
@@ -127,7 +128,7 @@ file_response(const core::request& req, Reader reader, const file_version& v, st
   r.headers.set(http::field::cache_control, "no-cache");
 
   core::byte_range range{0, v.size};
-  auto const range_header = req.headers.find(http::field::range);
+  auto const range_header = core::find_field(req.headers, http::field::range);
   if(req.method == http::verb::get && range_header != req.headers.end() && core::if_range_holds(req.headers, state)) {
     auto const parsed = core::parse_range(range_header->value(), v.size);
     if(parsed.kind == core::range_kind::unsatisfiable) {
@@ -162,7 +163,7 @@ handler<E>::handle(const core::request& req, const core::principal* who)
   if(! who) {
     auto r = detail::text<reader_type>(http::status::unauthorized, "authentication required");
     r.headers.set(http::field::www_authenticate,
-                  req.headers.count(http::field::authorization)
+                  core::count_field(req.headers, http::field::authorization)
                     ? R"(Bearer realm="zddc", error="invalid_token")"
                     : R"(Bearer realm="zddc")");
     co_return r;
@@ -388,7 +389,8 @@ bool
 handler<E>::needs_tag(const core::request& req) const
 {
   namespace http = boost::beast::http;
-  return req.headers.count(http::field::if_match) || req.headers.count(http::field::if_none_match);
+  return core::find_field(req.headers, http::field::if_match) != req.headers.end() ||
+         core::find_field(req.headers, http::field::if_none_match) != req.headers.end();
 }
 
 template<env::Environment E>
