@@ -162,6 +162,7 @@ private:
   explicit store_path(std::string joined) : joined_(std::move(joined)) {}
   static result<store_path> parse_impl(std::string_view joined, limits);
   result<store_path> child_impl(std::string_view name, limits) const;
+  error_code append_impl(std::string_view name, limits);
   friend class repo_path;
 
   std::string joined_;
@@ -178,6 +179,12 @@ public:
 
   result<repo_path>
   child(std::string_view name) const;
+
+  /// Adds the segment `name` to this path, validated as `child` validates
+  /// it; on an error the path is left as it was. Builds a path segment by
+  /// segment without a new string for each (core/url_target.hpp's decode).
+  error_code
+  append(std::string_view name);
 
   /// The server's own file `name` (reserved, at most
   /// `reserved_name_bytes_max` bytes) in this directory. Cannot fail: a

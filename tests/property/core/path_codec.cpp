@@ -139,6 +139,29 @@ RC_GTEST_PROP(path_codec, every_invalid_segment_class_is_refused_on_the_wire, ()
   RC_ASSERT(! prefix.child(bad.segment).has_value());
 }
 
+// decode builds its path with append, in place; child makes a new path.
+// Both must take and refuse the same segments, with the same error, and a
+// refused append must leave the path as it was.
+RC_GTEST_PROP(path_codec, append_takes_and_refuses_what_child_does, ())
+{
+  auto const start = *valid_path();
+  auto const segment = *rc::gen::oneOf(valid_segment(), rc::gen::map(invalid_segment(), [](const invalid_case& c) {
+                                         return c.segment;
+                                       }),
+                                       rc::gen::map(rc::gen::inRange<std::size_t>(1, segment_bytes_max + 1),
+                                                    [](std::size_t n) { return std::string(n, 'x'); }));
+  auto const made = start.child(segment);
+  auto appended = start;
+  auto const ec = appended.append(segment);
+  if(made) {
+    RC_ASSERT(! ec);
+    RC_ASSERT(appended == *made);
+  } else {
+    RC_ASSERT(ec == made.error());
+    RC_ASSERT(appended == start);
+  }
+}
+
 // Targets assembled from the fragments attackers use. Whatever decodes must
 // be a path whose every segment is valid: with no `.`/`..`/empty segment and
 // no separator inside a segment, resolving it under the root cannot leave it.

@@ -104,6 +104,9 @@ TEST(path, a_repo_path_always_leaves_room_for_a_reserved_name)
   auto at_depth = repo_path::parse(deep);
   ASSERT_TRUE(at_depth);
   EXPECT_EQ(at_depth->child("d").error(), path_errc::path_too_long);
+  auto grown = *at_depth;
+  EXPECT_EQ(grown.append("d"), path_errc::path_too_long); // decode's way of adding a segment
+  EXPECT_EQ(grown, *at_depth);
   EXPECT_EQ(repo_path::parse(deep + "/d").error(), path_errc::path_too_long);
   EXPECT_TRUE(store_path::parse(deep + "/d")); // the store's own files may go one deeper
   auto const sidecar = at_depth->reserved_child(".zddc-listing.json");
@@ -117,6 +120,9 @@ TEST(path, a_repo_path_always_leaves_room_for_a_reserved_name)
   auto at_length = repo_path::parse(longest);
   ASSERT_TRUE(at_length) << at_length.error().message();
   EXPECT_EQ(at_length->child("x").error(), path_errc::path_too_long);
+  auto longer = *at_length;
+  EXPECT_EQ(longer.append("x"), path_errc::path_too_long);
+  EXPECT_EQ(longer, *at_length);
   EXPECT_EQ(repo_path::parse(longest + "x").error(), path_errc::path_too_long);
   auto const name = std::string(".zddc-") + std::string(reserved_name_bytes_max - 6, 't');
   auto const longest_reserved = at_length->reserved_child(name);

@@ -174,16 +174,25 @@ store_path::child(std::string_view name) const
 inline result<store_path>
 store_path::child_impl(std::string_view name, limits lim) const
 {
+  store_path out;
+  out.joined_.reserve(joined_.size() + 1 + name.size());
+  out.joined_ = joined_;
+  if(auto ec = out.append_impl(name, lim))
+    return ec;
+  return out;
+}
+
+inline error_code
+store_path::append_impl(std::string_view name, limits lim)
+{
   if(auto ec = validate_segment(name, lim.allow_reserved))
     return ec;
   if(depth() + 1 > lim.depth_max || joined_.size() + 1 + name.size() > lim.bytes_max)
     return error_code(path_errc::path_too_long);
-  if(joined_.empty())
-    return store_path(std::string(name));
-  std::string joined;
-  joined.reserve(joined_.size() + 1 + name.size());
-  joined.append(joined_).append(1, '/').append(name);
-  return store_path(std::move(joined));
+  if(! joined_.empty())
+    joined_ += '/';
+  joined_ += name;
+  return {};
 }
 
 inline store_path
@@ -256,6 +265,12 @@ repo_path::child(std::string_view name) const
   if(! p)
     return p.error();
   return repo_path(std::move(*p));
+}
+
+inline error_code
+repo_path::append(std::string_view name)
+{
+  return path_.append_impl(name, store_path::repo_limits);
 }
 
 inline store_path

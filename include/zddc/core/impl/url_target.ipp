@@ -52,16 +52,20 @@ decode(const url_target& target)
   }
   if(rest.size() > path_bytes_max * 3)
     return error_code(path_errc::path_too_long);
+  std::string decoded; // one segment's, when it has escapes
   for(;;) {
     auto const slash = rest.find('/');
     auto const encoded = rest.substr(0, slash);
     auto const pct = boost::urls::make_pct_string_view(encoded);
     if(! pct)
       return error_code(path_errc::malformed_target);
-    auto next = out.path.child(pct->decode());
-    if(! next)
-      return next.error();
-    out.path = std::move(*next);
+    std::string_view segment = encoded;
+    if(pct->decoded_size() != encoded.size()) { // escaped: the common segment has no escapes
+      pct->decode({}, boost::urls::string_token::assign_to(decoded));
+      segment = decoded;
+    }
+    if(auto ec = out.path.append(segment))
+      return ec;
     if(slash == std::string_view::npos)
       break;
     rest.remove_prefix(slash + 1);
