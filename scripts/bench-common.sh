@@ -73,10 +73,12 @@ wait_for() {
 }
 
 # Starts nginx (foreground, pinned like a server, logs and pid in $work)
-# over ROOT on a free loopback port: `bench_nginx ROOT WORKERS [SERVER DIRECTIVES]`.
-# Sets $nginx_port and $nginx_pid (the master; its workers are its children).
+# over ROOT on a free loopback port:
+# `bench_nginx ROOT WORKERS [SERVER DIRECTIVES [MAIN DIRECTIVES]]`.
+# Sets $nginx_port and $nginx_pid (the master; its workers are its children,
+# unless MAIN DIRECTIVES say `master_process off;`).
 bench_nginx() {
-  local root=$1 workers=$2 directives=${3:-} nginx_user="" port pid
+  local root=$1 workers=$2 directives=${3:-} main_directives=${4:-} nginx_user="" port pid
   nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
   [[ $(id -u) -eq 0 ]] && nginx_user="user $(id -un);"
   mkdir -p "$work/nginx-temp"
@@ -88,6 +90,7 @@ bench_nginx() {
     cat >"$work/nginx.conf" <<EOF
 daemon off;
 $nginx_user
+$main_directives
 worker_processes $workers;
 pid $work/nginx.pid;
 error_log $work/nginx-error.log warn;
