@@ -62,6 +62,18 @@ struct etag_view {
   bool weak = false;
 };
 
+/// The two comparisons of §8.8.3.2, of a tag in a list with a tag held.
+inline bool
+strong_match(const etag_view& a, const entity_tag& b) noexcept
+{
+  return ! a.weak && ! b.weak() && a.opaque == b.opaque();
+}
+inline bool
+weak_match(const etag_view& a, const entity_tag& b) noexcept
+{
+  return a.opaque == b.opaque();
+}
+
 /// What `scan_etag_condition` found.
 enum class etag_list { any, tags, malformed };
 

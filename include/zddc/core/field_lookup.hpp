@@ -7,8 +7,8 @@
 /// case-insensitively, in an ordered set. Every field Beast knows is stored
 /// with the `field` value its name was parsed into, so comparing that value
 /// along the list answers the same question with no string work: for the
-/// handful of fields a request carries, several times cheaper (a 304 asks
-/// for about ten of them). Not for `field::unknown`, which names no one
+/// handful of fields a request carries, several times cheaper (the edge
+/// and the role ask for seven or eight of them on each request). Not for `field::unknown`, which names no one
 /// field; look those up by their name with Beast.
 
 #include <zddc/core/assert.hpp>

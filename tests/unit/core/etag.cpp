@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace zddc::core {
 namespace etag_test {
@@ -71,6 +73,29 @@ TEST(etag, conditions_are_any_or_a_list)
   EXPECT_EQ(list->tags[1].to_string(), "W/\"b\"");
   EXPECT_FALSE(parse_etag_condition("\"a\", b"));
   EXPECT_FALSE(parse_etag_condition("*, \"a\""));
+}
+
+TEST(etag, a_scan_views_each_tag_in_place_and_says_what_it_found)
+{
+  std::vector<std::pair<std::string, bool>> seen;
+  auto record = [&](const etag_view& t) { seen.emplace_back(std::string(t.opaque), t.weak); };
+  EXPECT_EQ(scan_etag_condition(" \"a\" ,, W/\"b\",\"c\" ", record), etag_list::tags);
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, bool>>{{"a", false}, {"b", true}, {"c", false}}));
+  seen.clear();
+  EXPECT_EQ(scan_etag_condition(" * ", record), etag_list::any);
+  EXPECT_TRUE(seen.empty());
+  EXPECT_EQ(scan_etag_condition("\"a\", b", record), etag_list::malformed); // after visiting "a"
+  EXPECT_EQ(scan_etag_condition(" , ", record), etag_list::malformed);    // no tag at all
+  EXPECT_EQ(scan_etag_condition("\"a\x01\"", record), etag_list::malformed);
+
+  auto const held = *entity_tag::parse("\"v1\"");
+  auto const held_weak = *entity_tag::parse("W/\"v1\"");
+  EXPECT_TRUE(strong_match(etag_view{"v1", false}, held));
+  EXPECT_FALSE(strong_match(etag_view{"v1", true}, held));
+  EXPECT_FALSE(strong_match(etag_view{"v1", false}, held_weak));
+  EXPECT_TRUE(weak_match(etag_view{"v1", true}, held));
+  EXPECT_TRUE(weak_match(etag_view{"v1", false}, held_weak));
+  EXPECT_FALSE(weak_match(etag_view{"v2", false}, held));
 }
 
 } // namespace

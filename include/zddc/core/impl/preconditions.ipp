@@ -25,7 +25,7 @@ if_match_holds(std::string_view value, const representation_state& cur)
 {
   bool matched = false;
   auto const found = scan_etag_condition(value, [&](const etag_view& t) {
-    matched |= cur.etag && ! t.weak && ! cur.etag->weak() && t.opaque == cur.etag->opaque(); // strong comparison
+    matched |= cur.etag && strong_match(t, *cur.etag);
   });
   if(found == etag_list::malformed)
     return std::nullopt;
@@ -42,7 +42,7 @@ if_none_match_holds(std::string_view value, const representation_state& cur)
 {
   bool matched = false;
   auto const found = scan_etag_condition(value, [&](const etag_view& t) {
-    matched |= cur.etag && t.opaque == cur.etag->opaque(); // weak comparison
+    matched |= cur.etag && weak_match(t, *cur.etag);
   });
   if(found == etag_list::malformed)
     return std::nullopt;
