@@ -132,6 +132,37 @@ EOF
   exit 1
 }
 
+# The small files that bench-peers and bench-instructions ask for:
+# DIR/files/4KiB.pdf and, in DIR/dir/, ENTRIES drawings of 4-9 KiB:
+# `bench_small_files DIR ENTRIES`.
+bench_small_files() {
+  local dir=$1 entries=$2 i
+  mkdir -p "$dir/files" "$dir/dir"
+  head -c 4096 /dev/urandom >"$dir/files/4KiB.pdf"
+  for i in $(seq -w 1 "$entries"); do
+    head -c $((4096 + 97 * 10#$i)) /dev/urandom >"$dir/dir/123456-EL-DWG-00${i}_A (IFC) - Drawing ${i}.pdf"
+  done
+}
+
+# Prints the ETag the server at BASE gives /files/4KiB.pdf, after checking
+# that it answers those small requests as the benches expect: a 304 to
+# If-None-Match with that tag, and a JSON listing of /dir/ naming ENTRIES
+# files. Exits when one does not: `bench_small_etag NAME BASE ENTRIES`.
+bench_small_etag() {
+  local name=$1 base=$2 entries=$3 tag listing named
+  tag=$(curl -s -o /dev/null -D - "$base/files/4KiB.pdf" | tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
+  [[ -n $tag ]] || { echo "bench: $name sent no ETag for /files/4KiB.pdf" >&2; exit 1; }
+  [[ $(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $tag" "$base/files/4KiB.pdf") == 304 ]] ||
+    { echo "bench: $name: If-None-Match $tag does not answer 304" >&2; exit 1; }
+  listing=$(curl -s -w '\n%{http_code} %{content_type}' -H 'Accept: application/json' "$base/dir/")
+  [[ $(tail -1 <<<"$listing") == "200 application/json"* ]] ||
+    { echo "bench: $name: the JSON listing of /dir/ answers $(tail -1 <<<"$listing")" >&2; exit 1; }
+  named=$(head -n -1 <<<"$listing" | grep -o 'Drawing [0-9]*\.pdf' | sort -u | wc -l)
+  [[ $named == "$entries" ]] ||
+    { echo "bench: $name: the JSON listing of /dir/ names $named files, not $entries" >&2; exit 1; }
+  echo "$tag"
+}
+
 # Starts `zddc serve ARGS` (any prefix such as a pin before the binary) with
 # --listen 127.0.0.1:0, its log in LOG: `bench_zddc LOG CMD...`. Sets
 # $zddc_pid and $zddc_port.

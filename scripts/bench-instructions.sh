@@ -3,7 +3,7 @@
 # under valgrind's callgrind, and for each kind of request the user-space
 # instructions it executed while wrk sent that request are divided by the
 # requests wrk counted. Rates and CPU times move with whatever else a shared
-# host runs; an instruction count repeats to within about a percent from
+# host runs; an instruction count repeats to within about 0.2 % from
 # run to run, so a change to the request path shows here even when
 # bench-peers.sh cannot see it. Kernel work is not counted: for these
 # requests both servers make the same system calls (`strace -c` on each
@@ -46,11 +46,7 @@ die() { echo "bench-instructions: $*" >&2; exit 1; }
 
 # --- the files, as in bench-peers.sh ----------------------------------------------
 www=$work/www
-mkdir -p "$www/files" "$www/dir"
-head -c 4096 /dev/urandom >"$www/files/4KiB.pdf"
-for i in $(seq -w 1 $dir_entries); do
-  head -c $((4096 + 97 * 10#$i)) /dev/urandom >"$www/dir/123456-EL-DWG-00${i}_A (IFC) - Drawing ${i}.pdf"
-done
+bench_small_files "$www" "$dir_entries"
 chmod -R a+rX "$work"
 sleep 3 # past the racy-clean window of the content tags (README, Content ETags)
 
@@ -100,18 +96,10 @@ declare -A pid_of=([nginx]=$nginx_pid [zddc]=$zddc_pid) url_of=([nginx]=http://1
                                                                 [zddc]=http://127.0.0.1:$zddc_port)
 declare -A etag_of
 for side in nginx zddc; do
-  base=${url_of[$side]}
-  tag=$(curl -s -o /dev/null -D - "$base/files/4KiB.pdf" | tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
-  [[ -n $tag ]] || die "$side sent no ETag for /files/4KiB.pdf"
-  [[ $(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $tag" "$base/files/4KiB.pdf") == 304 ]] ||
-    die "$side: If-None-Match $tag does not answer 304"
-  [[ $(curl -s -o /dev/null -w '%{http_code} %{content_type}' -H 'Accept: application/json' "$base/dir/") == \
-     "200 application/json"* ]] || die "$side: no JSON listing of /dir/"
-  etag_of[$side]=$tag
+  etag_of[$side]=$(bench_small_etag "$side" "${url_of[$side]}" "$dir_entries")
 done
 
 # Instructions per request of one kind: `measure SIDE KIND`.
-dumps=0
 measure() {
   local side=$1 kind=$2 pid=${pid_of[$1]} base=${url_of[$1]} out requests parts before
   local args=("$base/files/4KiB.pdf")

@@ -66,7 +66,6 @@ fi
 # Something that looked wrong: said now, and listed under the table (a file,
 # as it is often said from a command substitution's subshell).
 problem() { echo "bench-peers: $*" >&2; echo "$*" >>"$work/problems"; }
-die() { echo "bench-peers: $*" >&2; exit 1; }
 serve=("$zddc" serve --threads 1 --no-auth --log-level warn)
 kib_hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 count_files() { find "$1" -name '.zddc*' -prune -o -type f -print | wc -l; }
@@ -76,11 +75,8 @@ count_files() { find "$1" -name '.zddc*' -prune -o -type f -print | wc -l; }
 # bundled fixture) on TMPDIR's filesystem; a copy of the fixture on tmpfs.
 echo "bench-peers: writing the files" >&2
 www=$work/www
-mkdir -p "$www/files" "$www/dir" "$www/big"
-head -c 4096 /dev/urandom >"$www/files/4KiB.pdf"
-for i in $(seq -w 1 $dir_entries); do
-  head -c $((4096 + 97 * 10#$i)) /dev/urandom >"$www/dir/123456-EL-DWG-00${i}_A (IFC) - Drawing ${i}.pdf"
-done
+bench_small_files "$www" "$dir_entries"
+mkdir -p "$www/big"
 big_name=${big_mib}MiB.bin
 big_bytes=$((big_mib << 20))
 head -c "$big_bytes" /dev/urandom >"$www/big/$big_name"
@@ -106,21 +102,10 @@ keep() { if ((run > 0)); then add "$@"; fi; } # add, but not from run 0 (the war
 med() { tr ' ' '\n' <<<"${vals[$1]:-}" | grep . | bench_median; }
 
 # --- 1-3: small requests, wrk ---------------------------------------------------------
-curl_head() { curl -s -o /dev/null -D - "$@" | tr -d '\r'; }
 declare -A etag_of
 for side in nginx zddc; do
   base=url_$side
-  base=${!base}
-  tag=$(curl_head "$base/files/4KiB.pdf" | awk 'tolower($1) == "etag:" { print $2 }')
-  [[ -n $tag ]] || die "$side sent no ETag for /files/4KiB.pdf"
-  [[ $(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $tag" "$base/files/4KiB.pdf") == 304 ]] ||
-    die "$side: If-None-Match $tag does not answer 304"
-  listing=$(curl -s -w '\n%{http_code} %{content_type}' -H 'Accept: application/json' "$base/dir/")
-  [[ $(tail -1 <<<"$listing") == "200 application/json"* ]] ||
-    die "$side: the JSON listing of /dir/ answers $(tail -1 <<<"$listing")"
-  entries=$(head -n -1 <<<"$listing" | grep -o 'Drawing [0-9]*\.pdf' | sort -u | wc -l)
-  [[ $entries == "$dir_entries" ]] || die "$side: the JSON listing of /dir/ names $entries files, not $dir_entries"
-  etag_of[$side]=$tag
+  etag_of[$side]=$(bench_small_etag "$side" "${!base}" "$dir_entries")
 done
 
 # One wrk run of DURATION (a later -dN wins) against the server PID, noting
