@@ -233,8 +233,8 @@ private:
 };
 
 // A connection's means of answering: its stream, the deadline of its
-// waits, and the buffer its heads are formatted into (kept from one request
-// to the next).
+// waits, and the buffer its heads are formatted into and the Date it last
+// said (both kept from one request to the next).
 template<class Stream>
 struct responder {
   Stream& stream;
@@ -242,6 +242,7 @@ struct responder {
   std::chrono::milliseconds timeout;
   bool tls;
   std::string head;
+  date_field date;
 
   // Writes `buffers` whole within the timeout.
   template<class Buffers>
@@ -346,7 +347,7 @@ template<class Stream>
 asio::awaitable<std::pair<error_code, std::uint64_t>>
 write_response(responder<Stream>& out, daemon_response& r, unsigned version, bool keep_alive, bool head)
 {
-  edge_fields const edge{version, keep_alive, out.tls};
+  edge_fields const edge{version, keep_alive, out.tls, out.date.at(std::chrono::system_clock::now())};
   bool const no_body = head || r.status == http::status::not_modified ||
                        r.status == http::status::no_content || r.status == http::status::continue_;
   if(no_body) {
@@ -365,7 +366,7 @@ write_response(responder<Stream>& out, daemon_response& r, unsigned version, boo
     // HTTP/1.0 client knows no chunks: its body ends where the connection does.
     bool const chunked = version >= 11;
     format_response_head(out.head, r.status, r.headers, chunked ? body_framing::chunks() : body_framing::none(),
-                         {version, keep_alive && chunked, out.tls});
+                         {version, keep_alive && chunked, out.tls, edge.date});
     std::string piece;
     co_return co_await write_pieces(out, chunked, [&]() -> result<std::span<std::byte>> {
       piece.clear();
@@ -683,7 +684,7 @@ run_stream(Stream& stream, tcp::socket& socket, shared_state& shared, loop_state
     io_deadline* deadline;
     ~unregister() { loop.connections.erase(deadline); }
   } const registered{loop, &deadline};
-  responder<Stream> out{stream, deadline, shared.config.read_timeout, shared.tls != nullptr, {}};
+  responder<Stream> out{stream, deadline, shared.config.read_timeout, shared.tls != nullptr, {}, {}};
   error_code ignored;
   if constexpr(std::is_same_v<Stream, tcp::socket>) {
     if(refuse)

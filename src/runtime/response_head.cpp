@@ -1,5 +1,7 @@
 #include "runtime/response_head.hpp"
 
+#include <zddc/core/http_date.hpp>
+
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
@@ -16,6 +18,7 @@ is_edge_field(const http::fields::value_type& f)
 {
   switch(f.name()) {
   case http::field::server:
+  case http::field::date:
   case http::field::strict_transport_security:
   case http::field::x_frame_options:
     return true;
@@ -27,6 +30,17 @@ is_edge_field(const http::fields::value_type& f)
 }
 
 } // namespace
+
+std::string_view
+date_field::at(core::time_point now)
+{
+  auto const second = std::chrono::floor<std::chrono::seconds>(now);
+  if(second != second_) {
+    text_ = core::format_http_date(now);
+    second_ = second;
+  }
+  return text_;
+}
 
 void
 format_response_head(std::string& out, http::status status, const http::fields& fields, body_framing framing,
@@ -53,8 +67,13 @@ format_response_head(std::string& out, http::status status, const http::fields& 
     out += f.value();
     out += "\r\n";
   }
-  out += "Server: zddc\r\n"
-         "X-Content-Type-Options: nosniff\r\n" // no body of ours is to be sniffed into another type
+  out += "Server: zddc\r\n";
+  if(! edge.date.empty()) {
+    out += "Date: ";
+    out += edge.date;
+    out += "\r\n";
+  }
+  out += "X-Content-Type-Options: nosniff\r\n" // no body of ours is to be sniffed into another type
          "X-Frame-Options: DENY\r\n";          // no page of ours is meant to be framed
   if(edge.tls)
     out += "Strict-Transport-Security: max-age=31536000\r\n";

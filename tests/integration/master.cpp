@@ -5,6 +5,7 @@
 #include "fixtures/write.hpp"
 #include "runtime/posix_filesystem.hpp"
 
+#include <zddc/core/http_date.hpp>
 #include <zddc/core/listing.hpp>
 #include <zddc/core/tree_format.hpp>
 #include <zddc/core/url_target.hpp>
@@ -96,10 +97,26 @@ TEST_F(master_daemon, conditional_gets_and_ranges)
   auto const target = url(f.path.str());
   auto const full = c.get(target);
   ASSERT_EQ(full.status, http::status::ok);
-  EXPECT_EQ(c.get(target, {{http::field::if_none_match, full.header(http::field::etag)}}).status,
-            http::status::not_modified);
+  auto const unchanged = c.get(target, {{http::field::if_none_match, full.header(http::field::etag)}});
+  EXPECT_EQ(unchanged.status, http::status::not_modified);
+  // A 304 repeats what a cache keeps from the 200 (RFC 9110 §15.4.5).
+  EXPECT_EQ(unchanged.header(http::field::cache_control), "no-cache");
+  EXPECT_EQ(unchanged.header(http::field::etag), full.header(http::field::etag));
   EXPECT_EQ(c.get(target, {{http::field::if_modified_since, full.header(http::field::last_modified)}}).status,
             http::status::not_modified);
+  // Both carry the time they were sent (§6.6.1): a cache reckons an answer's age from it.
+  for(auto const* answer : {&full, &unchanged}) {
+    auto const date = core::parse_http_date(answer->header(http::field::date));
+    ASSERT_TRUE(date) << answer->header(http::field::date);
+    EXPECT_LT(std::chrono::abs(*date - std::chrono::system_clock::now()), 1min);
+  }
+  auto const folder = std::string(core::encode(f.path.parent(), core::target_form::directory).str());
+  auto const listing = c.get(folder);
+  ASSERT_EQ(listing.status, http::status::ok);
+  auto const listing_unchanged = c.get(folder, {{http::field::if_none_match, listing.header(http::field::etag)}});
+  EXPECT_EQ(listing_unchanged.status, http::status::not_modified);
+  EXPECT_EQ(listing_unchanged.header(http::field::cache_control), "private, no-cache");
+  EXPECT_EQ(listing_unchanged.header(http::field::vary), "Accept, Authorization");
   auto const part = c.get(target, {{http::field::range, "bytes=2-9"}});
   EXPECT_EQ(part.status, http::status::partial_content);
   EXPECT_EQ(part.body, full.body.substr(2, 8));

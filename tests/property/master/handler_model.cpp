@@ -276,6 +276,7 @@ RC_GTEST_PROP(master_handler_model, writes_and_reads_follow_rfc_9110_preconditio
       } else if(*expected == http::status::not_modified) {
         RC_ASSERT(header(r, http::field::etag) == *current_tag);
         RC_ASSERT(header(r, http::field::last_modified) == core::format_http_date(current->last_modified));
+        RC_ASSERT(header(r, http::field::cache_control) == "no-cache"); // as the 200's
       } else if(auto const tag = header(r, http::field::etag); ! tag.empty()) {
         RC_ASSERT(tag == current_tag); // a 412 may tell the current tag, never another
       }

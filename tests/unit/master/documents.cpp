@@ -41,6 +41,8 @@ TEST_F(master_documents, the_register_answers_from_the_tree_and_304s_on_its_tag)
   auto again = send(http::verb::get, "/Docs/?register",
                     {{http::field::accept, std::string(json)}, {http::field::if_none_match, tag}});
   EXPECT_EQ(again.status, http::status::not_modified);
+  for(auto const f : {http::field::cache_control, http::field::vary}) // as the 200's (RFC 9110 §15.4.5)
+    EXPECT_EQ(header(again, f), header(r, f)) << f;
   // Another representation has its own tag.
   auto csv = send(http::verb::get, "/Docs/?register&format=csv", {{http::field::if_none_match, tag}});
   EXPECT_EQ(csv.status, http::status::ok);

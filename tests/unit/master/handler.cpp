@@ -58,6 +58,20 @@ TEST_F(master_handler, conditional_get_answers_304)
   EXPECT_EQ(header(r, http::field::etag), tag);
   auto ims = send(http::verb::get, spec, {{http::field::if_modified_since, header(first, http::field::last_modified)}});
   EXPECT_EQ(ims.status, http::status::not_modified);
+  // A 304 repeats what its 200 told caches (RFC 9110 §15.4.5), for a file
+  // and for a listing, which also varies.
+  auto const listing = send(http::verb::get, "/Project/", {{http::field::accept, "application/json"}});
+  auto const listing_again = send(http::verb::get, "/Project/", {{http::field::accept, "application/json"},
+                                                                  {http::field::if_none_match, header(listing, http::field::etag)}});
+  EXPECT_EQ(listing_again.status, http::status::not_modified);
+  auto const repeats = [&](const auto& full, const auto& unchanged) {
+    for(auto const f : {http::field::cache_control, http::field::vary})
+      EXPECT_EQ(header(unchanged, f), header(full, f)) << f;
+  };
+  repeats(first, r);
+  repeats(first, ims);
+  repeats(listing, listing_again);
+  EXPECT_EQ(header(listing_again, http::field::vary), "Accept, Authorization");
 }
 
 TEST_F(master_handler, ranges_answer_206_and_416)

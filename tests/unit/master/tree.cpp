@@ -102,6 +102,8 @@ TEST_F(master_tree, an_unchanged_tree_answers_304_to_its_tag)
   auto const again = send(http::verb::get, "/?tree", {{http::field::if_none_match, a.etag}});
   EXPECT_EQ(again.status, http::status::not_modified);
   EXPECT_EQ(header(again, http::field::etag), a.etag);
+  EXPECT_EQ(header(again, http::field::cache_control), "private, no-cache"); // as the 200's (RFC 9110 §15.4.5)
+  EXPECT_EQ(header(again, http::field::vary), "Authorization");
 }
 
 TEST_F(master_tree, a_change_anywhere_below_moves_every_tag_above_it_and_no_other)

@@ -1,6 +1,8 @@
 // A response's head as the bytes that go on the wire.
 #include "runtime/response_head.hpp"
 
+#include <zddc/core/http_date.hpp>
+
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/empty_body.hpp>
 
@@ -64,7 +66,7 @@ TEST(response_head, the_edge_fields_appear_once_whatever_the_role_set)
   f.set(http::field::server, "someone else");
   f.set("X-Frame-Options", "SAMEORIGIN");
   f.set(http::field::connection, "keep-alive");
-  auto const h = head_of(http::status::ok, f, body_framing::bytes(0), {11, true, true});
+  auto const h = head_of(http::status::ok, f, body_framing::bytes(0), {11, true, true, {}});
   EXPECT_EQ(h,
             "HTTP/1.1 200 OK\r\n"
             "Server: zddc\r\n"
@@ -77,14 +79,14 @@ TEST(response_head, the_edge_fields_appear_once_whatever_the_role_set)
 
 TEST(response_head, persistence_is_said_as_each_version_needs)
 {
-  auto const close11 = head_of(http::status::ok, {}, body_framing::bytes(0), {11, false, false});
+  auto const close11 = head_of(http::status::ok, {}, body_framing::bytes(0), {11, false, false, {}});
   EXPECT_NE(close11.find("Connection: close\r\n"), std::string::npos);
-  auto const keep11 = head_of(http::status::ok, {}, body_framing::bytes(0), {11, true, false});
+  auto const keep11 = head_of(http::status::ok, {}, body_framing::bytes(0), {11, true, false, {}});
   EXPECT_EQ(keep11.find("Connection"), std::string::npos); // persistent by default
-  auto const keep10 = head_of(http::status::ok, {}, body_framing::bytes(0), {10, true, false});
+  auto const keep10 = head_of(http::status::ok, {}, body_framing::bytes(0), {10, true, false, {}});
   EXPECT_EQ(keep10.substr(0, 9), "HTTP/1.0 ");
   EXPECT_NE(keep10.find("Connection: keep-alive\r\n"), std::string::npos);
-  auto const close10 = head_of(http::status::ok, {}, body_framing::bytes(0), {10, false, false});
+  auto const close10 = head_of(http::status::ok, {}, body_framing::bytes(0), {10, false, false, {}});
   EXPECT_EQ(close10.find("Connection"), std::string::npos); // closing by default
 }
 
@@ -94,7 +96,7 @@ TEST(response_head, what_is_written_parses_back_to_what_was_meant)
   http::fields f;
   f.set(http::field::etag, "\"0823f6a2\"");
   f.set(http::field::cache_control, "no-cache");
-  auto const h = head_of(http::status::partial_content, f, body_framing::bytes(7), {11, false, false});
+  auto const h = head_of(http::status::partial_content, f, body_framing::bytes(7), {11, false, false, {}});
   http::response_parser<http::empty_body> p; // not eager: it stops at the end of the head
   boost::system::error_code ec;
   p.put(boost::asio::buffer(h), ec);
@@ -105,6 +107,38 @@ TEST(response_head, what_is_written_parses_back_to_what_was_meant)
   EXPECT_EQ(m[http::field::etag], "\"0823f6a2\"");
   EXPECT_EQ(p.content_length().value_or(0), 7u);
   EXPECT_FALSE(m.keep_alive());
+}
+
+TEST(response_head, the_date_is_the_edges_and_said_once)
+{
+  http::fields f;
+  f.set(http::field::date, "Thu, 01 Jan 1970 00:00:00 GMT"); // a role's, or an upstream's: not ours to repeat
+  auto const h = head_of(http::status::not_modified, f, body_framing::none(),
+                         {11, true, false, "Fri, 04 Dec 2026 04:30:00 GMT"});
+  EXPECT_EQ(h,
+            "HTTP/1.1 304 Not Modified\r\n"
+            "Server: zddc\r\n"
+            "Date: Fri, 04 Dec 2026 04:30:00 GMT\r\n"
+            "X-Content-Type-Options: nosniff\r\n"
+            "X-Frame-Options: DENY\r\n"
+            "\r\n");
+  // Without a clock there is no Date at all (RFC 9110 §6.6.1).
+  EXPECT_EQ(head_of(http::status::ok, f, body_framing::bytes(0)).find("Date"), std::string::npos);
+}
+
+TEST(response_head, a_date_field_formats_each_second_once)
+{
+  using namespace std::chrono_literals;
+  core::time_point const t{std::chrono::sys_days{std::chrono::year{2026} / 12 / 4} + 4h + 30min};
+  date_field d;
+  auto const first = d.at(t + 100ms);
+  EXPECT_EQ(first, "Fri, 04 Dec 2026 04:30:00 GMT");
+  auto const same_second = d.at(t + 999ms);
+  EXPECT_EQ(same_second.data(), first.data()); // the same text, not formatted again
+  EXPECT_EQ(same_second, "Fri, 04 Dec 2026 04:30:00 GMT");
+  EXPECT_EQ(d.at(t + 1s), "Fri, 04 Dec 2026 04:30:01 GMT");
+  EXPECT_EQ(d.at(t - 1ns), "Fri, 04 Dec 2026 04:29:59 GMT"); // a clock stepped back is followed
+  EXPECT_EQ(d.at(t + 24h), core::format_http_date(t + 24h));
 }
 
 } // namespace response_head_test

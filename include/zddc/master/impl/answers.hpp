@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace zddc::master::detail {
 
@@ -35,9 +36,39 @@ not_found()
   return text<Reader>(http::status::not_found, "not found");
 }
 
+/// What a 200 tells caches about storing it. The 304 that stands for the
+/// 200 repeats it (RFC 9110 §15.4.5: Cache-Control and Vary, as the 200
+/// would send them), so both are set from one of these.
+struct caching {
+  std::string_view cache_control;
+  std::string_view vary; // empty: the answer is the same whatever the request's fields
+};
+
+/// A file's bytes: any cache may keep them, and asks again before reuse.
+inline constexpr caching file_caching{"no-cache", ""};
+/// A listing, register or transmittal page: rendered for its format and for
+/// whoever asked, so kept only by that person's own cache.
+inline constexpr caching view_caching{"private, no-cache", "Accept, Authorization"};
+/// A `?tree` answer: one format, but still shaped by whoever asked.
+inline constexpr caching tree_caching{"private, no-cache", "Authorization"};
+/// For a write: nothing to say, and its preconditions never answer 304.
+inline constexpr caching write_caching{};
+
+template<class Reader>
+void
+set_caching(core::response<Reader>& r, caching c)
+{
+  if(! c.cache_control.empty())
+    r.headers.set(http::field::cache_control, c.cache_control);
+  if(! c.vary.empty())
+    r.headers.set(http::field::vary, c.vary);
+}
+
+/// What a precondition's outcome answers, or nullopt to go on. `as_200` is
+/// the caching the full answer would carry.
 template<class Reader>
 std::optional<core::response<Reader>>
-precondition_response(core::precondition_outcome outcome, const core::representation_state& state)
+precondition_response(core::precondition_outcome outcome, const core::representation_state& state, caching as_200)
 {
   switch(outcome) {
   case core::precondition_outcome::proceed:
@@ -55,8 +86,11 @@ precondition_response(core::precondition_outcome outcome, const core::representa
     r.status = http::status::not_modified;
     if(state.etag)
       r.headers.set(http::field::etag, state.etag->to_string());
+    // Kept beside the tag, as §15.4.5 allows for guiding cache updates: a
+    // content tag stays the same when only the file's time moves.
     if(state.last_modified)
       r.headers.set(http::field::last_modified, core::format_http_date(*state.last_modified));
+    set_caching(r, as_200);
     return r;
   }
   }

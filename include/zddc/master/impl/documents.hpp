@@ -204,7 +204,7 @@ document_response(const core::request& req, const core::repo_path& dir, document
   auto const tag = core::derived_tag(*basis, what);
   core::representation_state const state{true, tag, std::nullopt};
   if(auto r = detail::precondition_response<Reader>(core::evaluate_preconditions(req.method, req.headers, state),
-                                                    state))
+                                                    state, detail::view_caching))
     return std::move(*r);
 
   if(! gathered) {
@@ -245,8 +245,7 @@ document_response(const core::request& req, const core::repo_path& dir, document
     }
   }
   r.headers.set(http::field::etag, tag.to_string());
-  r.headers.set(http::field::vary, "Accept, Authorization");
-  r.headers.set(http::field::cache_control, "private, no-cache");
+  detail::set_caching(r, detail::view_caching);
   r.headers.set(http::field::content_length, std::to_string(body.size()));
   r.body = head ? std::string() : std::move(body);
   return r;

@@ -87,13 +87,12 @@ listing_response(const core::request& req, const rendered& page, bool json)
   namespace http = boost::beast::http;
   core::representation_state const state{true, page.tag, std::nullopt};
   if(auto r = detail::precondition_response<Reader>(core::evaluate_preconditions(req.method, req.headers, state),
-                                                    state))
+                                                    state, detail::view_caching))
     return std::move(*r);
 
   core::response<Reader> r;
   r.headers.set(http::field::etag, page.tag.to_string());
-  r.headers.set(http::field::vary, "Accept, Authorization");
-  r.headers.set(http::field::cache_control, "private, no-cache");
+  detail::set_caching(r, detail::view_caching);
   r.headers.set(http::field::content_type, json ? "application/json" : "text/html; charset=utf-8");
   r.headers.set(http::field::content_length, std::to_string(page.body.size()));
   r.body = req.method == http::verb::head ? std::string() : page.body;
@@ -116,7 +115,7 @@ file_response(const core::request& req, Reader reader, const file_version& v, st
   namespace http = boost::beast::http;
   core::representation_state const state{true, v.tag, v.mtime};
   if(auto r = detail::precondition_response<Reader>(core::evaluate_preconditions(req.method, req.headers, state),
-                                                    state))
+                                                    state, detail::file_caching))
     return std::move(*r);
 
   core::response<Reader> r;
@@ -125,7 +124,7 @@ file_response(const core::request& req, Reader reader, const file_version& v, st
   r.headers.set(http::field::content_type, content_type);
   core::set_document_headers(r.headers, name);
   r.headers.set(http::field::accept_ranges, "bytes");
-  r.headers.set(http::field::cache_control, "no-cache");
+  detail::set_caching(r, detail::file_caching);
 
   core::byte_range range{0, v.size};
   auto const range_header = core::find_field(req.headers, http::field::range);
@@ -299,7 +298,7 @@ handler<E>::read_tree(const core::request& req, const core::repo_path& dir, cons
   auto const tag = tree_->view_tag_of(*node, who);
   core::representation_state const state{true, tag, std::nullopt};
   if(auto r = detail::precondition_response<reader_type>(core::evaluate_preconditions(req.method, req.headers, state),
-                                                         state))
+                                                         state, detail::tree_caching))
     return std::move(*r);
   std::optional<core::entity_tag> since;
   if(auto const q = core::query_value(req.target.encoded_query().value_or(""), "since")) {
@@ -315,8 +314,7 @@ handler<E>::read_tree(const core::request& req, const core::repo_path& dir, cons
   response_type r;
   r.headers.set(http::field::etag, tag.to_string());
   r.headers.set(http::field::content_type, core::tree_media_type);
-  r.headers.set(http::field::vary, "Authorization");
-  r.headers.set(http::field::cache_control, "private, no-cache");
+  detail::set_caching(r, detail::tree_caching);
   r.body = std::make_unique<tree_stream>(core::tree_head{dir, tag, std::move(since)}, std::move(node),
                                          std::move(base), who);
   return r;
@@ -446,7 +444,7 @@ handler<E>::refuse_write(const core::request& req, const core::decoded_target& t
   if(auto const st = env_.fs().stat(path); st && st->kind == env::file_kind::directory)
     return detail::text<reader_type>(http::status::conflict, "a directory is in the way");
   if(auto r = detail::precondition_response<reader_type>(
-       core::evaluate_preconditions(req.method, req.headers, *before), *before))
+       core::evaluate_preconditions(req.method, req.headers, *before), *before, detail::write_caching))
     return r;
   // Grants are inherited downwards, so when the outermost directory to
   // create is writable, every one below it is too.
@@ -512,7 +510,7 @@ handler<E>::commit_write(const core::request& req, const core::repo_path& path, 
     if(! now_state)
       return detail::write_failure<reader_type>(now_state.error());
     if(auto r = detail::precondition_response<reader_type>(
-         core::evaluate_preconditions(req.method, req.headers, *now_state), *now_state))
+         core::evaluate_preconditions(req.method, req.headers, *now_state), *now_state, detail::write_caching))
       return std::move(*r);
     created = ! now_state->exists;
     if(auto ec = env::rename_durably(fs, temp.path(), path))
@@ -576,7 +574,7 @@ handler<E>::remove(const core::request& req, const core::decoded_target& target)
   if(! state->exists)
     return detail::not_found<reader_type>();
   if(auto r = detail::precondition_response<reader_type>(
-       core::evaluate_preconditions(req.method, req.headers, *state), *state))
+       core::evaluate_preconditions(req.method, req.headers, *state), *state, detail::write_caching))
     return std::move(*r);
   auto ec = env::remove_durably(env_.fs(), path);
   if(ec == errc::not_empty && ! remove_stale_temps_in(path))
