@@ -9,7 +9,8 @@
 /// as a separator, `%252F` stays the three bytes `%2F`, and no spelling of
 /// `..` gets through. Encoding percent-encodes each segment with the RFC 3986
 /// `pchar` set, so `decode(encode(p)) == p` for every `repo_path`. Both
-/// directions go through Boost.URL; nothing here hand-rolls percent-coding.
+/// directions percent-code through Boost.URL, and a target is checked
+/// against Boost.URL's character sets.
 
 #include <zddc/core/path.hpp>
 

@@ -7,9 +7,12 @@
 #include <rapidcheck/gtest.h>
 
 #include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace zddc::core {
@@ -159,6 +162,61 @@ RC_GTEST_PROP(path_codec, append_takes_and_refuses_what_child_does, ())
   } else {
     RC_ASSERT(ec == made.error());
     RC_ASSERT(appended == start);
+  }
+}
+
+// What Boost.URL's origin-form rule (RFC 9112 §3.2.1) makes of `s`: the
+// path and query of an origin-form target that starts with '/', or nullopt.
+std::optional<std::pair<std::string, std::optional<std::string>>>
+boost_url_reading(std::string_view s)
+{
+  auto const u = boost::urls::parse_origin_form(s);
+  if(! u || u->encoded_path().empty() || u->encoded_path().front() != '/')
+    return std::nullopt;
+  return std::pair{std::string(u->encoded_path()),
+                   u->has_query() ? std::optional<std::string>(u->encoded_query()) : std::nullopt};
+}
+
+void
+expect_read_as_boost_url_reads(std::string_view s)
+{
+  auto const mine = url_target::parse(s);
+  auto const theirs = boost_url_reading(s);
+  RC_ASSERT(mine.has_value() == theirs.has_value());
+  if(! mine)
+    return;
+  RC_ASSERT(std::string(mine->encoded_path()) == theirs->first);
+  auto const query = mine->encoded_query();
+  RC_ASSERT(query.has_value() == theirs->second.has_value());
+  if(query)
+    RC_ASSERT(std::string(*query) == *theirs->second);
+}
+
+// url_target::parse checks a target itself, with Boost.URL's character
+// sets; Boost.URL's own parser is the oracle it must agree with.
+RC_GTEST_PROP(path_codec, a_target_is_taken_exactly_when_boost_url_takes_it, ())
+{
+  auto const pieces = *rc::gen::resize(
+    12, rc::gen::container<std::vector<std::string>>(rc::gen::oneOf(
+          rc::gen::element<std::string>("/", "//", "?", "#", "%", "%2", "%2F", "%2f", "%zz", "%G0", "%0g", "%%",
+                                        "a", "Z", "9", " ", "[", "]", ":", "@", "!", "$", "&", "'", "(", ")", "*",
+                                        "+", ",", ";", "=", "-", ".", "_", "~", "\\", "^", "\"", "\xC3\xA9"),
+          rc::gen::map(rc::gen::arbitrary<char>(), [](char c) { return std::string(1, c); }))));
+  std::string s = *rc::gen::element<std::string>("/", "/", "/", "", "?", "a");
+  for(auto const& p : pieces)
+    s += p;
+  expect_read_as_boost_url_reads(s);
+}
+
+TEST(path_codec, every_byte_in_a_path_and_a_query_is_taken_as_boost_url_takes_it)
+{
+  for(int b = 0; b < 256; ++b) {
+    auto const c = std::string(1, static_cast<char>(b));
+    for(auto const& s : {"/a" + c + "b", "/" + c, "/a?x" + c + "y", "/a?" + c, "/%" + c + "0", "/%0" + c,
+                         "/a?%" + c + "A"}) {
+      auto const mine = url_target::parse(s);
+      EXPECT_EQ(mine.has_value(), boost_url_reading(s).has_value()) << "byte " << b << " in " << s;
+    }
   }
 }
 

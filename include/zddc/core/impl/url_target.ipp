@@ -1,20 +1,54 @@
 #pragma once
 
 #include <boost/url/encode.hpp>
-#include <boost/url/parse.hpp>
+#include <boost/url/grammar/hexdig_chars.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/pchars.hpp>
 
 namespace zddc::core {
 
+namespace detail {
+
+// RFC 3986's characters for a path (pchar and '/') and for a query (those
+// and '?'); anything else must be a %XX escape.
+inline constexpr boost::urls::grammar::lut_chars target_path_chars = boost::urls::pchars + '/';
+inline constexpr boost::urls::grammar::lut_chars target_query_chars = target_path_chars + '?';
+
+// Whether every byte of `s` is in `allowed` or begins a %XX escape.
+inline bool
+only_chars_and_escapes(std::string_view s, const boost::urls::grammar::lut_chars& allowed) noexcept
+{
+  for(std::size_t i = 0; i < s.size();) {
+    if(allowed(s[i])) {
+      ++i;
+      continue;
+    }
+    if(s[i] != '%' || s.size() - i < 3 || ! boost::urls::grammar::hexdig_chars(s[i + 1]) ||
+       ! boost::urls::grammar::hexdig_chars(s[i + 2]))
+      return false;
+    i += 3;
+  }
+  return true;
+}
+
+} // namespace detail
+
+// origin-form = absolute-path [ "?" query ] (RFC 9112 §3.2.1), checked with
+// Boost.URL's character sets in one pass over the bytes: its
+// parse_origin_form takes the same targets (a property test holds the two
+// together) but builds a whole url_view on the way, which cost 1 300
+// instructions of a 17 500-instruction 304.
 inline result<url_target>
 url_target::parse(std::string_view target)
 {
-  auto const parsed = boost::urls::parse_origin_form(target);
-  if(! parsed)
+  if(target.empty() || target.front() != '/')
     return error_code(path_errc::malformed_target);
-  auto const path = parsed->encoded_path();
-  if(path.empty() || path.front() != '/')
+  auto const question = target.find('?');
+  auto const path = target.substr(0, question);
+  if(! detail::only_chars_and_escapes(path, detail::target_path_chars) ||
+     (question != std::string_view::npos &&
+      ! detail::only_chars_and_escapes(target.substr(question + 1), detail::target_query_chars)))
     return error_code(path_errc::malformed_target);
   return url_target(std::string(target), path.size());
 }
@@ -56,11 +90,11 @@ decode(const url_target& target)
   for(;;) {
     auto const slash = rest.find('/');
     auto const encoded = rest.substr(0, slash);
-    auto const pct = boost::urls::make_pct_string_view(encoded);
-    if(! pct)
-      return error_code(path_errc::malformed_target);
     std::string_view segment = encoded;
-    if(pct->decoded_size() != encoded.size()) { // escaped: the common segment has no escapes
+    if(encoded.find('%') != std::string_view::npos) { // escaped: the common segment has no escapes
+      auto const pct = boost::urls::make_pct_string_view(encoded);
+      if(! pct)
+        return error_code(path_errc::malformed_target);
       pct->decode({}, boost::urls::string_token::assign_to(decoded));
       segment = decoded;
     }
