@@ -130,9 +130,9 @@ format_http_date(time_point t)
     out[at] = static_cast<char>('0' + v / 10);
     out[at + 1] = static_cast<char>('0' + v % 10);
   };
-  out.replace(0, 3, detail::short_days[wd.c_encoding()]);
+  detail::short_days[wd.c_encoding()].copy(out.data(), 3);
   two(5, unsigned(ymd.day()));
-  out.replace(8, 3, detail::months[unsigned(ymd.month()) - 1]);
+  detail::months[unsigned(ymd.month()) - 1].copy(out.data() + 8, 3);
   auto const year = static_cast<unsigned>(int(ymd.year()));
   two(12, year / 100);
   two(14, year % 100);

@@ -275,8 +275,10 @@ RC_GTEST_PROP(master_handler_model, writes_and_reads_follow_rfc_9110_preconditio
         RC_ASSERT(header(r, http::field::etag).empty());
       } else if(*expected == http::status::not_modified) {
         RC_ASSERT(header(r, http::field::etag) == *current_tag);
-        RC_ASSERT(header(r, http::field::last_modified) == core::format_http_date(current->last_modified));
-        RC_ASSERT(header(r, http::field::cache_control) == "no-cache"); // as the 200's
+        // The tag, and what the 200 told caches; not the date, which a 304
+        // with a tag leaves out (RFC 9110 §15.4.5).
+        RC_ASSERT(header(r, http::field::last_modified).empty());
+        RC_ASSERT(header(r, http::field::cache_control) == "no-cache");
       } else if(auto const tag = header(r, http::field::etag); ! tag.empty()) {
         RC_ASSERT(tag == current_tag); // a 412 may tell the current tag, never another
       }

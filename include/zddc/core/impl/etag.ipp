@@ -58,7 +58,9 @@ entity_tag::parse(std::string_view text)
 inline std::string
 entity_tag::to_string() const
 {
-  std::string s = weak_ ? "W/\"" : "\"";
+  std::string s;
+  s.reserve(opaque_.size() + 4); // one allocation for a content tag's 32 hex digits and quotes
+  s += weak_ ? "W/\"" : "\"";
   s += opaque_;
   s += '"';
   return s;

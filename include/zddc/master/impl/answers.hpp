@@ -3,13 +3,13 @@
 // master/documents.hpp): a plain-text status, and what a precondition's
 // outcome answers.
 
+#include <zddc/core/assert.hpp>
 #include <zddc/core/http_date.hpp>
 #include <zddc/core/http_message.hpp>
 #include <zddc/core/preconditions.hpp>
 
 #include <boost/beast/http/field.hpp>
 
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -64,37 +64,32 @@ set_caching(core::response<Reader>& r, caching c)
     r.headers.set(http::field::vary, c.vary);
 }
 
-/// What a precondition's outcome answers, or nullopt to go on. `as_200` is
-/// the caching the full answer would carry.
+/// The answer when a precondition's outcome (RFC 9110 §13.2.2) is not to
+/// proceed. `as_200` is the caching the full answer would carry.
 template<class Reader>
-std::optional<core::response<Reader>>
-precondition_response(core::precondition_outcome outcome, const core::representation_state& state, caching as_200)
+core::response<Reader>
+precondition_answer(core::precondition_outcome outcome, const core::representation_state& state, caching as_200)
 {
-  switch(outcome) {
-  case core::precondition_outcome::proceed:
-    return std::nullopt;
-  case core::precondition_outcome::malformed:
+  ZDDC_ASSERT(outcome != core::precondition_outcome::proceed); // the caller goes on instead
+  if(outcome == core::precondition_outcome::malformed)
     return text<Reader>(http::status::bad_request, "malformed If-Match or If-None-Match");
-  case core::precondition_outcome::failed: {
+  if(outcome == core::precondition_outcome::failed) {
     auto r = text<Reader>(http::status::precondition_failed, "precondition failed");
     if(state.etag)
       r.headers.set(http::field::etag, state.etag->to_string());
     return r;
   }
-  case core::precondition_outcome::not_modified: {
-    core::response<Reader> r;
-    r.status = http::status::not_modified;
-    if(state.etag)
-      r.headers.set(http::field::etag, state.etag->to_string());
-    // Kept beside the tag, as §15.4.5 allows for guiding cache updates: a
-    // content tag stays the same when only the file's time moves.
-    if(state.last_modified)
-      r.headers.set(http::field::last_modified, core::format_http_date(*state.last_modified));
-    set_caching(r, as_200);
-    return r;
-  }
-  }
-  return std::nullopt;
+  // 304: the validator and what the 200 told caches (§15.4.5). The date
+  // only without a tag: beside one it is representation metadata a 304
+  // should not repeat, and neither our cache nor our mirror reads it from one.
+  core::response<Reader> r;
+  r.status = http::status::not_modified;
+  if(state.etag)
+    r.headers.set(http::field::etag, state.etag->to_string());
+  else if(state.last_modified)
+    r.headers.set(http::field::last_modified, core::format_http_date(*state.last_modified));
+  set_caching(r, as_200);
+  return r;
 }
 
 } // namespace zddc::master::detail

@@ -203,9 +203,9 @@ document_response(const core::request& req, const core::repo_path& dir, document
   }
   auto const tag = core::derived_tag(*basis, what);
   core::representation_state const state{true, tag, std::nullopt};
-  if(auto r = detail::precondition_response<Reader>(core::evaluate_preconditions(req.method, req.headers, state),
-                                                    state, detail::view_caching))
-    return std::move(*r);
+  if(auto const outcome = core::evaluate_preconditions(req.method, req.headers, state);
+     outcome != core::precondition_outcome::proceed)
+    return detail::precondition_answer<Reader>(outcome, state, detail::view_caching);
 
   if(! gathered) {
     gathered = gather_listings(source, dir);

@@ -86,9 +86,9 @@ listing_response(const core::request& req, const rendered& page, bool json)
 {
   namespace http = boost::beast::http;
   core::representation_state const state{true, page.tag, std::nullopt};
-  if(auto r = detail::precondition_response<Reader>(core::evaluate_preconditions(req.method, req.headers, state),
-                                                    state, detail::view_caching))
-    return std::move(*r);
+  if(auto const outcome = core::evaluate_preconditions(req.method, req.headers, state);
+     outcome != core::precondition_outcome::proceed)
+    return detail::precondition_answer<Reader>(outcome, state, detail::view_caching);
 
   core::response<Reader> r;
   r.headers.set(http::field::etag, page.tag.to_string());
@@ -114,9 +114,9 @@ file_response(const core::request& req, Reader reader, const file_version& v, st
 {
   namespace http = boost::beast::http;
   core::representation_state const state{true, v.tag, v.mtime};
-  if(auto r = detail::precondition_response<Reader>(core::evaluate_preconditions(req.method, req.headers, state),
-                                                    state, detail::file_caching))
-    return std::move(*r);
+  if(auto const outcome = core::evaluate_preconditions(req.method, req.headers, state);
+     outcome != core::precondition_outcome::proceed)
+    return detail::precondition_answer<Reader>(outcome, state, detail::file_caching);
 
   core::response<Reader> r;
   r.headers.set(http::field::etag, v.tag.to_string());
@@ -297,9 +297,9 @@ handler<E>::read_tree(const core::request& req, const core::repo_path& dir, cons
     return detail::not_found<reader_type>(); // made a moment ago: its parent's change is on its way
   auto const tag = tree_->view_tag_of(*node, who);
   core::representation_state const state{true, tag, std::nullopt};
-  if(auto r = detail::precondition_response<reader_type>(core::evaluate_preconditions(req.method, req.headers, state),
-                                                         state, detail::tree_caching))
-    return std::move(*r);
+  if(auto const outcome = core::evaluate_preconditions(req.method, req.headers, state);
+     outcome != core::precondition_outcome::proceed)
+    return detail::precondition_answer<reader_type>(outcome, state, detail::tree_caching);
   std::optional<core::entity_tag> since;
   if(auto const q = core::query_value(req.target.encoded_query().value_or(""), "since")) {
     since = core::entity_tag::parse(*q);
@@ -443,9 +443,9 @@ handler<E>::refuse_write(const core::request& req, const core::decoded_target& t
     return detail::write_failure<reader_type>(before.error());
   if(auto const st = env_.fs().stat(path); st && st->kind == env::file_kind::directory)
     return detail::text<reader_type>(http::status::conflict, "a directory is in the way");
-  if(auto r = detail::precondition_response<reader_type>(
-       core::evaluate_preconditions(req.method, req.headers, *before), *before, detail::write_caching))
-    return r;
+  if(auto const outcome = core::evaluate_preconditions(req.method, req.headers, *before);
+     outcome != core::precondition_outcome::proceed)
+    return detail::precondition_answer<reader_type>(outcome, *before, detail::write_caching);
   // Grants are inherited downwards, so when the outermost directory to
   // create is writable, every one below it is too.
   if(auto const missing = outermost_missing(path.parent()); missing && ! core::may_write(who, *missing))
@@ -509,9 +509,9 @@ handler<E>::commit_write(const core::request& req, const core::repo_path& path, 
     auto const now_state = current_state(path, needs_tag(req));
     if(! now_state)
       return detail::write_failure<reader_type>(now_state.error());
-    if(auto r = detail::precondition_response<reader_type>(
-         core::evaluate_preconditions(req.method, req.headers, *now_state), *now_state, detail::write_caching))
-      return std::move(*r);
+    if(auto const outcome = core::evaluate_preconditions(req.method, req.headers, *now_state);
+       outcome != core::precondition_outcome::proceed)
+      return detail::precondition_answer<reader_type>(outcome, *now_state, detail::write_caching);
     created = ! now_state->exists;
     if(auto ec = env::rename_durably(fs, temp.path(), path))
       return detail::write_failure<reader_type>(ec);
@@ -573,9 +573,9 @@ handler<E>::remove(const core::request& req, const core::decoded_target& target)
     return detail::write_failure<reader_type>(state.error());
   if(! state->exists)
     return detail::not_found<reader_type>();
-  if(auto r = detail::precondition_response<reader_type>(
-       core::evaluate_preconditions(req.method, req.headers, *state), *state, detail::write_caching))
-    return std::move(*r);
+  if(auto const outcome = core::evaluate_preconditions(req.method, req.headers, *state);
+     outcome != core::precondition_outcome::proceed)
+    return detail::precondition_answer<reader_type>(outcome, *state, detail::write_caching);
   auto ec = env::remove_durably(env_.fs(), path);
   if(ec == errc::not_empty && ! remove_stale_temps_in(path))
     ec = env::remove_durably(env_.fs(), path);
