@@ -86,32 +86,33 @@ constexpr edge_refusal bad_framing{http::status::bad_request,
 
 } // namespace
 
-std::optional<authority>
-parse_authority(std::string_view text)
+namespace {
+
+// A `Host` value split into its host, as written, and its port.
+struct written_authority {
+  std::string_view host;
+  std::optional<std::uint16_t> port;
+};
+
+std::optional<written_authority>
+split_authority(std::string_view text)
 {
-  std::string_view host = text;
+  written_authority out{text, std::nullopt};
   std::string_view port;
   if(text.starts_with('[')) {
     auto const close = text.find(']');
     if(close == std::string_view::npos)
       return std::nullopt;
-    host = text.substr(0, close + 1);
+    out.host = text.substr(0, close + 1);
     auto const rest = text.substr(close + 1);
     if(! rest.empty() && ! rest.starts_with(':'))
       return std::nullopt;
     if(! rest.empty())
       port = rest.substr(1);
   } else if(auto const colon = text.rfind(':'); colon != std::string_view::npos) {
-    host = text.substr(0, colon);
+    out.host = text.substr(0, colon);
     port = text.substr(colon + 1);
   }
-  authority out;
-  if(auto ip = canonical_ip(host))
-    out.host = std::move(*ip);
-  else if(! host.empty() && std::all_of(host.begin(), host.end(), is_reg_name_char))
-    out.host = lower(host);
-  else
-    return std::nullopt;
   if(! port.empty()) {
     std::uint16_t p = 0;
     auto const [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
@@ -119,6 +120,26 @@ parse_authority(std::string_view text)
       return std::nullopt;
     out.port = p;
   }
+  return out;
+}
+
+} // namespace
+
+std::optional<authority>
+parse_authority(std::string_view text)
+{
+  auto const written = split_authority(text);
+  if(! written)
+    return std::nullopt;
+  auto const host = written->host;
+  authority out;
+  if(auto ip = canonical_ip(host))
+    out.host = std::move(*ip);
+  else if(! host.empty() && std::all_of(host.begin(), host.end(), is_reg_name_char))
+    out.host = lower(host);
+  else
+    return std::nullopt;
+  out.port = written->port;
   return out;
 }
 
@@ -148,11 +169,14 @@ host_allowlist::host_allowlist(std::string_view listen_host, const std::vector<s
 bool
 host_allowlist::allows(const authority& a) const
 {
-  if(any_ || (any_ip_literal_ && canonical_ip(a.host)))
-    return true;
-  return std::any_of(names_.begin(), names_.end(), [&](const authority& n) {
-    return n.host == a.host && (! n.port || n.port == a.port);
-  });
+  return any_ || (any_ip_literal_ && canonical_ip(a.host)) || names(a.host, a.port);
+}
+
+bool
+host_allowlist::names(std::string_view host, std::optional<std::uint16_t> port) const
+{
+  return std::any_of(names_.begin(), names_.end(),
+                     [&](const authority& n) { return n.host == host && (! n.port || n.port == port); });
 }
 
 std::optional<edge_refusal>
@@ -175,6 +199,13 @@ check_host(const request_head& head, const host_allowlist& hosts)
   auto const value = single_field(head, http::field::host, count);
   if(count == 0 && head.version() < 11)
     return std::nullopt; // HTTP/1.0 may omit Host; a browser never does
+  // The names are kept as parse_authority writes them, and it writes a
+  // name it was given in that form unchanged: a Host spelling one of them
+  // exactly (the common case: what the client was told to connect to) is
+  // that name without being parsed.
+  if(value)
+    if(auto const written = split_authority(*value); written && hosts.names(written->host, written->port))
+      return std::nullopt;
   auto const a = value ? parse_authority(*value) : std::nullopt;
   if(! a)
     return edge_refusal{http::status::bad_request, "bad request: one valid Host field is required", true};

@@ -65,6 +65,11 @@ public:
 
   bool allows(const authority& a) const;
 
+  /// Whether `host` (in parse_authority's form) with `port` is one of the
+  /// names listed, whatever `*` and a listen address of 0.0.0.0 or `::`
+  /// allow besides.
+  bool names(std::string_view host, std::optional<std::uint16_t> port) const;
+
 private:
   std::vector<authority> names_;
   bool any_ = false;

@@ -42,7 +42,7 @@ public:
 
 struct request {
   boost::beast::http::verb method = boost::beast::http::verb::get;
-  url_target target = encode(repo_path());
+  url_target target; // the root until set
   boost::beast::http::fields headers;
   request_body* body = nullptr; // not owned; null when the request has none
 };

@@ -27,6 +27,9 @@ enum class target_form { file, directory };
 /// which file it names until `decode` validates that.
 class url_target {
 public:
+  /// The root, `/`.
+  url_target() : s_("/"), path_bytes_(1) {}
+
   /// Parses an origin-form target (absolute path, optional query).
   static result<url_target>
   parse(std::string_view target);

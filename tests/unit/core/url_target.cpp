@@ -26,6 +26,15 @@ TEST(url_target, parses_origin_form_only)
   EXPECT_EQ(url_target::parse("/a%2").error(), path_errc::malformed_target);
 }
 
+TEST(url_target, a_target_made_without_text_is_the_root)
+{
+  url_target const root;
+  EXPECT_EQ(root, encode(repo_path()));
+  EXPECT_EQ(root, *url_target::parse("/"));
+  EXPECT_EQ(root.encoded_path(), "/");
+  EXPECT_FALSE(root.encoded_query());
+}
+
 TEST(url_target, splits_path_and_query)
 {
   auto t = url_target::parse("/a/b%20c?x=1&y");

@@ -166,6 +166,31 @@ TEST(request_guard, writes_from_another_origin_are_forbidden)
   EXPECT_TRUE(check_origin(twice, false));
 }
 
+// check_host takes a Host that spells a listed name exactly without parsing
+// it; whatever the spelling, its answer must be the parsed one.
+TEST(request_guard, the_host_check_answers_as_parsing_would_however_the_host_is_written)
+{
+  std::vector<host_allowlist> const lists{host_allowlist("127.0.0.1", {}), host_allowlist("::1", {}),
+                                          host_allowlist("0.0.0.0", {"docs.example.com", "proxy.example:8443"}),
+                                          host_allowlist("10.0.0.5", {"*"})};
+  for(auto const* text :
+      {"127.0.0.1", "127.0.0.1:8080", "127.0.0.1:", "127.0.0.01:8080", "127.0.0.1:65536", "127.0.0.1:80x",
+       "127.0.0.1:-1", "localhost", "LocalHost:8080", "localhost:8080:1", "[::1]", "[::1]:9", "[0:0::1]:9",
+       "[::1]x", "[::1", "::1", "10.0.0.5", "10.0.0.5:1", "10.0.0.6", "docs.example.com", "DOCS.example.com:1",
+       "proxy.example:8443", "proxy.example:8080", "proxy.example", "evil.example", "", ":", ":80", "a b",
+       "docs.example.com.", "[fe80::1]", "192.168.1.20:8080"}) {
+    auto const written = head(http::verb::get, {{"Host", text}});
+    for(std::size_t i = 0; i < lists.size(); ++i) {
+      auto const parsed = parse_authority(text);
+      std::optional<http::status> const expected =
+        ! parsed ? std::optional(http::status::bad_request)
+                 : lists[i].allows(*parsed) ? std::nullopt : std::optional(http::status::misdirected_request);
+      auto const got = check_host(written, lists[i]);
+      EXPECT_EQ(got ? std::optional(got->status) : std::nullopt, expected) << text << " on list " << i;
+    }
+  }
+}
+
 TEST(request_guard, framing_is_checked_before_host_and_host_before_origin)
 {
   host_allowlist const hosts("127.0.0.1", {});

@@ -17,15 +17,23 @@ namespace zddc::master::detail {
 
 namespace http = boost::beast::http;
 
+/// Makes `r` a plain-text answer: `status` and the line `message`.
+template<class Reader>
+void
+set_text(core::response<Reader>& r, http::status status, std::string message)
+{
+  r.status = status;
+  r.headers.set(http::field::content_type, "text/plain; charset=utf-8");
+  r.headers.set(http::field::cache_control, "no-store");
+  r.body = std::move(message) + "\n";
+}
+
 template<class Reader>
 core::response<Reader>
 text(http::status status, std::string message)
 {
   core::response<Reader> r;
-  r.status = status;
-  r.headers.set(http::field::content_type, "text/plain; charset=utf-8");
-  r.headers.set(http::field::cache_control, "no-store");
-  r.body = std::move(message) + "\n";
+  set_text(r, status, std::move(message));
   return r;
 }
 
@@ -71,10 +79,13 @@ core::response<Reader>
 precondition_answer(core::precondition_outcome outcome, const core::representation_state& state, caching as_200)
 {
   ZDDC_ASSERT(outcome != core::precondition_outcome::proceed); // the caller goes on instead
-  if(outcome == core::precondition_outcome::malformed)
-    return text<Reader>(http::status::bad_request, "malformed If-Match or If-None-Match");
+  core::response<Reader> r; // the one object every path returns: built in place
+  if(outcome == core::precondition_outcome::malformed) {
+    set_text(r, http::status::bad_request, "malformed If-Match or If-None-Match");
+    return r;
+  }
   if(outcome == core::precondition_outcome::failed) {
-    auto r = text<Reader>(http::status::precondition_failed, "precondition failed");
+    set_text(r, http::status::precondition_failed, "precondition failed");
     if(state.etag)
       r.headers.set(http::field::etag, state.etag->to_string());
     return r;
@@ -82,7 +93,6 @@ precondition_answer(core::precondition_outcome outcome, const core::representati
   // 304: the validator and what the 200 told caches (§15.4.5). The date
   // only without a tag: beside one it is representation metadata a 304
   // should not repeat, and neither our cache nor our mirror reads it from one.
-  core::response<Reader> r;
   r.status = http::status::not_modified;
   if(state.etag)
     r.headers.set(http::field::etag, state.etag->to_string());
