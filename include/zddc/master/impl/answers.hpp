@@ -1,7 +1,7 @@
 #pragma once
 // The small answers every master endpoint gives alike (master/handler.hpp,
-// master/documents.hpp): a plain-text status, and what a precondition's
-// outcome answers.
+// master/documents.hpp): a plain-text status, the caching each kind of
+// answer declares, and what a precondition's outcome answers.
 
 #include <zddc/core/assert.hpp>
 #include <zddc/core/http_date.hpp>
