@@ -6,6 +6,7 @@
 #include "runtime/response_head.hpp"
 #include "runtime/sign_in.hpp"
 
+#include <zddc/core/credentials.hpp>
 #include <zddc/core/field_lookup.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -481,9 +482,8 @@ answer_locally(const request_head& msg, std::string_view target, shared_state& s
                          "application/json");
   if(! shared.config.metrics_public && ! shared.authenticate(msg)) {
     auto r = text_response(http::status::unauthorized, "authentication required\n");
-    r.headers.set(http::field::www_authenticate, core::count_field(msg, http::field::authorization)
-                                                   ? R"(Bearer realm="zddc", error="invalid_token")"
-                                                   : R"(Bearer realm="zddc")");
+    r.headers.set(http::field::www_authenticate,
+                  core::bearer_challenge(core::count_field(msg, http::field::authorization) != 0));
     offer_credentials(r, msg.method(), msg, target, shared.sign_in);
     return r;
   }

@@ -84,10 +84,6 @@ constexpr edge_refusal bad_framing{http::status::bad_request,
                                    "bad request: only Transfer-Encoding: chunked, alone and without Content-Length",
                                    true};
 
-} // namespace
-
-namespace {
-
 // A `Host` value split into its host, as written, and its port.
 struct written_authority {
   std::string_view host;
@@ -123,15 +119,12 @@ split_authority(std::string_view text)
   return out;
 }
 
-} // namespace
-
+// The host in its canonical form: an IP literal as written back, a
+// reg-name lower-cased; nullopt when it is neither.
 std::optional<authority>
-parse_authority(std::string_view text)
+canonical_authority(const written_authority& written)
 {
-  auto const written = split_authority(text);
-  if(! written)
-    return std::nullopt;
-  auto const host = written->host;
+  auto const host = written.host;
   authority out;
   if(auto ip = canonical_ip(host))
     out.host = std::move(*ip);
@@ -139,8 +132,17 @@ parse_authority(std::string_view text)
     out.host = lower(host);
   else
     return std::nullopt;
-  out.port = written->port;
+  out.port = written.port;
   return out;
+}
+
+} // namespace
+
+std::optional<authority>
+parse_authority(std::string_view text)
+{
+  auto const written = split_authority(text);
+  return written ? canonical_authority(*written) : std::nullopt;
 }
 
 host_allowlist::host_allowlist(std::string_view listen_host, const std::vector<std::string>& allowed)
@@ -203,10 +205,10 @@ check_host(const request_head& head, const host_allowlist& hosts)
   // name it was given in that form unchanged: a Host spelling one of them
   // exactly (the common case: what the client was told to connect to) is
   // that name without being parsed.
-  if(value)
-    if(auto const written = split_authority(*value); written && hosts.names(written->host, written->port))
-      return std::nullopt;
-  auto const a = value ? parse_authority(*value) : std::nullopt;
+  auto const written = value ? split_authority(*value) : std::nullopt;
+  if(written && hosts.names(written->host, written->port))
+    return std::nullopt;
+  auto const a = written ? canonical_authority(*written) : std::nullopt;
   if(! a)
     return edge_refusal{http::status::bad_request, "bad request: one valid Host field is required", true};
   if(! hosts.allows(*a))

@@ -70,6 +70,14 @@ bearer_from_authorization(std::string_view value)
   return token;
 }
 
+/// The WWW-Authenticate challenge (RFC 6750 §3) of a request answered 401:
+/// it says `invalid_token` when the request sent credentials that failed.
+inline std::string_view
+bearer_challenge(bool sent_credentials) noexcept
+{
+  return sent_credentials ? R"(Bearer realm="zddc", error="invalid_token")" : R"(Bearer realm="zddc")";
+}
+
 /// The password of a Basic credential (the user name is not looked at);
 /// nullopt for any other scheme, bad base64, or no `:` in what it decodes to.
 inline std::optional<std::string>

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <zddc/core/credentials.hpp>
 #include <zddc/core/field_lookup.hpp>
 #include <zddc/core/query.hpp>
 #include <zddc/master/impl/answers.hpp>
@@ -162,9 +163,7 @@ handler<E>::handle(const core::request& req, const core::principal* who)
   if(! who) {
     auto r = detail::text<reader_type>(http::status::unauthorized, "authentication required");
     r.headers.set(http::field::www_authenticate,
-                  core::count_field(req.headers, http::field::authorization)
-                    ? R"(Bearer realm="zddc", error="invalid_token")"
-                    : R"(Bearer realm="zddc")");
+                  core::bearer_challenge(core::count_field(req.headers, http::field::authorization) != 0));
     co_return r;
   }
   if(selection)
