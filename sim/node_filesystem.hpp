@@ -81,6 +81,7 @@ public:
   node_filesystem& operator=(node_filesystem&&) = delete;
 
   result<env::file_stat> stat(const core::store_path& p) { return at(p, [&](auto const& k) { return disk_.stat(k); }); }
+  result<env::file_stat> glance(const core::store_path& p) { return at(p, [&](auto const& k) { return disk_.glance(k); }); }
   result<reader_type>
   open_read(const core::store_path& p)
   {
@@ -217,5 +218,6 @@ private:
 };
 
 static_assert(env::WatchedFilesystem<node_filesystem>);
+static_assert(env::GlancingFilesystem<node_filesystem>);
 
 } // namespace zddc::sim

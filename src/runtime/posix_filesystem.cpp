@@ -225,6 +225,17 @@ posix_filesystem::stat(const core::store_path& p) const
   return stat_of(st);
 }
 
+result<env::file_stat>
+posix_filesystem::glance(const core::store_path& p) const
+{
+  // One fstatat, where stat() is an openat2, an fstat and a close: about a
+  // third of the kernel time. Not confined (env/filesystem.hpp, Glancing).
+  struct stat st {};
+  if(::fstatat(root_.get(), path_or_dot(p.str()).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return last_error();
+  return stat_of(st);
+}
+
 result<posix_filesystem::reader_type>
 posix_filesystem::open_read(const core::store_path& p) const
 {

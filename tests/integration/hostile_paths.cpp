@@ -130,6 +130,43 @@ TEST_F(hostile_paths, a_symlink_cannot_carry_a_grant_into_another_subtree)
   EXPECT_EQ(c.get("/Vendors/vendorA/alias.txt", bearer(vendor)).body, "A"); // a link within its folder works
 }
 
+// A conditional GET is answered from a glance at the file, which follows
+// links (master::handler::known_state). A folder swapped for a link out of
+// the root after its file's tag was learned must not turn that into a 304
+// for a file outside, nor send a byte of it.
+TEST_F(hostile_paths, a_folder_swapped_for_a_link_out_of_the_root_is_not_answered_from_a_glance)
+{
+  auto const outside = dir_.path() / "outside";
+  spit(root() / "Docs" / "a.txt", "inside");
+  spit(outside / "other" / "a.txt", "secret"); // the same size
+  struct utimbuf const old_times{1'000'000'000, 1'000'000'000}; // settled long ago: its tag is trusted
+  for(auto const& f : {root() / "Docs" / "a.txt", outside / "other" / "a.txt"})
+    ASSERT_EQ(::utime(f.c_str(), &old_times), 0);
+  daemon_process master({"--root", root().string(), "--no-auth"});
+  client c(master.port());
+  auto const first = c.get("/Docs/a.txt");
+  ASSERT_EQ(first.status, http::status::ok);
+  auto const tag = first.header(http::field::etag);
+  ASSERT_EQ(c.get("/Docs/a.txt", {{http::field::if_none_match, tag}}).status, http::status::not_modified);
+
+  // Another file out there, with the same size and mtime: not a 304, and not its bytes.
+  stdfs::rename(root() / "Docs", outside / "Docs");
+  stdfs::create_directory_symlink(outside / "other", root() / "Docs");
+  auto const swapped = c.get("/Docs/a.txt", {{http::field::if_none_match, tag}});
+  EXPECT_EQ(swapped.status, http::status::not_found);
+  EXPECT_EQ(swapped.body.find("secret"), std::string::npos);
+  EXPECT_EQ(c.get("/Docs/a.txt").status, http::status::not_found);
+
+  // The very file it served, moved out and linked back: at most the 304 it
+  // had before (its identity, which the client sent), and no bytes.
+  stdfs::remove(root() / "Docs");
+  stdfs::create_directory_symlink(outside / "Docs", root() / "Docs");
+  auto const same = c.get("/Docs/a.txt", {{http::field::if_none_match, tag}});
+  EXPECT_TRUE(same.status == http::status::not_modified || same.status == http::status::not_found) << same.status;
+  EXPECT_TRUE(same.body.empty() || same.status == http::status::not_found);
+  EXPECT_EQ(c.get("/Docs/a.txt").status, http::status::not_found);
+}
+
 // Finding 13: a PUT made the missing ancestors of a grant's root.
 TEST_F(hostile_paths, a_put_creates_no_directory_above_the_writers_grant)
 {

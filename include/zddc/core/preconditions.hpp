@@ -50,6 +50,11 @@ evaluate_preconditions(boost::beast::http::verb method,
                        const boost::beast::http::fields& request,
                        const representation_state& current);
 
+/// Whether `request` carries any of the four preconditions (If-Match,
+/// If-None-Match, If-Modified-Since, If-Unmodified-Since).
+bool
+has_preconditions(const boost::beast::http::fields& request) noexcept;
+
 /// Step 5: whether a GET's Range applies, given If-Range. True when there is
 /// no If-Range, or when it names the current representation exactly (a
 /// strong ETag match, or a date equal to Last-Modified).

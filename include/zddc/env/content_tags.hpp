@@ -68,6 +68,16 @@ public:
     return learned(fs, path, made(st, *digest, now)).tag;
   }
 
+  /// The tag already trusted for the file `st` describes at `path`, without
+  /// touching the disk; null when there is none. Valid until the next call
+  /// that learns or forgets a tag.
+  const core::entity_tag*
+  known_tag(const core::store_path& path, const env::file_stat& st) const
+  {
+    auto const* known = fresh(path, st);
+    return known ? &known->tag : nullptr;
+  }
+
   /// The tag of the file at `path`, opening it only when needed.
   result<core::entity_tag>
   tag_at(F& fs, const core::store_path& path, const env::file_stat& st, env::time_point now)

@@ -57,6 +57,14 @@
 /// `keep_digest` may keep nothing, and `kept_digest_of` answers nothing for
 /// a file it cannot read one from; a caller trusts a kept digest only while
 /// the file's stat still matches it.
+///
+/// Glancing (`GlancingFilesystem`, optional): `glance(p)` is `stat(p)` in
+/// one cheap call, without the confinement above: a symlink on the way may
+/// lead anywhere (one at the end is not followed, and fails). Its answer is
+/// good only for confirming that the file at `p` is still the one a
+/// confined call reported, by comparing the two stats; never for reading,
+/// listing or deciding access. The master answers a conditional GET so: a
+/// 304 needs the file's identity, not its bytes (master::handler::read).
 
 #include <zddc/core/error.hpp>
 #include <zddc/core/file_kind.hpp>
@@ -167,6 +175,12 @@ template<class F>
 concept DigestKeepingFilesystem = Filesystem<F> && requires(F& fs, const core::store_path& p, const kept_digest& d) {
   { fs.kept_digest_of(p) } -> std::same_as<std::optional<kept_digest>>;
   { fs.keep_digest(p, d) } -> std::same_as<void>;
+};
+
+/// A Filesystem that can glance at a path (see Glancing above).
+template<class F>
+concept GlancingFilesystem = Filesystem<F> && requires(F& fs, const core::store_path& p) {
+  { fs.glance(p) } -> std::same_as<result<file_stat>>;
 };
 
 } // namespace zddc::env

@@ -9,7 +9,8 @@
 ///    Authentication comes before any precondition or existence check.
 /// 3. GET/HEAD: anything the principal may not see answers exactly like a
 ///    missing path (404). Files: strong content ETag, Last-Modified,
-///    Content-Type, Accept-Ranges; 304 / 412 per RFC 9110 §13.2.2; a single
+///    Content-Type, Accept-Ranges; 304 / 412 per RFC 9110 §13.2.2 (from a
+///    glance at the file when its tag is known: `known_state`); a single
 ///    Range → 206 / 416. Directories: a listing (JSON for
 ///    `Accept: application/json`, else HTML) of the visible entries with its
 ///    own ETag; the file form of a directory URL redirects (301) to the
@@ -121,6 +122,9 @@ public:
 
 private:
   response_type read(const core::request&, const core::decoded_target&, const core::principal&);
+  /// A conditional GET's view of the file at `path` when its tag is known
+  /// here and a glance shows the file unchanged; nullopt otherwise.
+  std::optional<core::representation_state> known_state(const core::request&, const core::repo_path& path);
   /// Answers with the file open in `reader` (opened at `path`).
   response_type read_file(const core::request&, const core::repo_path& path, reader_type reader);
   response_type read_directory(const core::request&, const core::repo_path&, const core::principal&);

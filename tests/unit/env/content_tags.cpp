@@ -74,6 +74,29 @@ TEST_F(content_tags_test, a_settled_tag_is_reused_until_the_file_changes)
   EXPECT_EQ(tag("f.txt"), test_support::content_tag_of("abcdefghij"));
 }
 
+TEST_F(content_tags_test, a_known_tag_is_a_settled_one_for_that_very_stat)
+{
+  fs_.write_file_direct(p("f.txt"), "0123456789");
+  auto const st = *fs_.stat(p("f.txt"));
+  EXPECT_EQ(tags_.known_tag(p("f.txt"), st), nullptr); // never hashed
+  tag("f.txt");
+  EXPECT_EQ(tags_.known_tag(p("f.txt"), st), nullptr); // hashed too soon to be trusted
+  now_ += tag_settle_time + 1s;
+  auto const settled = tag("f.txt");
+  ASSERT_NE(tags_.known_tag(p("f.txt"), st), nullptr);
+  EXPECT_EQ(*tags_.known_tag(p("f.txt"), st), settled);
+  // Any other stat is another file, or this one changed.
+  auto moved = st;
+  moved.mtime += 1ns;
+  auto grown = st;
+  grown.size += 1;
+  auto replaced = st;
+  replaced.file_id += 1;
+  for(auto const& other : {moved, grown, replaced})
+    EXPECT_EQ(tags_.known_tag(p("f.txt"), other), nullptr);
+  EXPECT_EQ(tags_.known_tag(p("g.txt"), st), nullptr); // another path
+}
+
 /// The in-memory disk with digests kept beside its files, as the daemon's
 /// keeps them in extended attributes; it counts the files opened.
 class keeping_filesystem : public sim::memory_filesystem {

@@ -78,6 +78,18 @@ TYPED_TEST(filesystem_contract, stat_reports_kind_size_and_absence)
   EXPECT_TRUE(fs.stat(store_path()));
 }
 
+TYPED_TEST(filesystem_contract, a_glance_sees_what_stat_sees)
+{
+  auto& fs = this->fs_;
+  ASSERT_FALSE(make_dirs(fs, p("d")));
+  ASSERT_FALSE(atomic_replace(fs, p("d/a.txt"), std::string_view("hello")).has_error());
+  for(auto const path : {"d/a.txt", "d"})
+    EXPECT_EQ(*fs.glance(p(path)), *fs.stat(p(path))) << path;
+  EXPECT_EQ(fs.glance(p("d/missing")).error(), errc::not_found);
+  ASSERT_FALSE(atomic_replace(fs, p("d/a.txt"), std::string_view("hello, again")).has_error());
+  EXPECT_EQ(*fs.glance(p("d/a.txt")), *fs.stat(p("d/a.txt"))); // the new file, not a remembered one
+}
+
 TYPED_TEST(filesystem_contract, reads_by_position_until_end_of_file)
 {
   auto& fs = this->fs_;

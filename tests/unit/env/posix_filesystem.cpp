@@ -87,6 +87,20 @@ TEST_F(posix_confinement, symlinks_leaving_the_root_are_refused)
   EXPECT_FALSE(stdfs::exists(base_ / "outside" / "new"));
 }
 
+// A glance is not confined (env/filesystem.hpp, Glancing): it follows a
+// link on the way wherever it leads, which is why it may only confirm a
+// stat learned through a confined call. A link at the end is not followed.
+TEST_F(posix_confinement, a_glance_follows_links_on_the_way_but_not_at_the_end)
+{
+  auto& fs = *fs_;
+  auto const outside = fs.glance(p("escape/secret.txt"));
+  ASSERT_TRUE(outside);
+  EXPECT_EQ(outside->size, 6u);
+  EXPECT_EQ(fs.glance(p("alias.txt")).error(), errc::not_found);
+  EXPECT_EQ(fs.glance(p("relative-escape")).error(), errc::not_found);
+  EXPECT_EQ(*fs.glance(p("inside/doc.txt")), *fs.stat(p("inside/doc.txt")));
+}
+
 TEST_F(posix_confinement, symlinks_may_not_climb_out_of_their_own_directory)
 {
   auto& fs = *fs_;

@@ -95,6 +95,23 @@ evaluate_preconditions(boost::beast::http::verb method,
 }
 
 inline bool
+has_preconditions(const boost::beast::http::fields& request) noexcept
+{
+  using boost::beast::http::field;
+  for(auto const& f : request)
+    switch(f.name()) {
+    case field::if_match:
+    case field::if_none_match:
+    case field::if_modified_since:
+    case field::if_unmodified_since:
+      return true;
+    default:
+      break;
+    }
+  return false;
+}
+
+inline bool
 if_range_holds(const boost::beast::http::fields& request, const representation_state& current)
 {
   auto const it = find_field(request, boost::beast::http::field::if_range);

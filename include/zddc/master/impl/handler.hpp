@@ -206,9 +206,14 @@ handler<E>::read(const core::request& req, const core::decoded_target& target,
   namespace http = boost::beast::http;
   if(! core::is_visible(who, target.path))
     return detail::not_found<reader_type>();
-  if(target.form == core::target_form::file && core::may_read(who, target.path))
+  if(target.form == core::target_form::file && core::may_read(who, target.path)) {
+    if(auto const known = known_state(req, target.path))
+      if(auto const outcome = core::evaluate_preconditions(req.method, req.headers, *known);
+         outcome != core::precondition_outcome::proceed)
+        return detail::precondition_answer<reader_type>(outcome, *known, detail::file_caching); // as file_response
     if(auto reader = env_.fs().open_read(target.path); reader && reader->stat().kind == env::file_kind::regular)
       return read_file(req, target.path, std::move(*reader)); // the common case: one open, no separate stat
+  }
   auto const st = env_.fs().stat(target.path);
   if(! st)
     return detail::read_failure<reader_type>(st.error());
@@ -234,6 +239,29 @@ handler<E>::read(const core::request& req, const core::decoded_target& target,
   if(! reader)
     return detail::read_failure<reader_type>(reader.error());
   return read_file(req, target.path, std::move(*reader));
+}
+
+// A 304 or a 412 needs the file's identity, not its bytes. A glance (one
+// fstatat in the daemon, where an open is an openat2, an fstat and a close)
+// confirms it when the tag cache has a trusted tag for exactly that stat,
+// learned from a confined open (env/filesystem.hpp, Glancing). The glance
+// is not confined, but a symlink on the way can only lead it to a file with
+// the same file id, size and mtime as the one the tag was computed for, and
+// then the answer names bytes this path served before, and sends none.
+template<env::Environment E>
+std::optional<core::representation_state>
+handler<E>::known_state(const core::request& req, const core::repo_path& path)
+{
+  if constexpr(env::GlancingFilesystem<filesystem_type>) {
+    if(! core::has_preconditions(req.headers))
+      return std::nullopt;
+    auto const st = env_.fs().glance(path);
+    if(! st || st->kind != env::file_kind::regular)
+      return std::nullopt;
+    if(auto const* tag = tags_.known_tag(path, *st))
+      return core::representation_state{true, *tag, st->mtime};
+  }
+  return std::nullopt;
 }
 
 template<env::Environment E>
