@@ -49,41 +49,21 @@ private:
   std::optional<runtime::posix_filesystem> fs_;
 };
 
+/// One call on the tree's file, `call(fs, path)`, per iteration.
+template<class Call>
 void
-open_read(benchmark::State& state)
+on_a_file(benchmark::State& state, Call call)
 {
   tree t;
   auto const p = t.file();
   for(auto _ : state) {
-    auto reader = t.fs().open_read(p); // closed at the end of each iteration
-    benchmark::DoNotOptimize(reader);
+    auto r = call(t.fs(), p); // a reader is closed at the end of each iteration
+    benchmark::DoNotOptimize(r);
   }
 }
-BENCHMARK(open_read);
-
-void
-stat(benchmark::State& state)
-{
-  tree t;
-  auto const p = t.file();
-  for(auto _ : state) {
-    auto st = t.fs().stat(p);
-    benchmark::DoNotOptimize(st);
-  }
-}
-BENCHMARK(stat);
-
-void
-glance(benchmark::State& state)
-{
-  tree t;
-  auto const p = t.file();
-  for(auto _ : state) {
-    auto st = t.fs().glance(p);
-    benchmark::DoNotOptimize(st);
-  }
-}
-BENCHMARK(glance);
+BENCHMARK_CAPTURE(on_a_file, open_read, [](auto& fs, auto const& p) { return fs.open_read(p); });
+BENCHMARK_CAPTURE(on_a_file, stat, [](auto& fs, auto const& p) { return fs.stat(p); });
+BENCHMARK_CAPTURE(on_a_file, glance, [](auto& fs, auto const& p) { return fs.glance(p); });
 
 } // namespace
 

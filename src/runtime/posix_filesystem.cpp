@@ -228,8 +228,9 @@ posix_filesystem::stat(const core::store_path& p) const
 result<env::file_stat>
 posix_filesystem::glance(const core::store_path& p) const
 {
-  // One fstatat, where stat() is an openat2, an fstat and a close: about a
-  // third of the kernel time. Not confined (env/filesystem.hpp, Glancing).
+  // One fstatat, where stat() is an openat2, an fstat and a close: less
+  // than half the time (zddc-bench-filesystem). Not confined
+  // (env/filesystem.hpp, Glancing).
   struct stat st {};
   if(::fstatat(root_.get(), path_or_dot(p.str()).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
     return last_error();

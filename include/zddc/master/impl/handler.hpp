@@ -245,9 +245,11 @@ handler<E>::read(const core::request& req, const core::decoded_target& target,
 // fstatat in the daemon, where an open is an openat2, an fstat and a close)
 // confirms it when the tag cache has a trusted tag for exactly that stat,
 // learned from a confined open (env/filesystem.hpp, Glancing). The glance
-// is not confined, but a symlink on the way can only lead it to a file with
-// the same file id, size and mtime as the one the tag was computed for, and
-// then the answer names bytes this path served before, and sends none.
+// is not confined: a link on the way may lead it out of the root. But only
+// a stat equal to the trusted one (file id, size, mtime) is taken, so what
+// it found is the file this path served or one made to look exactly like
+// it, and the answer names bytes this path served before and sends none.
+// A conditional GET that goes on to a 200 pays the glance beside the open.
 template<env::Environment E>
 std::optional<core::representation_state>
 handler<E>::known_state(const core::request& req, const core::repo_path& path)
