@@ -256,8 +256,9 @@ serve_downstream(const serve_config& config, posix_filesystem& fs, std::string_v
     });
     return [node](const core::request& req, const core::principal*) { return node->role->handle(req); };
   };
-  authenticator local = [](const boost::beast::http::fields&) -> std::optional<authentication> {
-    return authentication{core::principal::unrestricted("local")};
+  authenticator local = [who = std::make_shared<const core::principal>(core::principal::unrestricted("local"))](
+                          const boost::beast::http::fields&) -> std::optional<authentication> {
+    return authentication{who};
   };
   auto on_listening = [&](std::uint16_t port) {
     std::string const scheme = config.tls_cert.empty() ? "http" : "https";
@@ -389,8 +390,9 @@ serve(const std::vector<std::string>& args)
       return handler.handle(req, who);
     };
   };
-  edge_access access{[](const boost::beast::http::fields&) -> std::optional<authentication> {
-    return authentication{core::principal::unrestricted("anonymous")};
+  edge_access access{[who = std::make_shared<const core::principal>(core::principal::unrestricted("anonymous"))](
+                       const boost::beast::http::fields&) -> std::optional<authentication> {
+    return authentication{who};
   }};
   if(tokens)
     access = {std::ref(*tokens), &*tokens};

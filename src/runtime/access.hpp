@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,7 +34,7 @@ enum class credential_kind {
 };
 
 struct authentication {
-  core::principal who;
+  std::shared_ptr<const core::principal> who; // never null; shared, not copied per request
   credential_kind via = credential_kind::none;
   std::string session_id{}; // via session: the cookie's value
   std::string csrf{};       // via session: what the page must send with each write

@@ -527,7 +527,7 @@ answer_sign_in_request(http::request_parser<http::buffer_body>& parser, socket_r
   }
   auto const who = shared.authenticate(msg);
   if(who)
-    principal = who->who.name;
+    principal = who->who->name;
   co_return answer_sign_in({msg.method(), msg.target(), form, who, shared.tls != nullptr}, shared.sign_in);
 }
 
@@ -561,14 +561,14 @@ answer(http::request_parser<http::buffer_body>& parser, socket_request_body<Stre
   req.body = parser.is_done() ? nullptr : &body;
   auto const who = shared.authenticate(req.headers);
   if(who) {
-    principal = who->who.name;
+    principal = who->who->name;
     if(auto const refusal = check_csrf(req.method, req.headers, *who))
       co_return text_response(refusal->status, std::string(refusal->reason) + "\n");
   }
   ++shared.metrics.requests_in_flight;
   daemon_response response;
   try {
-    response = co_await loop.role(req, who ? &who->who : nullptr);
+    response = co_await loop.role(req, who ? who->who.get() : nullptr);
   } catch(const std::exception& e) {
     log(log_level::error, "request failed", {{"path", req.target.str()}, {"error", e.what()}});
     response = text_response(http::status::internal_server_error, "internal error\n");

@@ -161,7 +161,7 @@ logout(const sign_in_call& call, sign_in_service& service)
                   "<h1>Not signed in</h1>\n<p>This browser has no session here.</p>\n"
                   "<p><a href=\"/.zddc/login\">Sign in</a></p>\n");
     return page(http::status::ok, "Sign out",
-                "<h1>Sign out</h1>\n<p>Signed in as <strong>" + core::html_escape(call.who->who.name) +
+                "<h1>Sign out</h1>\n<p>Signed in as <strong>" + core::html_escape(call.who->who->name) +
                   "</strong>.</p>\n<form method=\"post\" action=\"/.zddc/logout\">"
                   "<input type=\"hidden\" name=\"csrf\" value=\"" +
                   core::html_escape(call.who->csrf) + "\"><button>Sign out</button></form>\n");
@@ -189,7 +189,7 @@ session(const sign_in_call& call)
   if(! call.who || call.who->via != credential_kind::session)
     return text_response(http::status::not_found, R"({"error":"no browser session"})" "\n", "application/json");
   boost::json::object o;
-  o["principal"] = call.who->who.name;
+  o["principal"] = call.who->who->name;
   o["csrf"] = call.who->csrf;
   return text_response(http::status::ok, boost::json::serialize(o) + "\n", "application/json");
 }

@@ -19,10 +19,10 @@ token_gate::authenticate(const http::fields& headers, clock::time_point now)
   if(auto const it = core::find_field(headers, http::field::authorization); it != headers.end()) {
     if(auto const token = core::bearer_from_authorization(it->value()))
       if(auto who = watcher_.authenticate(*token, now))
-        return authentication{std::move(*who), credential_kind::bearer, {}, {}};
+        return authentication{std::move(who), credential_kind::bearer, {}, {}};
     if(auto const password = core::basic_password_from_authorization(it->value()))
       if(auto who = watcher_.authenticate(*password, now))
-        return authentication{std::move(*who), credential_kind::basic, {}, {}};
+        return authentication{std::move(who), credential_kind::basic, {}, {}};
     return std::nullopt;
   }
   auto const [first, last] = headers.equal_range(http::field::cookie);
@@ -38,7 +38,7 @@ token_gate::authenticate(const http::fields& headers, clock::time_point now)
       sessions_.close(*id);
       return std::nullopt;
     }
-    return authentication{std::move(*who), credential_kind::session, std::string(*id), session->csrf};
+    return authentication{std::move(who), credential_kind::session, std::string(*id), session->csrf};
   }
   return std::nullopt;
 }

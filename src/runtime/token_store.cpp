@@ -245,6 +245,7 @@ token_store::load()
         return corrupt;
       rec.info.grants.push_back(std::move(*grant));
     }
+    rec.who = principal_of(rec.info);
     records_.push_back(std::move(rec));
   }
   return {};
@@ -286,7 +287,8 @@ token_store::issue(std::string name, std::vector<core::grant> grants)
   if(name.empty())
     return error_code(make_error_code(std::errc::invalid_argument));
   issued_token out{hex(random_bytes(4)), std::string(token_prefix) + base64url(random_bytes(token_bytes))};
-  records_.push_back({{out.id, std::move(name), std::move(grants), now_rfc3339()}, digest(out.token)});
+  records_.push_back({{out.id, std::move(name), std::move(grants), now_rfc3339()}, digest(out.token), nullptr});
+  records_.back().who = principal_of(records_.back().info);
   if(auto ec = save()) {
     records_.pop_back();
     return ec;
@@ -333,20 +335,26 @@ token_store::digest_of(std::string_view token) const
   return digest(token);
 }
 
-std::optional<core::principal>
+std::shared_ptr<const core::principal>
+token_store::principal_of(const token_info& info)
+{
+  return std::make_shared<const core::principal>(core::principal{info.name, info.grants});
+}
+
+std::shared_ptr<const core::principal>
 token_store::principal_by_digest(std::string_view d) const
 {
   for(auto const& r : records_)
     if(r.hash.size() == d.size() && CRYPTO_memcmp(r.hash.data(), d.data(), d.size()) == 0)
-      return core::principal{r.info.name, r.info.grants};
-  return std::nullopt;
+      return r.who;
+  return nullptr;
 }
 
-std::optional<core::principal>
+std::shared_ptr<const core::principal>
 token_store::authenticate(std::string_view token) const
 {
   auto const d = digest_of(token);
-  return d ? principal_by_digest(*d) : std::nullopt;
+  return d ? principal_by_digest(*d) : nullptr;
 }
 
 token_watcher::token_watcher(token_store store, std::chrono::milliseconds check_interval)
@@ -358,11 +366,11 @@ token_watcher::token_watcher(token_store store, std::chrono::milliseconds check_
   }
 }
 
-std::optional<core::principal>
+std::shared_ptr<const core::principal>
 token_watcher::authenticate(std::string_view token, clock::time_point now)
 {
   auto v = verify(token, now);
-  return v ? std::optional<core::principal>(std::move(v->who)) : std::nullopt;
+  return v ? std::move(v->who) : nullptr;
 }
 
 std::optional<token_watcher::verified>
@@ -377,15 +385,15 @@ token_watcher::verify(std::string_view token, clock::time_point now)
   auto who = store_->principal_by_digest(*d);
   if(! who)
     return std::nullopt;
-  return verified{std::move(*who), std::move(*d)};
+  return verified{std::move(who), std::move(*d)};
 }
 
-std::optional<core::principal>
+std::shared_ptr<const core::principal>
 token_watcher::principal_by_digest(std::string_view digest, clock::time_point now)
 {
   refresh(now);
   if(! store_)
-    return std::nullopt;
+    return nullptr;
   return store_->principal_by_digest(digest);
 }
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,13 +56,14 @@ public:
   /// Revokes by id, or by name when exactly one token has it.
   error_code revoke(std::string_view id_or_name);
   std::vector<token_info> list() const;
-  std::optional<core::principal> authenticate(std::string_view token) const;
+  /// The token's principal (one per token, shared); null when `token` is not one.
+  std::shared_ptr<const core::principal> authenticate(std::string_view token) const;
   /// The digest a token is kept as (HMAC-SHA-256 under the store's key);
   /// nullopt for text that is not a token of ours.
   std::optional<std::string> digest_of(std::string_view token) const;
-  /// The principal of the issued token kept as `digest`; nullopt once it
+  /// The principal of the issued token kept as `digest`; null once it
   /// is revoked. Compared in constant time.
-  std::optional<core::principal> principal_by_digest(std::string_view digest) const;
+  std::shared_ptr<const core::principal> principal_by_digest(std::string_view digest) const;
 
   const std::string& path() const noexcept { return path_; }
 
@@ -69,7 +71,9 @@ private:
   struct record {
     token_info info;
     std::string hash; // hex HMAC-SHA-256(key, token)
+    std::shared_ptr<const core::principal> who{}; // made from `info` once, handed to every request
   };
+  static std::shared_ptr<const core::principal> principal_of(const token_info& info);
 
   token_store(std::string path) : path_(std::move(path)) {}
   error_code load();
@@ -96,18 +100,18 @@ public:
 
   /// Looks at the file when `check_interval` has passed since the last
   /// look, then checks `token`.
-  std::optional<core::principal> authenticate(std::string_view token, clock::time_point now);
+  std::shared_ptr<const core::principal> authenticate(std::string_view token, clock::time_point now);
 
   /// A token that authenticates, and the digest it is kept as (what a
   /// browser session remembers instead of the token).
   struct verified {
-    core::principal who;
+    std::shared_ptr<const core::principal> who;
     std::string digest;
   };
   std::optional<verified> verify(std::string_view token, clock::time_point now);
   /// The principal whose token is kept as `digest`, as `authenticate`
   /// would give it (same file checks, same failing closed).
-  std::optional<core::principal> principal_by_digest(std::string_view digest, clock::time_point now);
+  std::shared_ptr<const core::principal> principal_by_digest(std::string_view digest, clock::time_point now);
   state status() const noexcept { return state_; }
 
   struct file_identity {

@@ -205,7 +205,10 @@ TEST(request_guard, framing_is_checked_before_host_and_host_before_origin)
 
 TEST(request_guard, a_session_write_needs_its_origin_and_csrf_token)
 {
-  authentication const session{core::principal::unrestricted("alice"), credential_kind::session, "ID", "CSRF"};
+  auto const who = [](std::string name) {
+    return std::make_shared<const core::principal>(core::principal::unrestricted(std::move(name)));
+  };
+  authentication const session{who("alice"), credential_kind::session, "ID", "CSRF"};
   auto const origin = std::pair<std::string_view, std::string_view>{"Origin", "http://127.0.0.1:8080"};
   // The page's own write: both.
   EXPECT_FALSE(check_csrf(http::verb::put, head(http::verb::put, {origin, {"X-Zddc-Csrf", "CSRF"}}), session));
@@ -224,8 +227,8 @@ TEST(request_guard, a_session_write_needs_its_origin_and_csrf_token)
   }
   // Reading needs nothing; neither do tokens, which no browser attaches by itself.
   EXPECT_FALSE(check_csrf(http::verb::get, head(http::verb::get, {}), session));
-  authentication const bearer{core::principal::unrestricted("bot"), credential_kind::bearer, {}, {}};
-  authentication const basic{core::principal::unrestricted("bot"), credential_kind::basic, {}, {}};
+  authentication const bearer{who("bot"), credential_kind::bearer, {}, {}};
+  authentication const basic{who("bot"), credential_kind::basic, {}, {}};
   EXPECT_FALSE(check_csrf(http::verb::put, head(http::verb::put, {}), bearer));
   EXPECT_FALSE(check_csrf(http::verb::put, head(http::verb::put, {}), basic));
 }

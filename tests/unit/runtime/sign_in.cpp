@@ -37,7 +37,8 @@ const std::optional<authentication> nobody;
 authentication
 browser_session()
 {
-  return {core::principal::unrestricted("alice"), credential_kind::session, "SESSION-ID", "CSRF-TOKEN"};
+  return {std::make_shared<const core::principal>(core::principal::unrestricted("alice")), credential_kind::session,
+          "SESSION-ID", "CSRF-TOKEN"};
 }
 
 std::string
@@ -138,7 +139,8 @@ TEST_F(sign_in_endpoints, the_session_endpoint_gives_the_page_its_csrf_token)
   EXPECT_EQ(json.at("csrf").as_string(), "CSRF-TOKEN");
   EXPECT_EQ(r.headers[http::field::cache_control], "no-store");
 
-  authentication by_token{core::principal::unrestricted("bot"), credential_kind::bearer, {}, {}};
+  authentication by_token{std::make_shared<const core::principal>(core::principal::unrestricted("bot")),
+                          credential_kind::bearer, {}, {}};
   EXPECT_EQ(call(http::verb::get, "/.zddc/session", {}, by_token).status, http::status::not_found);
   EXPECT_EQ(call(http::verb::get, "/.zddc/session").status, http::status::not_found);
   EXPECT_EQ(call(http::verb::post, "/.zddc/session").status, http::status::method_not_allowed);

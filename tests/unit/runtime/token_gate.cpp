@@ -59,7 +59,7 @@ TEST_F(token_gate_test, bearer_and_basic_carry_the_token)
 {
   auto const bearer = with(http::field::authorization, "Bearer " + token_);
   ASSERT_TRUE(bearer);
-  EXPECT_EQ(bearer->who.name, "vendorA");
+  EXPECT_EQ(bearer->who->name, "vendorA");
   EXPECT_EQ(bearer->via, credential_kind::bearer);
   EXPECT_TRUE(bearer->csrf.empty());
 
@@ -70,7 +70,7 @@ TEST_F(token_gate_test, bearer_and_basic_carry_the_token)
                   static_cast<int>(user_pass.size()));
   auto const basic = with(http::field::authorization, "Basic " + b64);
   ASSERT_TRUE(basic);
-  EXPECT_EQ(basic->who.name, "vendorA");
+  EXPECT_EQ(basic->who->name, "vendorA");
   EXPECT_EQ(basic->via, credential_kind::basic);
 
   EXPECT_FALSE(with(http::field::authorization, "Bearer zddc_not-a-token"));
@@ -85,7 +85,7 @@ TEST_F(token_gate_test, signing_in_opens_a_session_the_cookie_carries)
   ASSERT_TRUE(opened);
   auto const by_cookie = cookie(opened->id);
   ASSERT_TRUE(by_cookie);
-  EXPECT_EQ(by_cookie->who.name, "vendorA");
+  EXPECT_EQ(by_cookie->who->name, "vendorA");
   EXPECT_EQ(by_cookie->via, credential_kind::session);
   EXPECT_EQ(by_cookie->session_id, opened->id);
   EXPECT_EQ(by_cookie->csrf, opened->csrf);
