@@ -14,19 +14,23 @@
 
 namespace zddc::sim {
 
-struct memory_env {
+/// `FS`: the in-memory filesystem, or a test's wrapper of it made the same way.
+template<class FS>
+struct basic_memory_env {
   using clock_type = virtual_clock;
-  using filesystem_type = memory_filesystem;
+  using filesystem_type = FS;
 
   boost::asio::io_context io_;
   virtual_clock clock_{io_.get_executor()};
-  memory_filesystem fs_{[this] { return clock_.now(); }};
+  FS fs_{[this] { return clock_.now(); }};
 
   clock_type& clock() { return clock_; }
   filesystem_type& fs() { return fs_; }
   struct no_guard {};
   no_guard commit_guard() { return {}; }
 };
+
+using memory_env = basic_memory_env<memory_filesystem>;
 
 static_assert(env::Environment<memory_env>);
 

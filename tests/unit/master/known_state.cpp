@@ -3,8 +3,8 @@
 // glance shows that very file; anything else is answered by opening it.
 #include <zddc/master/handler.hpp>
 
+#include "sim/memory_env.hpp"
 #include "sim/memory_filesystem.hpp"
-#include "sim/virtual_clock.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -41,20 +41,7 @@ public:
 };
 static_assert(env::GlancingFilesystem<counting_filesystem>);
 
-struct counting_env {
-  using clock_type = sim::virtual_clock;
-  using filesystem_type = counting_filesystem;
-
-  boost::asio::io_context io_;
-  sim::virtual_clock clock_{io_.get_executor()};
-  counting_filesystem fs_{[this] { return clock_.now(); }};
-
-  clock_type& clock() { return clock_; }
-  filesystem_type& fs() { return fs_; }
-  struct no_guard {};
-  no_guard commit_guard() { return {}; }
-};
-static_assert(env::Environment<counting_env>);
+using counting_env = sim::basic_memory_env<counting_filesystem>;
 
 using response = handler<counting_env>::response_type;
 
